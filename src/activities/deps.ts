@@ -1,0 +1,21 @@
+// What the activities need, injected by the worker (or a test): adapters, predictors, limits.
+import type { Stage } from '../adapters/stage/stage.js';
+import type { Warehouse } from '../adapters/warehouse/warehouse.js';
+import type { PredictorMap } from '../predictors/types.js';
+import type { ManifestCache } from './manifestCache.js';
+
+export interface ActivityDeps {
+  stage: Stage;
+  warehouse: Warehouse;
+  predictors: PredictorMap;
+  /** The schema that {schema} resolves to (from BATCH_ENV). */
+  schema: string;
+  defaultParallelism: number;
+  maxSplits: number;
+  /** Rows per record batch handed to a predictor. */
+  batchRows?: number;
+}
+
+export interface ActivityContext extends ActivityDeps {
+  manifests: ManifestCache;
+}

@@ -1,0 +1,67 @@
+import { Context } from '@temporalio/activity';
+import { sqlPathList, withEngine } from '../adapters/engine/localEngine.js';
+import { inputPrefix, manifestKey } from '../adapters/stage/stage.js';
+import { planChunks, planSlices, type StagedFile } from '../planning/chunks.js';
+import type { RunManifest } from '../planning/manifest.js';
+import type { ExportResult, ResolvedSpec } from '../shared/types.js';
+import type { ActivityContext } from './deps.js';
+import { atActivityEdge, withKeepAlive } from './failures.js';
+
+const MB = 1024 * 1024;
+
+export interface ExportInputRequest {
+  runId: string;
+  spec: ResolvedSpec;
+}
+
+/** Unloads the query to the stage as parquet, then plans chunks and slices and stores the manifest. */
+export function makeExportInput(ctx: ActivityContext) {
+  return async function exportInput({ runId, spec }: ExportInputRequest): Promise<ExportResult> {
+    return atActivityEdge(async () => {
+      const activity = Context.current();
+      const prefix = inputPrefix(runId);
+      await withKeepAlive(() => activity.heartbeat({ phase: 'export' }), () =>
+        ctx.warehouse.exportQuery({
+          runId,
+          sql: spec.renderedQuery,
+          stage: ctx.stage,
+          prefix,
+          fileSizeBytes: spec.batchSizeInMb * MB,
+          useUtc: spec.useUtc,
+          warehouse: spec.warehouse,
+        }),
+      );
+      const files = await describeFiles(ctx, prefix);
+      const chunks = planChunks(files, spec.batchSizeInMb * MB);
+      const slices = planSlices(chunks, spec.parallelWorkers);
+      const manifest: RunManifest = { runId, spec, files, chunks, createdAt: new Date().toISOString() };
+      await ctx.stage.putJson(manifestKey(runId), manifest);
+      ctx.manifests.forget(runId);
+      return {
+        rows: files.reduce((s, f) => s + f.rows, 0),
+        bytes: files.reduce((s, f) => s + f.bytes, 0),
+        files: files.length,
+        chunks: chunks.length,
+        slices: slices.map((s, worker) => ({ worker, ...s })),
+      };
+    });
+  };
+}
+
+/** Sizes from the stage listing, row counts from each parquet footer. */
+async function describeFiles(ctx: ActivityContext, prefix: string): Promise<StagedFile[]> {
+  const objects = (await ctx.stage.list(prefix)).filter((o) => o.key.endsWith('.parquet'));
+  if (objects.length === 0) return [];
+  const copies = await Promise.all(objects.map((o) => ctx.stage.localCopy(o.key)));
+  try {
+    const rowsByPath = await withEngine(async (conn) => {
+      const reader = await conn.runAndReadAll(
+        `SELECT file_name, num_rows FROM parquet_file_metadata(${sqlPathList(copies.map((c) => c.path))})`,
+      );
+      return new Map(reader.getRows().map(([file, rows]) => [String(file), Number(rows)]));
+    });
+    return objects.map((o, i) => ({ key: o.key, bytes: o.size, rows: rowsByPath.get(copies[i].path) ?? 0 }));
+  } finally {
+    await Promise.all(copies.map((c) => c.release()));
+  }
+}

@@ -1,0 +1,23 @@
+// createActivities(deps): the worker injects the warehouse, stage and predictors; tests inject theirs.
+import type { ActivityDeps } from './deps.js';
+import { makeDeleteRunFiles } from './deleteRunFiles.js';
+import { makeExportInput } from './exportInput.js';
+import { ManifestCache } from './manifestCache.js';
+import { makePrepareRun } from './prepareRun.js';
+import { makePublishOutput } from './publishOutput.js';
+import { makeScoreChunk } from './scoreChunk.js';
+
+export type { ActivityDeps } from './deps.js';
+
+export function createActivities(deps: ActivityDeps) {
+  const ctx = { ...deps, manifests: new ManifestCache(deps.stage) };
+  return {
+    prepareRun: makePrepareRun(ctx),
+    exportInput: makeExportInput(ctx),
+    scoreChunk: makeScoreChunk(ctx),
+    publishOutput: makePublishOutput(ctx),
+    deleteRunFiles: makeDeleteRunFiles(ctx),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,32 @@
+import { Context } from '@temporalio/activity';
+import { outputPrefix } from '../adapters/stage/stage.js';
+import type { PublishResult } from '../shared/types.js';
+import type { ActivityContext } from './deps.js';
+import { atActivityEdge, withKeepAlive } from './failures.js';
+
+export interface PublishOutputInput {
+  runId: string;
+}
+
+/** Loads every chunk's output into the destination table in one transaction. */
+export function makePublishOutput(ctx: ActivityContext) {
+  return async function publishOutput({ runId }: PublishOutputInput): Promise<PublishResult> {
+    return atActivityEdge(async () => {
+      const activity = Context.current();
+      const { spec } = await ctx.manifests.get(runId);
+      return withKeepAlive(() => activity.heartbeat({ phase: 'publish' }), () =>
+        ctx.warehouse.publish({
+          runId,
+          table: spec.outputTableName,
+          definition: spec.outputTableDefinition,
+          autoCreateTable: spec.autoCreateTable,
+          overwrite: spec.overwrite,
+          stage: ctx.stage,
+          prefix: outputPrefix(runId),
+          useUtc: spec.useUtc,
+          warehouse: spec.warehouse,
+        }),
+      );
+    });
+  };
+}

@@ -1,0 +1,94 @@
+import { CancelledFailure, Context } from '@temporalio/activity';
+import fs from 'node:fs/promises';
+import { sqlPathList, withEngine } from '../adapters/engine/localEngine.js';
+import { OutputWriter } from '../adapters/engine/outputWriter.js';
+import { readRecordBatches } from '../adapters/engine/recordBatches.js';
+import { chunkOutputKey, type LocalCopy } from '../adapters/stage/stage.js';
+import type { Chunk } from '../planning/chunks.js';
+import { normalizeOutput } from '../predictors/normalizeOutput.js';
+import { quoteLiteral } from '../spec/identifiers.js';
+import type { ChunkResult } from '../shared/types.js';
+import type { ActivityContext } from './deps.js';
+import { atActivityEdge } from './failures.js';
+
+const DEFAULT_BATCH_ROWS = 131_072;
+
+export interface ScoreChunkInput {
+  runId: string;
+  worker: number;
+  chunk: number;
+}
+
+/** The FROM clause that reads one chunk: whole files in one scan, file parts by row position. */
+function chunkSource(chunk: Chunk, copies: LocalCopy[]): string {
+  const whole = chunk.parts.every((p) => p.rowStart === undefined);
+  if (whole) return `read_parquet(${sqlPathList(copies.map((c) => c.path))})`;
+  const selects = chunk.parts.map((part, i) => {
+    const scan = `read_parquet(${quoteLiteral(copies[i].path)}, file_row_number = true)`;
+    const where = part.rowStart === undefined ? '' : ` WHERE file_row_number >= ${part.rowStart} AND file_row_number < ${part.rowEnd}`;
+    return `SELECT * EXCLUDE (file_row_number) FROM ${scan}${where}`;
+  });
+  return `(${selects.join(' UNION ALL ')})`;
+}
+
+/**
+ * Scores one chunk: staged parquet → Arrow record batches → predictor → validated output → one parquet
+ * file at a key fixed by (run, worker, chunk). The file lands in one step, so a retry either finds it
+ * complete (and reuses it) or writes it anew: never a duplicate, never a gap.
+ */
+export function makeScoreChunk(ctx: ActivityContext) {
+  return async function scoreChunk({ runId, worker, chunk: index }: ScoreChunkInput): Promise<ChunkResult> {
+    return atActivityEdge(async () => {
+      const activity = Context.current();
+      const manifest = await ctx.manifests.get(runId);
+      const chunk = manifest.chunks[index];
+      if (!chunk) throw new Error(`Run ${runId} has no chunk ${index}`);
+      const key = chunkOutputKey(runId, worker, index);
+      const existing = await ctx.stage.stat(key);
+      if (existing) return reuse(ctx, key, chunk, existing.size);
+
+      const { spec } = manifest;
+      const predict = ctx.predictors[spec.predictor];
+      if (!predict) throw new Error(`Predictor "${spec.predictor}" is not registered on this worker`);
+      const required = spec.outputTableDefinition?.map(([name]) => name);
+      const copies = await Promise.all(chunk.parts.map((p) => ctx.stage.localCopy(p.key)));
+      const scratch = await ctx.stage.scratchPath(`w${worker}-c${index}.parquet`);
+      try {
+        const rowsOut = await withEngine(async (reader, writer) => {
+          const output = new OutputWriter(writer, spec.predictor, spec.outputTableDefinition);
+          let batch = 0;
+          let rows = 0;
+          for await (const table of readRecordBatches(reader, chunkSource(chunk, copies), ctx.batchRows ?? DEFAULT_BATCH_ROWS)) {
+            if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');
+            const result = await predict(table, { runId, worker, chunk: index, batch });
+            await output.append(normalizeOutput(spec.predictor, result, table.numRows, required), table.numRows);
+            rows += table.numRows;
+            batch++;
+            activity.heartbeat({ chunk: index, batch, rows });
+          }
+          return output.finish(scratch);
+        });
+        if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');
+        const bytesOut = (await fs.stat(scratch)).size;
+        await ctx.stage.putFile(scratch, key);
+        return { rowsIn: chunk.rows, rowsOut, bytesOut, reused: false };
+      } finally {
+        await fs.rm(scratch, { force: true });
+        await Promise.all(copies.map((c) => c.release()));
+      }
+    });
+  };
+}
+
+async function reuse(ctx: ActivityContext, key: string, chunk: Chunk, bytesOut: number): Promise<ChunkResult> {
+  const copy = await ctx.stage.localCopy(key);
+  try {
+    const rowsOut = await withEngine(async (conn) => {
+      const reader = await conn.runAndReadAll(`SELECT num_rows FROM parquet_file_metadata(${quoteLiteral(copy.path)})`);
+      return Number(reader.getRows()[0][0]);
+    });
+    return { rowsIn: chunk.rows, rowsOut, bytesOut, reused: true };
+  } finally {
+    await copy.release();
+  }
+}

@@ -1,0 +1,151 @@
+// Streams staged parquet through the worker's DuckDB and yields Arrow tables ("record batches").
+// Fixed-width columns are copied straight from DuckDB's buffers; nothing is boxed per value
+// except strings.
+import {
+  DuckDBTypeId,
+  type DuckDBConnection,
+  type DuckDBDataChunk,
+} from '@duckdb/node-api';
+import * as arrow from 'apache-arrow';
+import { quoteIdentifier } from '../../spec/identifiers.js';
+import { copyBits, fixedItems, validityBytes, type FixedArray } from './duckdbVectors.js';
+
+type FixedCtor = { new (n: number): FixedArray };
+
+interface FixedSpec {
+  ctor: FixedCtor;
+  arrow: () => arrow.DataType;
+}
+
+const FIXED: Partial<Record<DuckDBTypeId, FixedSpec>> = {
+  [DuckDBTypeId.TINYINT]: { ctor: Int8Array, arrow: () => new arrow.Int8() },
+  [DuckDBTypeId.SMALLINT]: { ctor: Int16Array, arrow: () => new arrow.Int16() },
+  [DuckDBTypeId.INTEGER]: { ctor: Int32Array, arrow: () => new arrow.Int32() },
+  [DuckDBTypeId.BIGINT]: { ctor: BigInt64Array, arrow: () => new arrow.Int64() },
+  [DuckDBTypeId.UTINYINT]: { ctor: Uint8Array, arrow: () => new arrow.Uint8() },
+  [DuckDBTypeId.USMALLINT]: { ctor: Uint16Array, arrow: () => new arrow.Uint16() },
+  [DuckDBTypeId.UINTEGER]: { ctor: Uint32Array, arrow: () => new arrow.Uint32() },
+  [DuckDBTypeId.UBIGINT]: { ctor: BigUint64Array, arrow: () => new arrow.Uint64() },
+  [DuckDBTypeId.FLOAT]: { ctor: Float32Array, arrow: () => new arrow.Float32() },
+  [DuckDBTypeId.DOUBLE]: { ctor: Float64Array, arrow: () => new arrow.Float64() },
+  [DuckDBTypeId.DATE]: { ctor: Int32Array, arrow: () => new arrow.DateDay() },
+  [DuckDBTypeId.TIMESTAMP]: { ctor: BigInt64Array, arrow: () => new arrow.TimestampMicrosecond() },
+  // Booleans are one byte per row in DuckDB; packed into Arrow bits when the batch is built.
+  [DuckDBTypeId.BOOLEAN]: { ctor: Uint8Array, arrow: () => new arrow.Bool() },
+};
+
+/** How a staged column is read: as is, or cast by DuckDB into a type the fast path handles. */
+function selectExpression(name: string, typeId: DuckDBTypeId): string {
+  const col = quoteIdentifier(name);
+  if (FIXED[typeId] || typeId === DuckDBTypeId.VARCHAR) return col;
+  switch (typeId) {
+    case DuckDBTypeId.DECIMAL:
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.UHUGEINT:
+      return `CAST(${col} AS DOUBLE) AS ${col}`;
+    case DuckDBTypeId.TIMESTAMP_S:
+    case DuckDBTypeId.TIMESTAMP_MS:
+    case DuckDBTypeId.TIMESTAMP_NS:
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      return `CAST(${col} AS TIMESTAMP) AS ${col}`;
+    default:
+      return `CAST(${col} AS VARCHAR) AS ${col}`;
+  }
+}
+
+abstract class ColumnBuilder {
+  constructor(readonly name: string, protected capacity: number) {}
+  abstract append(chunk: DuckDBDataChunk, column: number, at: number, rows: number): void;
+  abstract finish(length: number): arrow.Vector;
+}
+
+class FixedBuilder extends ColumnBuilder {
+  private values: FixedArray;
+  private bitmap: Uint8Array | null = null;
+  constructor(name: string, capacity: number, private spec: FixedSpec) {
+    super(name, capacity);
+    this.values = new spec.ctor(capacity);
+  }
+  append(chunk: DuckDBDataChunk, column: number, at: number, rows: number): void {
+    const vector = chunk.getColumnVector(column);
+    const items = fixedItems(vector);
+    if (!items) throw new Error(`column ${this.name}: DuckDB vector has no typed buffer`);
+    (this.values as Float64Array).set(items.subarray(0, rows) as Float64Array, at);
+    const valid = validityBytes(vector);
+    if (valid) {
+      if (!this.bitmap) this.bitmap = new Uint8Array(Math.ceil(this.capacity / 8)).fill(0xff);
+      copyBits(valid, 0, this.bitmap, at, rows);
+    } else if (this.bitmap) {
+      copyBits(new Uint8Array(Math.ceil(rows / 8)).fill(0xff), 0, this.bitmap, at, rows);
+    }
+  }
+  finish(length: number): arrow.Vector {
+    const type = this.spec.arrow();
+    let data: FixedArray = this.values.subarray(0, length);
+    if (type instanceof arrow.Bool) data = packBits(data as Uint8Array);
+    return arrow.makeVector(
+      arrow.makeData({ type, length, data, nullBitmap: this.bitmap?.subarray(0, Math.ceil(length / 8)) } as never),
+    );
+  }
+}
+
+class StringBuilder extends ColumnBuilder {
+  private values: (string | null)[] = [];
+  append(chunk: DuckDBDataChunk, column: number): void {
+    const values = chunk.getColumnValues(column) as (string | null)[];
+    for (const v of values) this.values.push(v);
+  }
+  finish(): arrow.Vector {
+    return arrow.vectorFromArray(this.values, new arrow.Utf8());
+  }
+}
+
+function packBits(bytes: Uint8Array): Uint8Array {
+  const bits = new Uint8Array(Math.ceil(bytes.length / 8));
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]) bits[i >> 3] |= 1 << (i & 7);
+  return bits;
+}
+
+/**
+ * Yields the rows of `fromSql` (e.g. a read_parquet call) as Arrow tables of at most `batchRows` rows.
+ * An empty source yields one empty table so that predictors still define the output schema.
+ */
+export async function* readRecordBatches(
+  conn: DuckDBConnection,
+  fromSql: string,
+  batchRows: number,
+): AsyncGenerator<arrow.Table> {
+  const probe = await conn.run(`SELECT * FROM ${fromSql} LIMIT 0`);
+  const names = probe.columnNames();
+  const typeIds = probe.columnTypes().map((t) => t.typeId);
+  const select = names.map((n, i) => selectExpression(n, typeIds[i])).join(', ');
+  const result = await conn.stream(`SELECT ${select || '*'} FROM ${fromSql}`);
+  const readTypes = result.columnTypes().map((t) => t.typeId);
+
+  const newBuilders = (): ColumnBuilder[] =>
+    names.map((name, i) => {
+      const spec = FIXED[readTypes[i]];
+      return spec ? new FixedBuilder(name, batchRows, spec) : new StringBuilder(name, batchRows);
+    });
+  const build = (builders: ColumnBuilder[], length: number): arrow.Table =>
+    new arrow.Table(Object.fromEntries(builders.map((b) => [b.name, b.finish(length)])));
+
+  let builders = newBuilders();
+  let filled = 0;
+  let yielded = false;
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    // DuckDB chunks hold at most 2048 rows (far below batchRows): one that does not fit closes the batch.
+    if (filled > 0 && filled + chunk.rowCount > batchRows) {
+      yield build(builders, filled);
+      yielded = true;
+      builders = newBuilders();
+      filled = 0;
+    }
+    const rows = chunk.rowCount;
+    builders.forEach((b, i) => b.append(chunk, i, filled, rows));
+    filled += rows;
+  }
+  if (filled > 0 || !yielded) yield build(builders, filled);
+}

@@ -1,0 +1,42 @@
+// The stage: where a run's input, output and manifest live between activities.
+// Keys are '/'-separated paths under the stage root, e.g. runs/<runId>/output/3/17.parquet.
+
+export interface StagedObject {
+  key: string;
+  size: number;
+}
+
+export interface LocalCopy {
+  path: string;
+  /** Deletes the local copy when it was downloaded; a no-op for a local stage. */
+  release(): Promise<void>;
+}
+
+export interface Stage {
+  describe(): string;
+  list(prefix: string): Promise<StagedObject[]>;
+  /** The object's size, or undefined when there is no object at `key`. */
+  stat(key: string): Promise<StagedObject | undefined>;
+  getJson<T>(key: string): Promise<T | undefined>;
+  putJson(key: string, value: unknown): Promise<void>;
+  /** A local file path from which DuckDB can read the object. */
+  localCopy(key: string): Promise<LocalCopy>;
+  /** A fresh local path to write a file that putFile will then move to the stage. */
+  scratchPath(name: string): Promise<string>;
+  /** Moves a local file to `key`, replacing any object there in one step. */
+  putFile(localPath: string, key: string): Promise<void>;
+  /**
+   * A local folder whose files become the objects under `prefix` when `commit` runs. Whatever was under
+   * `prefix` before is replaced, so a retried export never mixes old and new files.
+   */
+  writeFolder(prefix: string): Promise<{ dir: string; commit(): Promise<void>; discard(): Promise<void> }>;
+  deletePrefix(prefix: string): Promise<void>;
+}
+
+export const runPrefix = (runId: string) => `runs/${runId}`;
+export const inputPrefix = (runId: string) => `${runPrefix(runId)}/input`;
+export const outputPrefix = (runId: string) => `${runPrefix(runId)}/output`;
+export const manifestKey = (runId: string) => `${runPrefix(runId)}/manifest.json`;
+/** A pure function of (run, worker, chunk): a retried chunk replaces its own file. */
+export const chunkOutputKey = (runId: string, worker: number, chunk: number) =>
+  `${outputPrefix(runId)}/${worker}/${String(chunk).padStart(6, '0')}.parquet`;

@@ -1,0 +1,149 @@
+// The embedded default warehouse: a DuckDB file. It is opened per operation and closed when the
+// last one ends, so another process (the CLI, a test) can read it between runs.
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { PublishResult } from '../../shared/types.js';
+import { duckdbTypeOf, parseColumnType } from '../../spec/columnTypes.js';
+import { PublishError, QueryError } from '../../spec/errors.js';
+import { quoteIdentifier, quoteLiteral, quoteQualified } from '../../spec/identifiers.js';
+import { sqlPathList } from '../engine/localEngine.js';
+import type { ExportRequest, PublishRequest, Warehouse } from './warehouse.js';
+
+const PUBLISHES_TABLE = 'batch_inference_publishes';
+/** DuckDB errors that a retry cannot fix: the SQL or the catalog is wrong. */
+const USER_ERROR = /^(Parser|Binder|Catalog|Conversion|Invalid Input|Not implemented) Error/;
+
+export class DuckDBWarehouse implements Warehouse {
+  private instance?: Promise<DuckDBInstance>;
+  private users = 0;
+  readonly path: string;
+
+  constructor(file: string) {
+    this.path = path.resolve(file);
+  }
+
+  describe(): string {
+    return `duckdb:${this.path}`;
+  }
+
+  /** Runs fn on a connection to the warehouse file, opening it if needed and closing it after the last user. */
+  async withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    this.users++;
+    try {
+      if (!this.instance) {
+        await fs.mkdir(path.dirname(this.path), { recursive: true });
+        this.instance = DuckDBInstance.create(this.path);
+      }
+      const conn = await (await this.instance).connect();
+      try {
+        return await fn(conn);
+      } finally {
+        conn.closeSync();
+      }
+    } finally {
+      this.users--;
+      if (this.users === 0 && this.instance) {
+        const closing = this.instance;
+        this.instance = undefined;
+        (await closing).closeSync();
+      }
+    }
+  }
+
+  async exportQuery(req: ExportRequest): Promise<void> {
+    const folder = await req.stage.writeFolder(req.prefix);
+    try {
+      await this.withConnection(async (conn) => {
+        if (req.useUtc) await conn.run(`SET TimeZone = 'UTC'`);
+        await runUserSql(conn, `COPY (${req.sql}) TO ${quoteLiteral(folder.dir)} (FORMAT parquet, FILE_SIZE_BYTES ${Math.max(1, Math.floor(req.fileSizeBytes))}, OVERWRITE_OR_IGNORE true)`);
+        // An empty result still gets one (empty) file, so the predictor defines the output schema.
+        if ((await fs.readdir(folder.dir)).length === 0) {
+          await conn.run(`COPY (SELECT * FROM (${req.sql}) LIMIT 0) TO ${quoteLiteral(path.join(folder.dir, 'data_0.parquet'))} (FORMAT parquet)`);
+        }
+      });
+      await folder.commit();
+    } catch (err) {
+      await folder.discard();
+      throw err;
+    }
+  }
+
+  async publish(req: PublishRequest): Promise<PublishResult> {
+    const objects = (await req.stage.list(req.prefix)).filter((o) => o.key.endsWith('.parquet'));
+    const copies = await Promise.all(objects.map((o) => req.stage.localCopy(o.key)));
+    try {
+      return await this.withConnection((conn) => this.load(conn, req, copies.map((c) => c.path)));
+    } finally {
+      await Promise.all(copies.map((c) => c.release()));
+    }
+  }
+
+  private async load(conn: DuckDBConnection, req: PublishRequest, files: string[]): Promise<PublishResult> {
+    const table = quoteQualified(req.table);
+    await conn.run(`CREATE TABLE IF NOT EXISTS ${PUBLISHES_TABLE} (run_id VARCHAR PRIMARY KEY, table_name VARCHAR, row_count BIGINT, published_at TIMESTAMP)`);
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      const done = await conn.runAndReadAll(`SELECT row_count FROM ${PUBLISHES_TABLE} WHERE run_id = ${quoteLiteral(req.runId)}`);
+      if (done.currentRowCount > 0) {
+        await conn.run('ROLLBACK');
+        return { table: req.table, rows: Number(done.getRows()[0][0]), loaded: false };
+      }
+      const exists = await tableExists(conn, table);
+      if (!exists && !req.autoCreateTable) {
+        throw new PublishError(`Table ${req.table} does not exist: create it first or set autoCreateTable: true`);
+      }
+      const source = files.length ? `read_parquet(${sqlPathList(files)})` : null;
+      if (!exists) {
+        const parts = req.table.split('.');
+        if (parts.length > 1) await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteQualified(parts.slice(0, -1).join('.'))}`);
+        if (req.definition) {
+          const cols = req.definition.map(([name, type]) => `${quoteIdentifier(name)} ${duckdbTypeOf(parseColumnType(type)!)}`);
+          await conn.run(`CREATE TABLE ${table} (${cols.join(', ')})`);
+        } else if (source) {
+          await conn.run(`CREATE TABLE ${table} AS SELECT * FROM ${source} LIMIT 0`);
+        } else {
+          throw new PublishError(`Run ${req.runId} produced no output files to create ${req.table} from; give outputTableDefinition`);
+        }
+      } else if (req.overwrite) {
+        await conn.run(`DELETE FROM ${table}`);
+      }
+      let rows = 0;
+      if (source) {
+        const inserted = await runUserSql(conn, `INSERT INTO ${table} BY NAME SELECT * FROM ${source}`);
+        rows = Number(inserted);
+      }
+      await conn.run(`INSERT INTO ${PUBLISHES_TABLE} VALUES (${quoteLiteral(req.runId)}, ${quoteLiteral(req.table)}, ${rows}, now()::TIMESTAMP)`);
+      await conn.run('COMMIT');
+      return { table: req.table, rows, loaded: true };
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => {});
+      if (err instanceof QueryError) throw new PublishError(`Cannot load predictions into ${req.table}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+async function tableExists(conn: DuckDBConnection, quotedTable: string): Promise<boolean> {
+  try {
+    await conn.run(`SELECT 1 FROM ${quotedTable} LIMIT 0`);
+    return true;
+  } catch (err) {
+    if (/Catalog Error/.test((err as Error).message)) return false;
+    throw err;
+  }
+}
+
+/** Runs SQL that comes from or depends on the user; errors a retry cannot fix become QueryErrors. */
+async function runUserSql(conn: DuckDBConnection, sql: string): Promise<number> {
+  try {
+    const result = await conn.run(sql);
+    return result.rowsChanged;
+  } catch (err) {
+    const message = (err as Error).message;
+    if (USER_ERROR.test(message)) throw new QueryError(message);
+    throw err;
+  }
+}

@@ -1,0 +1,36 @@
+// The warehouse runs the source query and receives the predictions.
+import type { ColumnDefinition, PublishResult } from '../../shared/types.js';
+import type { Stage } from '../stage/stage.js';
+
+export interface ExportRequest {
+  runId: string;
+  sql: string;
+  stage: Stage;
+  /** Stage prefix that receives the parquet files; replaced whole on every attempt. */
+  prefix: string;
+  /** Target size of each parquet file. */
+  fileSizeBytes: number;
+  useUtc: boolean;
+  warehouse?: string;
+}
+
+export interface PublishRequest {
+  runId: string;
+  table: string;
+  definition?: ColumnDefinition[];
+  autoCreateTable: boolean;
+  overwrite: boolean;
+  stage: Stage;
+  /** Stage prefix holding the run's output parquet files. */
+  prefix: string;
+  useUtc: boolean;
+  warehouse?: string;
+}
+
+export interface Warehouse {
+  describe(): string;
+  exportQuery(request: ExportRequest): Promise<void>;
+  /** Loads the run's output into the table in one transaction; repeating it for a run changes nothing. */
+  publish(request: PublishRequest): Promise<PublishResult>;
+  close(): Promise<void>;
+}

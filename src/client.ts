@@ -1,0 +1,123 @@
+// The client door for other Node services: start, watch, cancel and await batch-inference runs.
+import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig, type Config } from './config.js';
+import { resolveSpec } from './spec/jobSpec.js';
+import type { Progress, RunState, RunSummary } from './shared/types.js';
+import type { RunOptions } from './workflows/batchInference.js';
+import { progressQuery, WORKFLOW_TYPE } from './workflows/definitions.js';
+
+export interface StartOptions {
+  /** The workflow id, also the run id used in stage paths. Generated when absent. */
+  runId?: string;
+  /** Folder that a relative .sql path in inputQuery is read from (default: the current folder). */
+  baseDir?: string;
+  runOptions?: RunOptions;
+  memo?: Record<string, unknown>;
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return `bi-${stamp}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * Validates a spec before it is sent (throws SpecError naming every bad field) and inlines a
+ * .sql file, so the worker never needs this machine's files. Predictor names are checked by the worker.
+ */
+export function prepareSpecForStart(spec: unknown, config: Config, baseDir = process.cwd()): Record<string, unknown> {
+  const readSqlFile = (p: string) => fs.readFileSync(path.resolve(baseDir, p), 'utf8');
+  resolveSpec(spec, {
+    schema: config.schema,
+    defaultParallelism: config.defaultParallelism,
+    maxSplits: config.maxSplits,
+    readSqlFile,
+  });
+  const copy = { ...(spec as Record<string, unknown>) };
+  const query = String(copy.inputQuery).trim();
+  if (/\.sql$/i.test(query) && !/\s/.test(query)) copy.inputQuery = readSqlFile(query);
+  return copy;
+}
+
+const CLOSED_STATES: Record<string, RunState> = {
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+  TERMINATED: 'failed',
+  TIMED_OUT: 'failed',
+};
+
+export class BatchInferenceClient {
+  constructor(
+    readonly client: Client,
+    readonly config: Config,
+  ) {}
+
+  static async connect(config: Config = loadConfig()): Promise<BatchInferenceClient> {
+    const connection = await Connection.connect({ address: config.temporal.address ?? 'localhost:7233' });
+    return new BatchInferenceClient(new Client({ connection, namespace: config.temporal.namespace }), config);
+  }
+
+  async startBatchInference(spec: unknown, options: StartOptions = {}): Promise<{ runId: string }> {
+    const prepared = prepareSpecForStart(spec, this.config, options.baseDir);
+    const runId = options.runId ?? newRunId();
+    await this.client.workflow.start(WORKFLOW_TYPE, {
+      taskQueue: this.config.temporal.taskQueue,
+      workflowId: runId,
+      args: options.runOptions ? [prepared, options.runOptions] : [prepared],
+      memo: { outputTableName: prepared.outputTableName, predictor: prepared.predictor, ...options.memo },
+    });
+    return { runId };
+  }
+
+  /** The progress query while the run is open; after it closes, figures from its result or failure. */
+  async getProgress(runId: string): Promise<Progress> {
+    const handle = this.client.workflow.getHandle(runId);
+    const description = await handle.describe();
+    const closed = CLOSED_STATES[description.status.name];
+    if (!closed) return handle.query(progressQuery);
+    const startedAt = description.startTime.toISOString();
+    const base: Progress = {
+      runId, state: closed, totalRows: null, processedRows: 0, percentage: 0,
+      chunksDone: 0, chunksTotal: null, startedAt, estimatedCompletion: null,
+    };
+    if (closed === 'completed') {
+      const summary = (await handle.result()) as RunSummary;
+      return {
+        ...base, totalRows: summary.rowsIn, processedRows: summary.rowsIn, percentage: 100,
+        chunksDone: summary.chunks, chunksTotal: summary.chunks, estimatedCompletion: summary.completedAt,
+      };
+    }
+    try {
+      await handle.result();
+    } catch (err) {
+      const cause = err instanceof WorkflowFailedError ? err.cause : err;
+      if (closed === 'failed') base.error = cause instanceof Error ? cause.message : String(cause);
+    }
+    return base;
+  }
+
+  async cancelRun(runId: string): Promise<void> {
+    await this.client.workflow.getHandle(runId).cancel();
+  }
+
+  async waitForResult(runId: string): Promise<RunSummary> {
+    return (await this.client.workflow.getHandle(runId).result()) as RunSummary;
+  }
+
+  async close(): Promise<void> {
+    await this.client.connection.close();
+  }
+}
+
+export { WorkflowFailedError, WorkflowNotFoundError };
+
+let defaultClient: Promise<BatchInferenceClient> | undefined;
+const shared = () => (defaultClient ??= BatchInferenceClient.connect());
+
+/** Convenience functions on a client built from the environment (TEMPORAL_ADDRESS etc.). */
+export const startBatchInference = async (spec: unknown, options?: StartOptions) => (await shared()).startBatchInference(spec, options);
+export const getProgress = async (runId: string) => (await shared()).getProgress(runId);
+export const cancelRun = async (runId: string) => (await shared()).cancelRun(runId);
+export const waitForResult = async (runId: string) => (await shared()).waitForResult(runId);

@@ -1,0 +1,100 @@
+// Cuts a run's staged input into chunks of about batchSizeInMb, and the chunk list into
+// contiguous slices balanced by bytes, one slice per worker. Pure functions: no I/O.
+
+export interface StagedFile {
+  key: string;
+  bytes: number;
+  rows: number;
+}
+
+/** Part of a file: rows [rowStart, rowEnd) by position in the file, or the whole file when absent. */
+export interface FilePart {
+  key: string;
+  rowStart?: number;
+  rowEnd?: number;
+}
+
+export interface Chunk {
+  parts: FilePart[];
+  bytes: number;
+  rows: number;
+}
+
+export interface SliceRange {
+  chunkStart: number;
+  chunkEnd: number;
+  bytes: number;
+  rows: number;
+}
+
+/** Files up to 1.5× the target stay whole; larger ones are cut by row ranges. */
+const SPLIT_FACTOR = 1.5;
+
+export function planChunks(files: readonly StagedFile[], chunkBytes: number): Chunk[] {
+  if (!(chunkBytes > 0)) throw new Error('chunkBytes must be positive');
+  const chunks: Chunk[] = [];
+  let open: Chunk | undefined;
+  for (const file of files) {
+    if (file.bytes > chunkBytes * SPLIT_FACTOR && file.rows > 1) {
+      open = undefined;
+      const pieces = Math.min(file.rows, Math.ceil(file.bytes / chunkBytes));
+      const rowsPer = Math.ceil(file.rows / pieces);
+      for (let start = 0; start < file.rows; start += rowsPer) {
+        const end = Math.min(file.rows, start + rowsPer);
+        chunks.push({
+          parts: [{ key: file.key, rowStart: start, rowEnd: end }],
+          bytes: Math.round((file.bytes * (end - start)) / file.rows),
+          rows: end - start,
+        });
+      }
+      continue;
+    }
+    if (open && open.bytes + file.bytes <= chunkBytes) {
+      open.parts.push({ key: file.key });
+      open.bytes += file.bytes;
+      open.rows += file.rows;
+    } else {
+      open = { parts: [{ key: file.key }], bytes: file.bytes, rows: file.rows };
+      chunks.push(open);
+    }
+  }
+  return chunks;
+}
+
+/**
+ * At most `workers` contiguous, non-empty slices whose byte totals are as even as the chunk
+ * boundaries allow. Contiguous ranges keep each child's input to two numbers.
+ */
+export function planSlices(chunks: readonly Chunk[], workers: number): SliceRange[] {
+  const count = Math.min(workers, chunks.length);
+  if (count === 0) return [];
+  const total = chunks.reduce((sum, c) => sum + Math.max(c.bytes, 1), 0);
+  const slices: SliceRange[] = [];
+  let start = 0;
+  let cumulative = 0;
+  for (let s = 0; s < count; s++) {
+    const remainingSlices = count - s - 1;
+    const target = (total * (s + 1)) / count;
+    let end = start + 1;
+    cumulative += Math.max(chunks[start].bytes, 1);
+    // Extend while this slice is below its share and enough chunks remain for the slices after it.
+    while (end < chunks.length - remainingSlices) {
+      const next = Math.max(chunks[end].bytes, 1);
+      if (cumulative + next / 2 > target) break;
+      cumulative += next;
+      end++;
+    }
+    if (s === count - 1) {
+      for (; end < chunks.length; end++) cumulative += Math.max(chunks[end].bytes, 1);
+    }
+    const range = chunks.slice(start, end);
+    slices.push({
+      chunkStart: start,
+      chunkEnd: end,
+      bytes: range.reduce((sum, c) => sum + c.bytes, 0),
+      rows: range.reduce((sum, c) => sum + c.rows, 0),
+    });
+    start = end;
+  }
+  return slices;
+}

@@ -1,0 +1,12 @@
+// The run manifest stored on the stage: the resolved spec, the staged input files and the chunks.
+// Activities read it by run id, so workflow history carries only numbers and keys.
+import type { ResolvedSpec } from '../shared/types.js';
+import type { Chunk, StagedFile } from './chunks.js';
+
+export interface RunManifest {
+  runId: string;
+  spec: ResolvedSpec;
+  files: StagedFile[];
+  chunks: Chunk[];
+  createdAt: string;
+}

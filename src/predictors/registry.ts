@@ -1,0 +1,35 @@
+// Named predictors: the built-ins, those exported by modules listed in BATCH_PREDICTORS,
+// and any passed to the worker in code.
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { linearDemo } from './linearDemo.js';
+import type { Predictor, PredictorMap } from './types.js';
+
+export const BUILTIN_PREDICTORS: PredictorMap = { 'linear-demo': linearDemo };
+
+/** Every function a module exports becomes a predictor under its export name (default: the file name). */
+export async function loadPredictorModules(modulePaths: readonly string[]): Promise<PredictorMap> {
+  const found: PredictorMap = {};
+  for (const modulePath of modulePaths) {
+    const url = pathToFileURL(path.resolve(modulePath)).href;
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(url)) as Record<string, unknown>;
+    } catch (err) {
+      throw new Error(`BATCH_PREDICTORS: cannot load "${modulePath}": ${(err as Error).message}`);
+    }
+    let count = 0;
+    for (const [name, value] of Object.entries(mod)) {
+      if (typeof value !== 'function') continue;
+      const key = name === 'default' ? path.basename(modulePath).replace(/\.[cm]?[jt]s$/, '') : name;
+      found[key] = value as Predictor;
+      count++;
+    }
+    if (count === 0) throw new Error(`BATCH_PREDICTORS: "${modulePath}" exports no functions`);
+  }
+  return found;
+}
+
+export async function buildPredictorRegistry(modulePaths: readonly string[], extra: PredictorMap = {}): Promise<PredictorMap> {
+  return { ...BUILTIN_PREDICTORS, ...(await loadPredictorModules(modulePaths)), ...extra };
+}

@@ -1,0 +1,112 @@
+// Types shared by workflows, activities and doors. Type-only: safe to import from workflow code.
+
+export const RUN_STATES = [
+  'submitted',
+  'preparing',
+  'running',
+  'completing',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+/** One output column: the name and its warehouse type, e.g. ['score', 'FLOAT']. */
+export type ColumnDefinition = [name: string, type: string];
+
+/** A spec after validation, defaults and SQL rendering: what the run actually executes. */
+export interface ResolvedSpec {
+  renderedQuery: string;
+  outputTableName: string;
+  outputTableDefinition?: ColumnDefinition[];
+  predictor: string;
+  parallelWorkers: number;
+  batchSizeInMb: number;
+  timeoutPerBatch: number;
+  heartbeatTimeout: number;
+  retries: number;
+  autoCreateTable: boolean;
+  overwrite: boolean;
+  warehouse?: string;
+  useUtc: boolean;
+}
+
+/** A contiguous range of the run's chunk list, scored by one child workflow. */
+export interface Slice {
+  worker: number;
+  chunkStart: number;
+  chunkEnd: number;
+  rows: number;
+  bytes: number;
+}
+
+export interface ExportResult {
+  rows: number;
+  bytes: number;
+  files: number;
+  chunks: number;
+  slices: Slice[];
+}
+
+export interface ChunkResult {
+  rowsIn: number;
+  rowsOut: number;
+  bytesOut: number;
+  /** True when the chunk's output was already on the stage (a retry after a lost completion). */
+  reused: boolean;
+}
+
+export interface SliceTotals {
+  chunksDone: number;
+  rowsIn: number;
+  rowsOut: number;
+  bytesOut: number;
+}
+
+export interface PublishResult {
+  table: string;
+  rows: number;
+  /** False when this run had already been published (a repeated publish changes nothing). */
+  loaded: boolean;
+}
+
+export interface PhaseDurations {
+  preparingMs: number;
+  runningMs: number;
+  completingMs: number;
+  totalMs: number;
+}
+
+export interface RunSummary {
+  runId: string;
+  state: 'completed';
+  table: string;
+  rowsIn: number;
+  rowsOut: number;
+  chunks: number;
+  bytesIn: number;
+  bytesOut: number;
+  workers: number;
+  durations: PhaseDurations;
+  startedAt: string;
+  completedAt: string;
+}
+
+export interface Progress {
+  runId: string;
+  state: RunState;
+  totalRows: number | null;
+  processedRows: number;
+  percentage: number;
+  chunksDone: number;
+  chunksTotal: number | null;
+  startedAt: string;
+  estimatedCompletion: string | null;
+  error?: string;
+}
+
+export interface ProgressSignal {
+  worker: number;
+  chunks: number;
+  rows: number;
+}

@@ -1,0 +1,59 @@
+// Warehouse column types accepted in outputTableDefinition (Snowflake spelling, as in the seed),
+// reduced to the few logical kinds the pipeline validates and converts.
+
+export type ColumnKind = 'int' | 'float' | 'decimal' | 'string' | 'bool' | 'date' | 'timestamp';
+
+export interface ColumnType {
+  kind: ColumnKind;
+  precision?: number;
+  scale?: number;
+}
+
+const SIMPLE: Record<string, ColumnKind> = {
+  INT: 'int', INTEGER: 'int', BIGINT: 'int', SMALLINT: 'int', TINYINT: 'int', BYTEINT: 'int',
+  FLOAT: 'float', FLOAT4: 'float', FLOAT8: 'float', DOUBLE: 'float', 'DOUBLE PRECISION': 'float', REAL: 'float',
+  VARCHAR: 'string', STRING: 'string', TEXT: 'string', CHAR: 'string', CHARACTER: 'string',
+  BOOLEAN: 'bool', BOOL: 'bool',
+  DATE: 'date',
+  TIMESTAMP: 'timestamp', TIMESTAMP_NTZ: 'timestamp', TIMESTAMP_LTZ: 'timestamp', TIMESTAMP_TZ: 'timestamp', DATETIME: 'timestamp',
+};
+
+export const COLUMN_TYPE_HELP =
+  'use NUMBER, NUMBER(p,s), INTEGER, FLOAT, DOUBLE, VARCHAR, BOOLEAN, DATE or TIMESTAMP_NTZ';
+
+export function parseColumnType(raw: string): ColumnType | null {
+  const t = raw.trim().toUpperCase().replace(/\s+/g, ' ');
+  if (SIMPLE[t]) return { kind: SIMPLE[t] };
+  const sized = /^(VARCHAR|STRING|TEXT|CHAR|CHARACTER)\s*\(\s*\d+\s*\)$/.exec(t);
+  if (sized) return { kind: 'string' };
+  const num = /^(NUMBER|NUMERIC|DECIMAL)(?:\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?$/.exec(t);
+  if (num) {
+    const precision = num[2] ? Number(num[2]) : 38;
+    const scale = num[3] ? Number(num[3]) : 0;
+    if (precision < 1 || precision > 38 || scale > precision) return null;
+    return scale === 0 ? { kind: 'int', precision } : { kind: 'decimal', precision, scale };
+  }
+  const ts = /^(TIMESTAMP(?:_NTZ|_LTZ|_TZ)?)\s*\(\s*\d\s*\)$/.exec(t);
+  if (ts) return { kind: 'timestamp' };
+  return null;
+}
+
+/** The DuckDB type used for a column of this kind in the embedded warehouse and in output parquet. */
+export function duckdbTypeOf(type: ColumnType): string {
+  switch (type.kind) {
+    case 'int':
+      return 'BIGINT';
+    case 'float':
+      return 'DOUBLE';
+    case 'decimal':
+      return `DECIMAL(${type.precision},${type.scale})`;
+    case 'string':
+      return 'VARCHAR';
+    case 'bool':
+      return 'BOOLEAN';
+    case 'date':
+      return 'DATE';
+    case 'timestamp':
+      return 'TIMESTAMP';
+  }
+}

@@ -1,0 +1,164 @@
+// The job spec: the seed's run() parameters in camelCase, plus `predictor`.
+// Validation collects every problem at once so the user fixes them in one go.
+import { z } from 'zod';
+import type { ColumnDefinition, ResolvedSpec } from '../shared/types.js';
+import { COLUMN_TYPE_HELP, parseColumnType } from './columnTypes.js';
+import { SpecError, type FieldProblem } from './errors.js';
+import { IDENTIFIER, QUALIFIED_NAME } from './identifiers.js';
+import { renderSql, type TemplateValue } from './template.js';
+
+const columnDefinition = z.union([
+  z.tuple([z.string(), z.string()]),
+  z.object({ name: z.string(), type: z.string() }).strict(),
+]);
+
+export const jobSpecSchema = z
+  .object({
+    inputQuery: z.string().trim().min(1, 'give a SQL query or the path of a .sql file'),
+    ctx: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+    outputTableName: z
+      .string()
+      .regex(QUALIFIED_NAME, 'use a table name like MODEL_PREDICTIONS or schema.table (letters, digits, _ and $)'),
+    outputTableDefinition: z.array(columnDefinition).min(1, 'list at least one column, or leave the field out').optional(),
+    predictor: z.string().min(1, 'name a registered predictor, e.g. "linear-demo"'),
+    parallelWorkers: z.number().int('use a whole number').min(1, 'use at least 1').optional(),
+    batchSizeInMb: z.number().positive('use a size above 0').max(4096, 'use at most 4096 MB').default(256),
+    timeoutPerBatch: z.number().int('use whole seconds').min(1).max(86_400).default(300),
+    heartbeatTimeout: z.number().int('use whole seconds').min(1).max(3600).default(60),
+    retries: z.number().int('use a whole number').min(0).max(100).default(3),
+    autoCreateTable: z.boolean().default(true),
+    overwrite: z.boolean().default(true),
+    warehouse: z.string().regex(IDENTIFIER, 'use a warehouse name (letters, digits, _ and $)').optional(),
+    useUtc: z.boolean().default(true),
+  })
+  .strict();
+
+export type JobSpecInput = z.input<typeof jobSpecSchema>;
+export type JobSpec = z.output<typeof jobSpecSchema>;
+
+export interface ResolveOptions {
+  schema: string;
+  defaultParallelism: number;
+  maxSplits: number;
+  /** Registered predictor names; the check is skipped when absent (a client does not know the worker's). */
+  predictors?: readonly string[];
+  /** Reads inputQuery when it names a .sql file. */
+  readSqlFile: (path: string) => string;
+}
+
+const SNAKE_TO_CAMEL: Record<string, string> = {
+  input_query: 'inputQuery', output_table_name: 'outputTableName',
+  output_table_definition: 'outputTableDefinition', parallel_workers: 'parallelWorkers',
+  batch_size_in_mb: 'batchSizeInMb', timeout_per_batch: 'timeoutPerBatch',
+  auto_create_table: 'autoCreateTable', use_utc: 'useUtc', predict_fn: 'predictor',
+};
+
+function zodProblems(error: z.ZodError): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const hint = SNAKE_TO_CAMEL[key];
+        problems.push({
+          field: [...issue.path, key].join('.'),
+          message: hint ? `unknown field; did you mean "${hint}"?` : 'unknown field; remove it',
+        });
+      }
+      continue;
+    }
+    const field = issue.path.join('.') || '(spec)';
+    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message;
+    problems.push({ field, message });
+  }
+  return problems;
+}
+
+function definitionProblems(defs: z.infer<typeof columnDefinition>[] | undefined): {
+  problems: FieldProblem[];
+  columns?: ColumnDefinition[];
+} {
+  if (!defs) return { problems: [] };
+  const problems: FieldProblem[] = [];
+  const columns: ColumnDefinition[] = defs.map((d) => (Array.isArray(d) ? [d[0], d[1]] : [d.name, d.type]));
+  const seen = new Set<string>();
+  columns.forEach(([name, type], i) => {
+    if (!IDENTIFIER.test(name)) {
+      problems.push({ field: `outputTableDefinition.${i}.name`, message: `"${name}" is not a valid column name (letters, digits, _ and $)` });
+    }
+    if (seen.has(name.toLowerCase())) {
+      problems.push({ field: `outputTableDefinition.${i}.name`, message: `column "${name}" is listed twice` });
+    }
+    seen.add(name.toLowerCase());
+    if (!parseColumnType(type)) {
+      problems.push({ field: `outputTableDefinition.${i}.type`, message: `unknown type "${type}"; ${COLUMN_TYPE_HELP}` });
+    }
+  });
+  return { problems, columns };
+}
+
+/** Validates a raw spec, applies defaults and renders the SQL. Throws SpecError listing every problem. */
+export function resolveSpec(raw: unknown, options: ResolveOptions): ResolvedSpec {
+  if (typeof raw === 'string') {
+    try {
+      raw = JSON.parse(raw);
+    } catch {
+      throw new SpecError([{ field: '(spec)', message: 'the spec is a string that is not JSON; pass a JSON object' }]);
+    }
+  }
+  const parsed = jobSpecSchema.safeParse(raw);
+  if (!parsed.success) throw new SpecError(zodProblems(parsed.error));
+  const spec = parsed.data;
+  const problems: FieldProblem[] = [];
+
+  const defs = definitionProblems(spec.outputTableDefinition);
+  problems.push(...defs.problems);
+
+  const parallelWorkers = spec.parallelWorkers ?? Math.min(options.defaultParallelism, options.maxSplits);
+  if (parallelWorkers > options.maxSplits) {
+    problems.push({
+      field: 'parallelWorkers',
+      message: `${parallelWorkers} is above the limit of ${options.maxSplits}; use at most ${options.maxSplits} or raise BATCH_MAX_SPLITS on the worker`,
+    });
+  }
+  if (options.predictors && !options.predictors.includes(spec.predictor)) {
+    problems.push({
+      field: 'predictor',
+      message: `unknown predictor "${spec.predictor}"; registered: ${options.predictors.join(', ') || '(none)'}. Add yours with BATCH_PREDICTORS`,
+    });
+  }
+
+  let template = spec.inputQuery;
+  if (/\.sql$/i.test(template) && !/\s/.test(template)) {
+    try {
+      template = options.readSqlFile(template);
+    } catch (err) {
+      problems.push({ field: 'inputQuery', message: `cannot read SQL file "${spec.inputQuery}": ${(err as Error).message}` });
+    }
+  }
+  const values: Record<string, TemplateValue> = { schema: options.schema, ...spec.ctx };
+  const rendered = renderSql(template, values);
+  for (const name of rendered.unknown) {
+    problems.push({
+      field: 'inputQuery',
+      message: `unknown placeholder {${name}}; add "${name}" to ctx or remove it (known: ${Object.keys(values).join(', ')})`,
+    });
+  }
+  if (!rendered.sql.trim()) problems.push({ field: 'inputQuery', message: 'the query is empty' });
+  if (problems.length) throw new SpecError(problems);
+
+  return {
+    renderedQuery: rendered.sql.trim().replace(/;\s*$/, ''),
+    outputTableName: spec.outputTableName,
+    outputTableDefinition: defs.columns,
+    predictor: spec.predictor,
+    parallelWorkers,
+    batchSizeInMb: spec.batchSizeInMb,
+    timeoutPerBatch: spec.timeoutPerBatch,
+    heartbeatTimeout: Math.min(spec.heartbeatTimeout, spec.timeoutPerBatch),
+    retries: spec.retries,
+    autoCreateTable: spec.autoCreateTable,
+    overwrite: spec.overwrite,
+    warehouse: spec.warehouse,
+    useUtc: spec.useUtc,
+  };
+}

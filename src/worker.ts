@@ -1,0 +1,62 @@
+// The worker door: hosts the workflows and the activities, with adapters chosen by configuration.
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { createActivities } from './activities/index.js';
+import { createStage } from './adapters/stage/index.js';
+import type { Stage } from './adapters/stage/stage.js';
+import { createWarehouse } from './adapters/warehouse/index.js';
+import type { Warehouse } from './adapters/warehouse/warehouse.js';
+import { loadConfig, type Config } from './config.js';
+import { buildPredictorRegistry } from './predictors/registry.js';
+import type { PredictorMap } from './predictors/types.js';
+
+export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundles the workflow code once per process and reuses it for every worker. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  return bundle;
+}
+
+const quietBundlerLogger = {
+  trace() {}, debug() {}, info() {},
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+  log() {},
+};
+
+export interface CreateWorkerOptions {
+  config?: Config;
+  connection?: NativeConnection;
+  taskQueue?: string;
+  /** Predictors added in code, next to the built-ins and BATCH_PREDICTORS modules. */
+  predictors?: PredictorMap;
+  stage?: Stage;
+  warehouse?: Warehouse;
+  maxConcurrentActivities?: number;
+  batchRows?: number;
+}
+
+export async function createWorker(options: CreateWorkerOptions = {}): Promise<Worker> {
+  const config = options.config ?? loadConfig();
+  const connection = options.connection ?? (await NativeConnection.connect({ address: config.temporal.address ?? 'localhost:7233' }));
+  const activities = createActivities({
+    stage: options.stage ?? createStage(config),
+    warehouse: options.warehouse ?? createWarehouse(config),
+    predictors: await buildPredictorRegistry(config.predictorModules, options.predictors),
+    schema: config.schema,
+    defaultParallelism: config.defaultParallelism,
+    maxSplits: config.maxSplits,
+    batchRows: options.batchRows,
+  });
+  return Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: options.taskQueue ?? config.temporal.taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? config.maxConcurrentActivities,
+  });
+}

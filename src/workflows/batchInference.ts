@@ -1,0 +1,189 @@
+// The run: prepare (validate, export, plan) → score (one child per slice) → publish → completed.
+// Only stage keys and small numbers pass through history; the manifest lives on the stage.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowFailure,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type {
+  ExportResult,
+  Progress,
+  PublishResult,
+  ResolvedSpec,
+  RunState,
+  RunSummary,
+  SliceTotals,
+} from '../shared/types.js';
+import { progressQuery, sliceProgressSignal } from './definitions.js';
+import { estimateCompletion, progressEvery } from './progressMath.js';
+import { scoreSlice } from './scoreSlice.js';
+
+const { prepareRun, deleteRunFiles } = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  retry: { maximumAttempts: 3 },
+});
+const { exportInput, publishOutput } = proxyActivities<Activities>({
+  startToCloseTimeout: '6h',
+  heartbeatTimeout: '2m',
+  retry: { maximumAttempts: 4, initialInterval: '2s', backoffCoefficient: 2 },
+});
+
+/** The innermost failure, whose message is the one a user can act on. */
+function rootCause(err: unknown): unknown {
+  let current = err;
+  while ((current instanceof ActivityFailure || current instanceof ChildWorkflowFailure) && current.cause) {
+    current = current.cause;
+  }
+  return current;
+}
+
+/** Knobs for operators and tests that are not part of the job spec. */
+export interface RunOptions {
+  /** Chunks a slice workflow scores before it continues-as-new. */
+  chunksPerRun?: number;
+}
+
+export async function batchInference(spec: unknown, options: RunOptions = {}): Promise<RunSummary> {
+  const runId = workflowInfo().workflowId;
+  const startedAt = Date.now();
+  const marks: Partial<Record<RunState, number>> = { submitted: startedAt };
+  let state: RunState = 'submitted';
+  let exported: ExportResult | undefined;
+  let error: string | undefined;
+  const perWorker = new Map<number, { chunks: number; rows: number }>();
+
+  const enter = (next: RunState) => {
+    state = next;
+    marks[next] = Date.now();
+  };
+  const processed = () => {
+    let chunks = 0;
+    let rows = 0;
+    for (const w of perWorker.values()) {
+      chunks += w.chunks;
+      rows += w.rows;
+    }
+    return { chunks, rows };
+  };
+  let lastProgressAt = startedAt;
+
+  setHandler(sliceProgressSignal, ({ worker, chunks, rows }) => {
+    const known = perWorker.get(worker);
+    // Signals carry cumulative figures: keep the largest, so a repeat or reorder changes nothing.
+    if (!known || chunks > known.chunks) perWorker.set(worker, { chunks, rows });
+    lastProgressAt = Date.now();
+  });
+  setHandler(progressQuery, (): Progress => {
+    const done = processed();
+    const total = exported?.rows ?? null;
+    const finished = state === 'completed';
+    const processedRows = finished && total !== null ? total : done.rows;
+    return {
+      runId,
+      state,
+      totalRows: total,
+      processedRows,
+      percentage: total ? Math.min(100, Math.round((processedRows / total) * 1000) / 10) : finished ? 100 : 0,
+      chunksDone: finished && exported ? exported.chunks : done.chunks,
+      chunksTotal: exported?.chunks ?? null,
+      startedAt: new Date(startedAt).toISOString(),
+      estimatedCompletion: estimateCompletion({
+        state,
+        runningSince: marks.running,
+        lastProgressAt,
+        processedRows: done.rows,
+        totalRows: total,
+        completedAt: marks.completed,
+      }),
+      ...(error ? { error } : {}),
+    };
+  });
+
+  try {
+    enter('preparing');
+    const resolved: ResolvedSpec = await prepareRun({ spec });
+    exported = await exportInput({ runId, spec: resolved });
+
+    enter('running');
+    const every = progressEvery(exported.slices.length);
+    const totals: SliceTotals[] = await Promise.all(
+      exported.slices.map((slice) =>
+        executeChild(scoreSlice, {
+          workflowId: `${runId}-worker-${slice.worker}`,
+          args: [
+            {
+              runId,
+              parentWorkflowId: runId,
+              worker: slice.worker,
+              chunkStart: slice.chunkStart,
+              chunkEnd: slice.chunkEnd,
+              timeoutPerBatch: resolved.timeoutPerBatch,
+              heartbeatTimeout: resolved.heartbeatTimeout,
+              retries: resolved.retries,
+              progressEvery: every(slice.chunkEnd - slice.chunkStart),
+              chunksPerRun: options.chunksPerRun,
+            },
+          ],
+          memo: { runId, worker: slice.worker },
+        }).then((t) => {
+          perWorker.set(slice.worker, { chunks: t.chunksDone, rows: t.rowsIn });
+          return t;
+        }),
+      ),
+    );
+
+    enter('completing');
+    const published: PublishResult = await publishOutput({ runId });
+
+    enter('completed');
+    const sum = (pick: (t: SliceTotals) => number) => totals.reduce((s, t) => s + pick(t), 0);
+    const at = (s: RunState) => marks[s] ?? startedAt;
+    return {
+      runId,
+      state: 'completed',
+      table: published.table,
+      rowsIn: exported.rows,
+      rowsOut: sum((t) => t.rowsOut),
+      chunks: exported.chunks,
+      bytesIn: exported.bytes,
+      bytesOut: sum((t) => t.bytesOut),
+      workers: exported.slices.length,
+      durations: {
+        preparingMs: at('running') - at('preparing'),
+        runningMs: at('completing') - at('running'),
+        completingMs: at('completed') - at('completing'),
+        totalMs: at('completed') - startedAt,
+      },
+      startedAt: new Date(startedAt).toISOString(),
+      completedAt: new Date(at('completed')).toISOString(),
+    };
+  } catch (err) {
+    if (isCancellation(err)) {
+      enter('cancelled');
+      // Children and their activities have stopped (they wait for cancellation to complete);
+      // now nothing writes to the run's prefix any more, so its staged files can go.
+      await CancellationScope.nonCancellable(() => deleteRunFiles({ runId }));
+      throw err;
+    }
+    enter('failed');
+    const cause = rootCause(err);
+    error = cause instanceof Error ? cause.message : String(cause);
+    if (cause instanceof ApplicationFailure) {
+      throw ApplicationFailure.create({
+        message: cause.message,
+        type: cause.type ?? undefined,
+        nonRetryable: true,
+        details: cause.details ? [...cause.details] : undefined,
+        cause: err instanceof Error ? err : undefined,
+      });
+    }
+    throw err;
+  }
+}

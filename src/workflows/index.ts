@@ -1,0 +1,3 @@
+// The workflow bundle's entry: every workflow the worker registers.
+export { batchInference } from './batchInference.js';
+export { scoreSlice } from './scoreSlice.js';
