@@ -12,7 +12,10 @@ import { DuckDBWarehouse } from '../../src/adapters/warehouse/duckdbWarehouse.js
 import { BatchInferenceClient } from '../../src/client.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { PredictorMap } from '../../src/predictors/types.js';
+import { installQuietRuntime } from '../../src/temporal/runtime.js';
 import { createWorker } from '../../src/worker.js';
+
+installQuietRuntime();
 
 export interface Harness {
   dir: string;
