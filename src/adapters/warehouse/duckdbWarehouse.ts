@@ -123,6 +123,12 @@ export class DuckDBWarehouse implements Warehouse {
     }
   }
 
+  async preview(table: string, limit: number): Promise<Record<string, unknown>[]> {
+    return this.withConnection(async (conn) =>
+      (await conn.runAndReadAll(`SELECT * FROM ${quoteQualified(table)} ORDER BY 1 LIMIT ${Math.floor(limit)}`)).getRowObjectsJson() as Record<string, unknown>[],
+    );
+  }
+
   async close(): Promise<void> {}
 }
 

@@ -32,5 +32,7 @@ export interface Warehouse {
   exportQuery(request: ExportRequest): Promise<void>;
   /** Loads the run's output into the table in one transaction; repeating it for a run changes nothing. */
   publish(request: PublishRequest): Promise<PublishResult>;
+  /** The first rows of a table, ordered by its first column: what the CLI shows after a run. */
+  preview(table: string, limit: number): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }

@@ -1,0 +1,53 @@
+// `batch-inference status <runId> [--json]` and `batch-inference cancel <runId>`
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Config } from '../../../config.js';
+import { progressLine } from '../format.js';
+import { openSession } from '../session.js';
+import { EXIT_BAD_INPUT, EXIT_OK, EXIT_RUN_FAILED, UsageError } from '../usage.js';
+
+export async function statusCommand(config: Config, runId: string, flags: { json: boolean }): Promise<number> {
+  const session = await openSession(config, { worker: 'never' });
+  try {
+    const handle = session.client.client.workflow.getHandle(runId);
+    const description = await handle.describe().catch((err) => {
+      if (err instanceof WorkflowNotFoundError) throw new UsageError(`No run ${runId} on ${session.config.temporal.address}`);
+      throw err;
+    });
+    if (description.status.name === 'RUNNING' && !session.hasWorker) {
+      // Nothing polls this task queue, so the progress query could not be answered.
+      const line = { runId, state: 'running', note: 'no worker is running for it; start `batch-inference dev` or `batch-inference worker`' };
+      console.log(flags.json ? JSON.stringify(line) : `${runId}: running (${line.note})`);
+      return EXIT_OK;
+    }
+    const progress = await session.client.getProgress(runId);
+    if (flags.json) console.log(JSON.stringify(progress));
+    else {
+      console.log(`${runId}\n${progressLine(progress)}`);
+      if (progress.estimatedCompletion) console.log(`estimated completion ${progress.estimatedCompletion}`);
+      if (progress.error) console.log(`error: ${progress.error}`);
+    }
+    return progress.state === 'failed' ? EXIT_RUN_FAILED : EXIT_OK;
+  } finally {
+    await session.close();
+  }
+}
+
+export async function cancelCommand(config: Config, runId: string): Promise<number> {
+  const session = await openSession(config, { worker: 'if-ephemeral' });
+  try {
+    await session.client.cancelRun(runId).catch((err) => {
+      if (err instanceof WorkflowNotFoundError) throw new UsageError(`No open run ${runId}`);
+      throw err;
+    });
+    console.log(`Cancellation requested for ${runId}`);
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(err.message);
+      return EXIT_BAD_INPUT;
+    }
+    throw err;
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,25 @@
+// Exit codes: 0 ok, 1 the run failed, 2 bad input (usage, spec, configuration).
+export const EXIT_OK = 0;
+export const EXIT_RUN_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const USAGE = `batch-inference — durable batch scoring on Temporal
+
+Usage:
+  batch-inference demo                          score 500,000 demo rows on the embedded defaults
+  batch-inference run <spec.json|spec.yaml> [--wait] [--json]
+  batch-inference status <runId> [--json]
+  batch-inference cancel <runId>
+  batch-inference worker                        run a worker (needs TEMPORAL_ADDRESS or a running dev)
+  batch-inference dev                           keep a local Temporal server + Web UI + worker running
+  batch-inference bench [--rows 1000000,10000000]
+
+Without TEMPORAL_ADDRESS, commands use the server of a running \`batch-inference dev\`, or start an
+ephemeral one whose state is kept in .data/. Exit codes: 0 ok, 1 run failed, 2 bad input.`;

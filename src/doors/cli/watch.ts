@@ -1,0 +1,29 @@
+// Follows a run until it ends: a live bar on a terminal, a line per change elsewhere.
+import type { BatchInferenceClient } from '../../client.js';
+import type { Progress } from '../../shared/types.js';
+import { progressLine } from './format.js';
+
+const FINAL = new Set(['completed', 'failed', 'cancelled']);
+
+export async function watchRun(client: BatchInferenceClient, runId: string, out: NodeJS.WriteStream = process.stderr): Promise<Progress> {
+  const live = Boolean(out.isTTY);
+  let last = '';
+  for (;;) {
+    let p: Progress;
+    try {
+      p = await client.getProgress(runId);
+    } catch {
+      await new Promise((r) => setTimeout(r, 300));
+      continue;
+    }
+    const line = progressLine(p);
+    if (live) out.write(`\r${line}\x1b[K`);
+    else if (p.state !== last) out.write(`${line}\n`);
+    last = p.state;
+    if (FINAL.has(p.state)) {
+      if (live) out.write('\n');
+      return p;
+    }
+    await new Promise((r) => setTimeout(r, live ? 250 : 1000));
+  }
+}
