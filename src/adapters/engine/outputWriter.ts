@@ -79,10 +79,12 @@ export class OutputWriter {
         throw new PredictorOutputError(this.predictor, `column "${c.name}" changed type between batches (${layout[i].storage} then ${c.storage}); return the same types for every batch`);
       }
     });
-    const types = columns.map((c) => DUCK_TYPES[c.storage]);
+    // One chunk reused for every vector: the appender copies it, and creating one per 2048 rows costs more.
+    const chunk = DuckDBDataChunk.create(columns.map((c) => DUCK_TYPES[c.storage]), VECTOR_ROWS);
     for (let offset = 0; offset < rowCount; offset += VECTOR_ROWS) {
       const n = Math.min(VECTOR_ROWS, rowCount - offset);
-      const chunk = DuckDBDataChunk.create(types, n);
+      chunk.reset();
+      chunk.rowCount = n;
       columns.forEach((column, i) => fillVector(chunk, i, column, offset, n));
       this.appender!.appendDataChunk(chunk);
     }

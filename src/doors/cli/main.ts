@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config.js';
 import { SpecError } from '../../spec/errors.js';
 import { installQuietRuntime } from '../../temporal/runtime.js';
-import { benchCommand } from './commands/bench.js';
+import { benchCommand, benchRunCommand } from './commands/bench.js';
 import { demoCommand } from './commands/demo.js';
 import { runCommand } from './commands/run.js';
 import { cancelCommand, statusCommand } from './commands/status.js';
@@ -47,6 +47,8 @@ async function main(argv: string[]): Promise<number> {
       return devCommand(config);
     case 'bench':
       return benchCommand(config, values.rows);
+    case 'bench-run':
+      return benchRunCommand(config, Number(needArg('a row count')));
     default:
       throw new UsageError(`Unknown command "${command}"\n\n${USAGE}`);
   }
