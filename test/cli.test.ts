@@ -1,0 +1,100 @@
+// The `batch-inference` command line, run as a separate process the way a person runs it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliEnv, runCli } from './support/cli.js';
+import { compareWithExpected, createFeatures, seedSpec } from './support/data.js';
+import { createHarness, type Harness } from './support/harness.js';
+
+describe('CLI against a Temporal server (TEMPORAL_ADDRESS set)', () => {
+  let h: Harness;
+  let env: NodeJS.ProcessEnv;
+  const write = (name: string, value: unknown) => {
+    const file = path.join(h.dir, name);
+    fs.writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
+    return file;
+  };
+  beforeAll(async () => {
+    h = await createHarness();
+    await createFeatures(h, 20_000);
+    await h.startWorker();
+    env = cliEnv(h);
+  });
+  afterAll(() => h?.close());
+
+  it('run --wait --json prints the summary as JSON and exits 0; status --json agrees', async () => {
+    const result = await runCli(['run', write('ok.json', seedSpec()), '--wait', '--json'], env);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ state: 'completed', rowsIn: 10_000, rowsOut: 10_000, table: 'MODEL_PREDICTIONS_DAILY' });
+    expect(await compareWithExpected(h, 'MODEL_PREDICTIONS_DAILY')).toMatchObject({ missing: 0, extra: 0, wrong: 0 });
+
+    const status = await runCli(['status', summary.runId, '--json'], env);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ runId: summary.runId, state: 'completed', processedRows: 10_000, percentage: 100 });
+  });
+
+  it('run without --wait prints only the run id', async () => {
+    const result = await runCli(['run', write('nowait.json', seedSpec({ outputTableName: 'NOWAIT' }))], env);
+    expect(result.code, result.stderr).toBe(0);
+    const runId = result.stdout.trim();
+    expect(runId).toMatch(/^bi-\d{8}-\d{6}-[a-z0-9]+$/);
+    expect((await h.client.waitForResult(runId)).rowsOut).toBe(10_000);
+  });
+
+  it('a YAML spec with a .sql file path relative to the spec works', async () => {
+    fs.writeFileSync(path.join(h.dir, 'q.sql'), "SELECT id, feature_1, feature_2 FROM {schema}.model_features WHERE ds = '{ds}'");
+    const yaml = `inputQuery: q.sql\nctx: { ds: '2026-02-25' }\noutputTableName: FROM_YAML\npredictor: linear-demo\nbatchSizeInMb: 1\n`;
+    const result = await runCli(['run', write('spec.yaml', yaml), '--wait', '--json'], env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).rowsOut).toBe(10_000);
+  });
+
+  it('a bad spec exits 2 naming every bad field, and starts nothing', async () => {
+    const bad = { ...seedSpec(), parallelWorkers: 0, batch_size_in_mb: 5, outputTableName: 'x; DROP TABLE y' };
+    const result = await runCli(['run', write('bad.json', bad), '--wait'], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('parallelWorkers');
+    expect(result.stderr).toContain('did you mean "batchSizeInMb"');
+    expect(result.stderr).toContain('outputTableName');
+  });
+
+  it('unreadable or malformed spec files exit 2', async () => {
+    expect((await runCli(['run', path.join(h.dir, 'missing.json')], env)).code).toBe(2);
+    const broken = await runCli(['run', write('broken.json', '{ not json')], env);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('not valid JSON');
+    expect((await runCli(['frobnicate'], env)).code).toBe(2);
+  });
+
+  it('a run that fails exits 1 with the reason', async () => {
+    const result = await runCli(['run', write('nopred.json', seedSpec({ predictor: 'no-such-model' })), '--wait'], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('unknown predictor "no-such-model"');
+  });
+});
+
+describe('CLI on embedded defaults (no TEMPORAL_ADDRESS)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+    await createFeatures(h, 10_000);
+  });
+  afterAll(() => h?.close());
+
+  it('run starts its own server and worker, and status of that run answers from a later process', async () => {
+    const env = cliEnv(h);
+    delete env.TEMPORAL_ADDRESS;
+    const file = path.join(h.dir, 'spec.json');
+    fs.writeFileSync(file, JSON.stringify(seedSpec({ outputTableName: 'EMBEDDED' })));
+    const run = await runCli(['run', file, '--json'], env);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ state: 'completed', rowsOut: 5_000 });
+    expect(fs.existsSync(path.join(h.dir, '.data', 'temporal.db'))).toBe(true);
+
+    const status = await runCli(['status', summary.runId, '--json'], env);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ state: 'completed', totalRows: 5_000 });
+  });
+});
