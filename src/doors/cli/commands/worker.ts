@@ -2,7 +2,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import fs from 'node:fs';
 import type { Config } from '../../../config.js';
-import { startDevServer } from '../../../temporal/devServer.js';
+import { freePort, startDevServer } from '../../../temporal/devServer.js';
 import { createWorker } from '../../../worker.js';
 import { devStatePath, runningDevServer, temporalDbPath, type DevState } from '../session.js';
 import { EXIT_OK, UsageError } from '../usage.js';
@@ -28,7 +28,14 @@ export async function devCommand(config: Config): Promise<number> {
   const existing = runningDevServer(config);
   if (existing) throw new UsageError(`A dev server is already running (pid ${existing.pid}) at ${existing.address}`);
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const server = await startDevServer({ cli: config.temporal.cli, dbFile: temporalDbPath(config), ui: true });
+  // The usual ports when they are free, so the Web UI is where people expect it.
+  const server = await startDevServer({
+    cli: config.temporal.cli,
+    dbFile: temporalDbPath(config),
+    ui: true,
+    port: await freePort(7233),
+    uiPort: await freePort(8233),
+  });
   const state: DevState = { address: server.address, uiUrl: server.uiUrl, pid: process.pid, taskQueue: config.temporal.taskQueue };
   fs.writeFileSync(devStatePath(config), JSON.stringify(state, null, 2));
   const cleanup = () => fs.rmSync(devStatePath(config), { force: true });
