@@ -1,7 +1,8 @@
 // Zero-copy access to fixed-width DuckDB vectors. @duckdb/node-api keeps a vector's values in a typed
 // array (`items`) and its validity in a BigUint64Array (`validity.data`, null when all rows are valid).
 // Those fields are not in its public typings, so this file is the one place that reaches for them.
-import type { DuckDBVector } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
+import { DuckDBTypeId, type DuckDBVector } from '@duckdb/node-api';
 
 export type FixedArray =
   | Float64Array | Float32Array | Int8Array | Int16Array | Int32Array | BigInt64Array
@@ -9,13 +10,21 @@ export type FixedArray =
 
 interface VectorInternals {
   items?: FixedArray;
+  /** VARCHAR vectors: DuckDB's 16-byte string records (length, then inline bytes or a pointer). */
+  dataView?: DataView;
   validity?: { data: BigUint64Array | null; offset: number };
   flush(): void;
 }
 
 export function fixedItems(vector: DuckDBVector): FixedArray | undefined {
-  const items = (vector as unknown as VectorInternals).items;
-  return ArrayBuffer.isView(items) ? items : undefined;
+  const internals = vector as unknown as VectorInternals;
+  if (ArrayBuffer.isView(internals.items)) return internals.items;
+  // BOOLEAN vectors keep their one-byte values behind a DataView instead.
+  if (vector.type.typeId === DuckDBTypeId.BOOLEAN && internals.dataView) {
+    const view = internals.dataView;
+    return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  }
+  return undefined;
 }
 
 /** The validity mask as bytes in Arrow's bit order (bit i of byte i>>3 = row i valid), or null if all valid. */
@@ -54,4 +63,27 @@ function getBit(bytes: Uint8Array, bit: number): boolean {
 function setBit(bytes: Uint8Array, bit: number, on: boolean): void {
   if (on) bytes[bit >> 3] |= 1 << (bit & 7);
   else bytes[bit >> 3] &= ~(1 << (bit & 7));
+}
+
+/**
+ * Appends a VARCHAR vector's strings as UTF-8 bytes, without making JS strings: strings of up to 12
+ * bytes are stored inline in DuckDB's 16-byte records; longer ones are read through their pointer.
+ */
+export function appendUtf8(vector: DuckDBVector, rows: number, sink: (bytes: Uint8Array | null) => void): void {
+  const view = (vector as unknown as VectorInternals).dataView;
+  if (!view) throw new Error('VARCHAR vector has no data view');
+  const valid = validityBytes(vector);
+  for (let i = 0; i < rows; i++) {
+    if (valid && (valid[i >> 3] & (1 << (i & 7))) === 0) {
+      sink(null);
+      continue;
+    }
+    const at = i * 16;
+    const length = view.getUint32(at, true);
+    sink(
+      length <= 12
+        ? new Uint8Array(view.buffer, view.byteOffset + at + 4, length)
+        : duckdb.get_data_from_pointer(view.buffer as ArrayBuffer, view.byteOffset + at + 8, length),
+    );
+  }
 }

@@ -8,7 +8,7 @@ import {
 } from '@duckdb/node-api';
 import * as arrow from 'apache-arrow';
 import { quoteIdentifier } from '../../spec/identifiers.js';
-import { copyBits, fixedItems, validityBytes, type FixedArray } from './duckdbVectors.js';
+import { appendUtf8, copyBits, fixedItems, validityBytes, type FixedArray } from './duckdbVectors.js';
 
 type FixedCtor = { new (n: number): FixedArray };
 
@@ -89,14 +89,44 @@ class FixedBuilder extends ColumnBuilder {
   }
 }
 
-class StringBuilder extends ColumnBuilder {
-  private values: (string | null)[] = [];
-  append(chunk: DuckDBDataChunk, column: number): void {
-    const values = chunk.getColumnValues(column) as (string | null)[];
-    for (const v of values) this.values.push(v);
+/** Builds an Arrow Utf8 column from DuckDB's string bytes; strings are decoded only if a predictor reads them. */
+class Utf8Builder extends ColumnBuilder {
+  private offsets: Int32Array;
+  private bytes = new Uint8Array(64 * 1024);
+  private bitmap: Uint8Array | null = null;
+  private row = 0;
+  constructor(name: string, capacity: number) {
+    super(name, capacity);
+    this.offsets = new Int32Array(capacity + 1);
   }
-  finish(): arrow.Vector {
-    return arrow.vectorFromArray(this.values, new arrow.Utf8());
+  private readonly push = (value: Uint8Array | null) => {
+    const start = this.offsets[this.row];
+    if (value === null) {
+      this.bitmap ??= new Uint8Array(Math.ceil(this.capacity / 8)).fill(0xff);
+      this.bitmap[this.row >> 3] &= ~(1 << (this.row & 7));
+    } else {
+      if (start + value.length > this.bytes.length) {
+        const grown = new Uint8Array(Math.max(this.bytes.length * 2, start + value.length));
+        grown.set(this.bytes.subarray(0, start));
+        this.bytes = grown;
+      }
+      this.bytes.set(value, start);
+    }
+    this.offsets[++this.row] = start + (value?.length ?? 0);
+  };
+  append(chunk: DuckDBDataChunk, column: number, _at: number, rows: number): void {
+    appendUtf8(chunk.getColumnVector(column), rows, this.push);
+  }
+  finish(length: number): arrow.Vector {
+    return arrow.makeVector(
+      arrow.makeData({
+        type: new arrow.Utf8(),
+        length,
+        valueOffsets: this.offsets.subarray(0, length + 1),
+        data: this.bytes.subarray(0, this.offsets[length]),
+        nullBitmap: this.bitmap?.subarray(0, Math.ceil(length / 8)),
+      } as never),
+    );
   }
 }
 
@@ -125,7 +155,7 @@ export async function* readRecordBatches(
   const newBuilders = (): ColumnBuilder[] =>
     names.map((name, i) => {
       const spec = FIXED[readTypes[i]];
-      return spec ? new FixedBuilder(name, batchRows, spec) : new StringBuilder(name, batchRows);
+      return spec ? new FixedBuilder(name, batchRows, spec) : new Utf8Builder(name, batchRows);
     });
   const build = (builders: ColumnBuilder[], length: number): arrow.Table =>
     new arrow.Table(Object.fromEntries(builders.map((b) => [b.name, b.finish(length)])));
