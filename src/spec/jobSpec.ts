@@ -19,7 +19,11 @@ export const jobSpecSchema = z
     outputTableName: z
       .string()
       .regex(QUALIFIED_NAME, 'use a table name like MODEL_PREDICTIONS or schema.table (letters, digits, _ and $)'),
-    outputTableDefinition: z.array(columnDefinition).min(1, 'list at least one column, or leave the field out').optional(),
+    outputTableDefinition: z
+      .array(columnDefinition)
+      .min(1, 'list at least one column, or leave the field out')
+      .superRefine(checkColumns)
+      .optional(),
     predictor: z.string().min(1, 'name a registered predictor, e.g. "linear-demo"'),
     parallelWorkers: z.number().int('use a whole number').min(1, 'use at least 1').optional(),
     batchSizeInMb: z.number().positive('use a size above 0').max(4096, 'use at most 4096 MB').default(256),
@@ -73,28 +77,24 @@ function zodProblems(error: z.ZodError): FieldProblem[] {
   return problems;
 }
 
-function definitionProblems(defs: z.infer<typeof columnDefinition>[] | undefined): {
-  problems: FieldProblem[];
-  columns?: ColumnDefinition[];
-} {
-  if (!defs) return { problems: [] };
-  const problems: FieldProblem[] = [];
-  const columns: ColumnDefinition[] = defs.map((d) => (Array.isArray(d) ? [d[0], d[1]] : [d.name, d.type]));
+/** Column names and types, checked inside the schema so they are reported with every other problem. */
+function checkColumns(defs: z.infer<typeof columnDefinition>[], ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
-  columns.forEach(([name, type], i) => {
-    if (!IDENTIFIER.test(name)) {
-      problems.push({ field: `outputTableDefinition.${i}.name`, message: `"${name}" is not a valid column name (letters, digits, _ and $)` });
-    }
-    if (seen.has(name.toLowerCase())) {
-      problems.push({ field: `outputTableDefinition.${i}.name`, message: `column "${name}" is listed twice` });
-    }
+  defs.map(toColumn).forEach(([name, type], i) => {
+    const issue = (key: 'name' | 'type', message: string) =>
+      ctx.addIssue({ code: 'custom', path: [i, key], message });
+    if (!IDENTIFIER.test(name)) issue('name', `"${name}" is not a valid column name (letters, digits, _ and $)`);
+    else if (seen.has(name.toLowerCase())) issue('name', `column "${name}" is listed twice`);
     seen.add(name.toLowerCase());
-    if (!parseColumnType(type)) {
-      problems.push({ field: `outputTableDefinition.${i}.type`, message: `unknown type "${type}"; ${COLUMN_TYPE_HELP}` });
-    }
+    if (!parseColumnType(type)) issue('type', `unknown type "${type}"; ${COLUMN_TYPE_HELP}`);
   });
-  return { problems, columns };
 }
+
+function toColumn(d: z.infer<typeof columnDefinition>): ColumnDefinition {
+  return Array.isArray(d) ? [d[0], d[1]] : [d.name, d.type];
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Validates a raw spec, applies defaults and renders the SQL. Throws SpecError listing every problem. */
 export function resolveSpec(raw: unknown, options: ResolveOptions): ResolvedSpec {
@@ -106,52 +106,56 @@ export function resolveSpec(raw: unknown, options: ResolveOptions): ResolvedSpec
     }
   }
   const parsed = jobSpecSchema.safeParse(raw);
-  if (!parsed.success) throw new SpecError(zodProblems(parsed.error));
-  const spec = parsed.data;
-  const problems: FieldProblem[] = [];
+  const problems: FieldProblem[] = parsed.success ? [] : zodProblems(parsed.error);
+  // The checks below read the raw fields, so they report alongside any schema problems.
+  const input = isRecord(raw) ? raw : {};
 
-  const defs = definitionProblems(spec.outputTableDefinition);
-  problems.push(...defs.problems);
-
-  const parallelWorkers = spec.parallelWorkers ?? Math.min(options.defaultParallelism, options.maxSplits);
+  const parallelWorkers = typeof input.parallelWorkers === 'number'
+    ? input.parallelWorkers
+    : Math.min(options.defaultParallelism, options.maxSplits);
   if (parallelWorkers > options.maxSplits) {
     problems.push({
       field: 'parallelWorkers',
       message: `${parallelWorkers} is above the limit of ${options.maxSplits}; use at most ${options.maxSplits} or raise BATCH_MAX_SPLITS on the worker`,
     });
   }
-  if (options.predictors && !options.predictors.includes(spec.predictor)) {
+  if (typeof input.predictor === 'string' && input.predictor && options.predictors && !options.predictors.includes(input.predictor)) {
     problems.push({
       field: 'predictor',
-      message: `unknown predictor "${spec.predictor}"; registered: ${options.predictors.join(', ') || '(none)'}. Add yours with BATCH_PREDICTORS`,
+      message: `unknown predictor "${input.predictor}"; registered: ${options.predictors.join(', ') || '(none)'}. Add yours with BATCH_PREDICTORS`,
     });
   }
 
-  let template = spec.inputQuery;
-  if (/\.sql$/i.test(template) && !/\s/.test(template)) {
-    try {
-      template = options.readSqlFile(template);
-    } catch (err) {
-      problems.push({ field: 'inputQuery', message: `cannot read SQL file "${spec.inputQuery}": ${(err as Error).message}` });
+  let rendered = { sql: '', unknown: [] as string[] };
+  if (typeof input.inputQuery === 'string' && input.inputQuery.trim()) {
+    let template = input.inputQuery.trim();
+    if (/\.sql$/i.test(template) && !/\s/.test(template)) {
+      try {
+        template = options.readSqlFile(template);
+      } catch (err) {
+        problems.push({ field: 'inputQuery', message: `cannot read SQL file "${input.inputQuery}": ${(err as Error).message}` });
+      }
     }
+    const ctx = isRecord(input.ctx) ? (input.ctx as Record<string, TemplateValue>) : {};
+    const values: Record<string, TemplateValue> = { schema: options.schema, ...ctx };
+    rendered = renderSql(template, values);
+    for (const name of rendered.unknown) {
+      problems.push({
+        field: 'inputQuery',
+        message: `unknown placeholder {${name}}; add "${name}" to ctx or remove it (known: ${Object.keys(values).join(', ')})`,
+      });
+    }
+    if (!rendered.sql.trim()) problems.push({ field: 'inputQuery', message: 'the query is empty' });
   }
-  const values: Record<string, TemplateValue> = { schema: options.schema, ...spec.ctx };
-  const rendered = renderSql(template, values);
-  for (const name of rendered.unknown) {
-    problems.push({
-      field: 'inputQuery',
-      message: `unknown placeholder {${name}}; add "${name}" to ctx or remove it (known: ${Object.keys(values).join(', ')})`,
-    });
-  }
-  if (!rendered.sql.trim()) problems.push({ field: 'inputQuery', message: 'the query is empty' });
-  if (problems.length) throw new SpecError(problems);
+  if (problems.length || !parsed.success) throw new SpecError(problems);
+  const spec = parsed.data;
 
   return {
     renderedQuery: rendered.sql.trim().replace(/;\s*$/, ''),
     outputTableName: spec.outputTableName,
-    outputTableDefinition: defs.columns,
+    outputTableDefinition: spec.outputTableDefinition?.map(toColumn),
     predictor: spec.predictor,
-    parallelWorkers,
+    parallelWorkers: spec.parallelWorkers ?? parallelWorkers,
     batchSizeInMb: spec.batchSizeInMb,
     timeoutPerBatch: spec.timeoutPerBatch,
     heartbeatTimeout: Math.min(spec.heartbeatTimeout, spec.timeoutPerBatch),
