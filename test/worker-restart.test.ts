@@ -6,18 +6,9 @@ import type { ChildProcess } from 'node:child_process';
 import { compareWithExpected, createFeatures, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { cliEnv, spawnCli } from './support/cli.js';
+import { until } from './support/wait.js';
 
 const PREDICTORS = fileURLToPath(new URL('./fixtures/slowPredictors.ts', import.meta.url));
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('condition not met in time');
-}
 
 describe('worker killed mid-run', () => {
   let h: Harness;

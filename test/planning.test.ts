@@ -1,0 +1,94 @@
+// Chunk and slice planning (src/planning/chunks.ts): pure functions, checked on many shapes.
+import { describe, expect, it } from 'vitest';
+import { planChunks, planSlices, type Chunk, type StagedFile } from '../src/planning/chunks.js';
+import { progressEvery } from '../src/workflows/progressMath.js';
+
+const MB = 1024 * 1024;
+const file = (i: number, mb: number, rows = Math.round(mb * 10_000)): StagedFile => ({ key: `in/${i}.parquet`, bytes: mb * MB, rows });
+
+/** Every row of every file, as "key:row", covered by the chunks. */
+function coveredRows(chunks: Chunk[], files: StagedFile[]): string[] {
+  const rowsOf = new Map(files.map((f) => [f.key, f.rows]));
+  return chunks.flatMap((c) =>
+    c.parts.flatMap((p) => {
+      const start = p.rowStart ?? 0;
+      const end = p.rowEnd ?? rowsOf.get(p.key)!;
+      return Array.from({ length: end - start }, (_, i) => `${p.key}:${start + i}`);
+    }),
+  );
+}
+
+describe('planChunks', () => {
+  it('packs small files together up to the batch size', () => {
+    const files = Array.from({ length: 10 }, (_, i) => file(i, 1));
+    const chunks = planChunks(files, 3 * MB);
+    expect(chunks.map((c) => c.parts.length)).toEqual([3, 3, 3, 1]);
+    expect(chunks.every((c) => c.bytes <= 3 * MB)).toBe(true);
+    expect(chunks.reduce((s, c) => s + c.rows, 0)).toBe(100_000);
+  });
+
+  it('cuts a big file into row ranges that cover each row exactly once', () => {
+    const files = [file(0, 1), file(1, 10, 12_345), file(2, 1)];
+    const chunks = planChunks(files, 3 * MB);
+    const rows = coveredRows(chunks, files);
+    expect(rows).toHaveLength(10_000 + 12_345 + 10_000);
+    expect(new Set(rows).size).toBe(rows.length);
+    const pieces = chunks.filter((c) => c.parts[0].key === 'in/1.parquet');
+    expect(pieces).toHaveLength(4);
+    expect(pieces.every((c) => c.parts.length === 1 && c.parts[0].rowStart !== undefined)).toBe(true);
+  });
+
+  it('keeps a file up to 1.5x the batch size whole', () => {
+    expect(planChunks([file(0, 1.4)], 1 * MB)).toEqual([{ parts: [{ key: 'in/0.parquet' }], bytes: 1.4 * MB, rows: 14_000 }]);
+  });
+
+  it('plans nothing for no files', () => {
+    expect(planChunks([], MB)).toEqual([]);
+  });
+});
+
+describe('planSlices', () => {
+  const chunksOf = (sizes: number[]): Chunk[] => sizes.map((mb, i) => ({ parts: [{ key: `k${i}` }], bytes: mb * MB, rows: mb }));
+
+  it('makes at most N contiguous, non-empty slices covering every chunk once', () => {
+    for (const [count, workers] of [[1, 8], [7, 3], [100, 8], [8, 8], [1000, 100]]) {
+      const chunks = chunksOf(Array.from({ length: count }, (_, i) => 1 + (i % 5)));
+      const slices = planSlices(chunks, workers);
+      expect(slices.length).toBe(Math.min(count, workers));
+      expect(slices[0].chunkStart).toBe(0);
+      expect(slices[slices.length - 1].chunkEnd).toBe(count);
+      slices.forEach((s, i) => {
+        expect(s.chunkEnd).toBeGreaterThan(s.chunkStart);
+        if (i > 0) expect(s.chunkStart).toBe(slices[i - 1].chunkEnd);
+      });
+    }
+  });
+
+  it('balances slices by bytes, not by chunk count', () => {
+    const slices = planSlices(chunksOf([8, 1, 1, 1, 1, 1, 1, 1, 1]), 2);
+    expect(slices.map((s) => s.bytes / MB)).toEqual([8, 8]);
+    const even = planSlices(chunksOf(Array(100).fill(1)), 4);
+    expect(even.map((s) => s.chunkEnd - s.chunkStart)).toEqual([25, 25, 25, 25]);
+  });
+
+  it('gives no slices for no chunks', () => {
+    expect(planSlices([], 8)).toEqual([]);
+  });
+
+  it('handles 100,000 chunks over 100 workers with two numbers per slice', () => {
+    const slices = planSlices(chunksOf(Array(100_000).fill(1)), 100);
+    expect(slices).toHaveLength(100);
+    expect(slices.every((s) => s.chunkEnd - s.chunkStart === 1000)).toBe(true);
+    expect(JSON.stringify(slices).length).toBeLessThan(10_000);
+  });
+});
+
+describe('progress signals', () => {
+  it('stay near 1,000 per run whatever the number of slices and chunks', () => {
+    for (const [slices, chunksPerSlice] of [[1, 100_000], [8, 12_500], [100, 1000], [100, 3]]) {
+      const every = progressEvery(slices)(chunksPerSlice);
+      const signals = slices * Math.ceil(chunksPerSlice / every);
+      expect(signals).toBeLessThanOrEqual(1100);
+    }
+  });
+});
