@@ -113,8 +113,10 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
 
     enter('running');
     const every = progressEvery(exported.slices.length);
-    const totals: SliceTotals[] = await Promise.all(
-      exported.slices.map((slice) =>
+    // Children run in their own scope so that a failing sibling can stop the rest.
+    const childrenScope = new CancellationScope();
+    const children = exported.slices.map((slice) =>
+      childrenScope.run(() =>
         executeChild(scoreSlice, {
           workflowId: `${runId}-worker-${slice.worker}`,
           args: [
@@ -138,6 +140,15 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
         }),
       ),
     );
+    let totals: SliceTotals[];
+    try {
+      totals = await Promise.all(children);
+    } catch (err) {
+      // Stop the siblings and wait until every child has closed: after this nothing writes to the stage.
+      if (!isCancellation(err)) childrenScope.cancel();
+      await Promise.allSettled(children);
+      throw err;
+    }
 
     enter('completing');
     const published: PublishResult = await publishOutput({ runId });

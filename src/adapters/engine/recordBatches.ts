@@ -12,6 +12,8 @@ import { appendUtf8, copyBits, fixedItems, validityBytes, type FixedArray } from
 
 type FixedCtor = { new (n: number): FixedArray };
 
+const DUCKDB_VECTOR_ROWS = 2048;
+
 interface FixedSpec {
   ctor: FixedCtor;
   arrow: () => arrow.DataType;
@@ -137,7 +139,8 @@ function packBits(bytes: Uint8Array): Uint8Array {
 }
 
 /**
- * Yields the rows of `fromSql` (e.g. a read_parquet call) as Arrow tables of at most `batchRows` rows.
+ * Yields the rows of `fromSql` (e.g. a read_parquet call) as Arrow tables of at most `batchRows` rows
+ * (or 2048, DuckDB's vector size, when batchRows is smaller).
  * An empty source yields one empty table so that predictors still define the output schema.
  */
 export async function* readRecordBatches(
@@ -152,6 +155,8 @@ export async function* readRecordBatches(
   const result = await conn.stream(`SELECT ${select || '*'} FROM ${fromSql}`);
   const readTypes = result.columnTypes().map((t) => t.typeId);
 
+  // A batch holds whole DuckDB vectors (at most 2048 rows each), so it is never smaller than one.
+  batchRows = Math.max(batchRows, DUCKDB_VECTOR_ROWS);
   const newBuilders = (): ColumnBuilder[] =>
     names.map((name, i) => {
       const spec = FIXED[readTypes[i]];
@@ -166,7 +171,7 @@ export async function* readRecordBatches(
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
-    // DuckDB chunks hold at most 2048 rows (far below batchRows): one that does not fit closes the batch.
+    // A vector that does not fit closes the batch.
     if (filled > 0 && filled + chunk.rowCount > batchRows) {
       yield build(builders, filled);
       yielded = true;
