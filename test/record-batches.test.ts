@@ -15,6 +15,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const SOURCE = `SELECT i::BIGINT AS id,
     CASE WHEN i % 3 = 0 THEN NULL ELSE i * 0.5 END::DOUBLE AS d,
     CASE WHEN i % 4 = 0 THEN NULL ELSE i END::INTEGER AS n,
+    CASE WHEN i < 100 OR i = 7000 THEN NULL ELSE i END::DOUBLE AS sparse,
     CASE WHEN i % 5 = 0 THEN NULL ELSE 's' || i END AS short_text,
     CASE WHEN i % 6 = 0 THEN NULL ELSE repeat('ünïcødé-', 3) || i END AS long_text,
     CASE WHEN i % 7 = 0 THEN NULL ELSE i % 2 = 0 END AS flag,
@@ -32,14 +33,15 @@ describe('readRecordBatches', () => {
       const out = new OutputWriter(writer, 'identity');
       let rows = 0;
       let batches = 0;
-      for await (const table of readRecordBatches(reader, `read_parquet(${sqlPathList([input])})`, 3000)) {
-        expect(table.numRows).toBeLessThanOrEqual(3000);
+      // Two vectors per batch; buffers are reused from batch to batch, with and without NULLs.
+      for await (const table of readRecordBatches(reader, `read_parquet(${sqlPathList([input])})`, 4096)) {
+        expect(table.numRows).toBeLessThanOrEqual(4096);
         await out.append(normalizeOutput('identity', table, table.numRows), table.numRows);
         rows += table.numRows;
         batches++;
       }
       expect(rows).toBe(10_000);
-      expect(batches).toBeGreaterThanOrEqual(4);
+      expect(batches).toBeGreaterThanOrEqual(3);
       await out.finish(output);
       // Decimals are read as DOUBLE by design; every other column must match exactly.
       const diff = await reader.runAndReadAll(`

@@ -13,6 +13,7 @@ import { appendUtf8, copyBits, fixedItems, validityBytes, type FixedArray } from
 type FixedCtor = { new (n: number): FixedArray };
 
 const DUCKDB_VECTOR_ROWS = 2048;
+const ALL_VALID = new Uint8Array(DUCKDB_VECTOR_ROWS / 8).fill(0xff);
 
 interface FixedSpec {
   ctor: FixedCtor;
@@ -59,34 +60,58 @@ abstract class ColumnBuilder {
   constructor(readonly name: string, protected capacity: number) {}
   abstract append(chunk: DuckDBDataChunk, column: number, at: number, rows: number): void;
   abstract finish(length: number): arrow.Vector;
+  /** Starts the next batch in the same buffers: allocating them per batch kept the GC busy. */
+  abstract reset(): void;
+}
+
+/** A validity bitmap allocated once per builder and marked all-valid when a batch first needs it. */
+class Bitmap {
+  private bytes: Uint8Array | null = null;
+  private active = false;
+  constructor(private readonly capacity: number) {}
+  get current(): Uint8Array | null {
+    return this.active ? this.bytes : null;
+  }
+  activate(): Uint8Array {
+    if (!this.active) {
+      this.bytes ??= new Uint8Array(Math.ceil(this.capacity / 8));
+      this.bytes.fill(0xff);
+      this.active = true;
+    }
+    return this.bytes!;
+  }
+  reset(): void {
+    this.active = false;
+  }
 }
 
 class FixedBuilder extends ColumnBuilder {
   private values: FixedArray;
-  private bitmap: Uint8Array | null = null;
+  private readonly bitmap: Bitmap;
   constructor(name: string, capacity: number, private spec: FixedSpec) {
     super(name, capacity);
     this.values = new spec.ctor(capacity);
+    this.bitmap = new Bitmap(capacity);
+  }
+  reset(): void {
+    this.bitmap.reset();
   }
   append(chunk: DuckDBDataChunk, column: number, at: number, rows: number): void {
     const vector = chunk.getColumnVector(column);
     const items = fixedItems(vector);
     if (!items) throw new Error(`column ${this.name}: DuckDB vector has no typed buffer`);
     (this.values as Float64Array).set(items.subarray(0, rows) as Float64Array, at);
+    // Rows before the first NULL of a batch are already marked valid by activate().
     const valid = validityBytes(vector);
-    if (valid) {
-      if (!this.bitmap) this.bitmap = new Uint8Array(Math.ceil(this.capacity / 8)).fill(0xff);
-      copyBits(valid, 0, this.bitmap, at, rows);
-    } else if (this.bitmap) {
-      copyBits(new Uint8Array(Math.ceil(rows / 8)).fill(0xff), 0, this.bitmap, at, rows);
-    }
+    if (valid) copyBits(valid, 0, this.bitmap.activate(), at, rows);
+    else if (this.bitmap.current) copyBits(ALL_VALID, 0, this.bitmap.current, at, rows);
   }
   finish(length: number): arrow.Vector {
     const type = this.spec.arrow();
     let data: FixedArray = this.values.subarray(0, length);
     if (type instanceof arrow.Bool) data = packBits(data as Uint8Array);
     return arrow.makeVector(
-      arrow.makeData({ type, length, data, nullBitmap: this.bitmap?.subarray(0, Math.ceil(length / 8)) } as never),
+      arrow.makeData({ type, length, data, nullBitmap: this.bitmap.current?.subarray(0, Math.ceil(length / 8)) } as never),
     );
   }
 }
@@ -95,17 +120,22 @@ class FixedBuilder extends ColumnBuilder {
 class Utf8Builder extends ColumnBuilder {
   private offsets: Int32Array;
   private bytes = new Uint8Array(64 * 1024);
-  private bitmap: Uint8Array | null = null;
+  private readonly bitmap: Bitmap;
   private row = 0;
   constructor(name: string, capacity: number) {
     super(name, capacity);
     this.offsets = new Int32Array(capacity + 1);
+    this.bitmap = new Bitmap(capacity);
+  }
+  reset(): void {
+    this.row = 0;
+    this.bitmap.reset();
   }
   private readonly push = (value: Uint8Array | null) => {
     const start = this.offsets[this.row];
     if (value === null) {
-      this.bitmap ??= new Uint8Array(Math.ceil(this.capacity / 8)).fill(0xff);
-      this.bitmap[this.row >> 3] &= ~(1 << (this.row & 7));
+      const bitmap = this.bitmap.activate();
+      bitmap[this.row >> 3] &= ~(1 << (this.row & 7));
     } else {
       if (start + value.length > this.bytes.length) {
         const grown = new Uint8Array(Math.max(this.bytes.length * 2, start + value.length));
@@ -126,7 +156,7 @@ class Utf8Builder extends ColumnBuilder {
         length,
         valueOffsets: this.offsets.subarray(0, length + 1),
         data: this.bytes.subarray(0, this.offsets[length]),
-        nullBitmap: this.bitmap?.subarray(0, Math.ceil(length / 8)),
+        nullBitmap: this.bitmap.current?.subarray(0, Math.ceil(length / 8)),
       } as never),
     );
   }
@@ -140,7 +170,8 @@ function packBits(bytes: Uint8Array): Uint8Array {
 
 /**
  * Yields the rows of `fromSql` (e.g. a read_parquet call) as Arrow tables of at most `batchRows` rows
- * (or 2048, DuckDB's vector size, when batchRows is smaller).
+ * (or 2048, DuckDB's vector size, when batchRows is smaller). A table's buffers are reused for the
+ * next one: use (or copy) a batch before asking for the next, as the scoring loop does.
  * An empty source yields one empty table so that predictors still define the output schema.
  */
 export async function* readRecordBatches(
@@ -157,15 +188,13 @@ export async function* readRecordBatches(
 
   // A batch holds whole DuckDB vectors (at most 2048 rows each), so it is never smaller than one.
   batchRows = Math.max(batchRows, DUCKDB_VECTOR_ROWS);
-  const newBuilders = (): ColumnBuilder[] =>
-    names.map((name, i) => {
-      const spec = FIXED[readTypes[i]];
-      return spec ? new FixedBuilder(name, batchRows, spec) : new Utf8Builder(name, batchRows);
-    });
-  const build = (builders: ColumnBuilder[], length: number): arrow.Table =>
+  const builders: ColumnBuilder[] = names.map((name, i) => {
+    const spec = FIXED[readTypes[i]];
+    return spec ? new FixedBuilder(name, batchRows, spec) : new Utf8Builder(name, batchRows);
+  });
+  const build = (length: number): arrow.Table =>
     new arrow.Table(Object.fromEntries(builders.map((b) => [b.name, b.finish(length)])));
 
-  let builders = newBuilders();
   let filled = 0;
   let yielded = false;
   for (;;) {
@@ -173,14 +202,14 @@ export async function* readRecordBatches(
     if (!chunk || chunk.rowCount === 0) break;
     // A vector that does not fit closes the batch.
     if (filled > 0 && filled + chunk.rowCount > batchRows) {
-      yield build(builders, filled);
+      yield build(filled);
       yielded = true;
-      builders = newBuilders();
+      builders.forEach((b) => b.reset());
       filled = 0;
     }
     const rows = chunk.rowCount;
     builders.forEach((b, i) => b.append(chunk, i, filled, rows));
     filled += rows;
   }
-  if (filled > 0 || !yielded) yield build(builders, filled);
+  if (filled > 0 || !yielded) yield build(filled);
 }
