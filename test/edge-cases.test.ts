@@ -64,12 +64,24 @@ describe('edge cases', () => {
     expect(await compareWithExpected(h, 'MODES')).toMatchObject({ missing: 0, extra: 0, wrong: 0 });
 
     // The append run published again (as a retried activity would): its rows are not added twice.
+    const { runId: executionId } = await h.temporal.workflow.getHandle(appended).describe();
     const again = await h.warehouse.publish({
-      runId: appended, table: 'MODES', autoCreateTable: true, overwrite: false,
+      runId: appended, publishId: `${appended}/${executionId}`, table: 'MODES', autoCreateTable: true, overwrite: false,
       stage: h.stage, prefix: outputPrefix(appended), useUtc: true,
     });
     expect(again).toEqual({ table: 'MODES', rows: 15_000, loaded: false });
     expect(await count()).toBe(15_000);
+  });
+
+  it('a run started again under the same id scores afresh: nothing of the first execution is reused', async () => {
+    const runId = `same-id-${Date.now()}`;
+    const first = seedSpec({ outputTableName: 'RESTARTED', ctx: { ds: '2026-02-26' }, overwrite: false });
+    await h.client.waitForResult((await h.client.startBatchInference(first, { runId })).runId);
+    await h.sql('DELETE FROM RESTARTED');
+    const second = seedSpec({ outputTableName: 'RESTARTED', ctx: { ds: '2026-02-25' }, overwrite: false });
+    const summary = await h.client.waitForResult((await h.client.startBatchInference(second, { runId })).runId);
+    expect(summary.rowsOut).toBe(15_000);
+    expect(await compareWithExpected(h, 'RESTARTED', `ds = '2026-02-25'`)).toEqual({ missing: 0, extra: 0, wrong: 0, published: 15_000, expected: 15_000 });
   });
 
   it('slices that continue-as-new still score every chunk exactly once', async () => {

@@ -1,25 +1,26 @@
 import { Context } from '@temporalio/activity';
 import { sqlPathList, withEngine } from '../adapters/engine/localEngine.js';
-import { inputPrefix, manifestKey } from '../adapters/stage/stage.js';
+import { inputPrefix, manifestKey, outputPrefix } from '../adapters/stage/stage.js';
 import { planChunks, planSlices, type StagedFile } from '../planning/chunks.js';
 import type { RunManifest } from '../planning/manifest.js';
-import type { ExportResult, ResolvedSpec } from '../shared/types.js';
+import type { ExportResult, ResolvedSpec, RunRef } from '../shared/types.js';
 import type { ActivityContext } from './deps.js';
 import { atActivityEdge, withKeepAlive } from './failures.js';
 
 const MB = 1024 * 1024;
 
-export interface ExportInputRequest {
-  runId: string;
+export interface ExportInputRequest extends RunRef {
   spec: ResolvedSpec;
 }
 
 /** Unloads the query to the stage as parquet, then plans chunks and slices and stores the manifest. */
 export function makeExportInput(ctx: ActivityContext) {
-  return async function exportInput({ runId, spec }: ExportInputRequest): Promise<ExportResult> {
+  return async function exportInput({ runId, executionId, spec }: ExportInputRequest): Promise<ExportResult> {
     return atActivityEdge(async () => {
       const activity = Context.current();
       const prefix = inputPrefix(runId);
+      // Output left by an earlier execution under the same workflow id must not pass for this one's.
+      await ctx.stage.deletePrefix(outputPrefix(runId));
       await withKeepAlive(() => activity.heartbeat({ phase: 'export' }), () =>
         ctx.warehouse.exportQuery({
           runId,
@@ -34,7 +35,7 @@ export function makeExportInput(ctx: ActivityContext) {
       const files = await describeFiles(ctx, prefix);
       const chunks = planChunks(files, spec.batchSizeInMb * MB);
       const slices = planSlices(chunks, spec.parallelWorkers);
-      const manifest: RunManifest = { runId, spec, files, chunks, createdAt: new Date().toISOString() };
+      const manifest: RunManifest = { runId, executionId, spec, files, chunks, createdAt: new Date().toISOString() };
       await ctx.stage.putJson(manifestKey(runId), manifest);
       ctx.manifests.forget(runId);
       return {

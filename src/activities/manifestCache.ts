@@ -3,6 +3,8 @@
 import type { Stage } from '../adapters/stage/stage.js';
 import { manifestKey } from '../adapters/stage/stage.js';
 import type { RunManifest } from '../planning/manifest.js';
+import type { RunRef } from '../shared/types.js';
+import { QueryError } from '../spec/errors.js';
 
 const MAX_MANIFESTS = 8;
 
@@ -10,16 +12,20 @@ export class ManifestCache {
   private manifests = new Map<string, Promise<RunManifest>>();
   constructor(private readonly stage: Stage) {}
 
-  get(runId: string): Promise<RunManifest> {
-    let manifest = this.manifests.get(runId);
-    if (!manifest) {
-      manifest = this.stage.getJson<RunManifest>(manifestKey(runId)).then((p) => {
-        if (!p) throw new Error(`No manifest on the stage for run ${runId} (${manifestKey(runId)})`);
-        return p;
-      });
-      manifest.catch(() => this.manifests.delete(runId));
-      this.manifests.set(runId, manifest);
-      if (this.manifests.size > MAX_MANIFESTS) this.manifests.delete(this.manifests.keys().next().value!);
+  async get({ runId, executionId }: RunRef): Promise<RunManifest> {
+    const cached = await this.manifests.get(runId)?.catch(() => undefined);
+    if (cached?.executionId === executionId) return cached;
+    const loading = this.stage.getJson<RunManifest>(manifestKey(runId)).then((m) => {
+      if (!m) throw new Error(`No manifest on the stage for run ${runId} (${manifestKey(runId)})`);
+      return m;
+    });
+    this.manifests.set(runId, loading);
+    loading.catch(() => this.manifests.delete(runId));
+    if (this.manifests.size > MAX_MANIFESTS) this.manifests.delete(this.manifests.keys().next().value!);
+    const manifest = await loading;
+    if (manifest.executionId !== executionId) {
+      // A newer execution under the same workflow id has re-exported: this one must not go on.
+      throw new QueryError(`Run ${runId} was restarted (execution ${manifest.executionId}); execution ${executionId} is stale`);
     }
     return manifest;
   }

@@ -1,22 +1,21 @@
 import { Context } from '@temporalio/activity';
 import { outputPrefix } from '../adapters/stage/stage.js';
-import type { PublishResult } from '../shared/types.js';
+import type { PublishResult, RunRef } from '../shared/types.js';
 import type { ActivityContext } from './deps.js';
 import { atActivityEdge, withKeepAlive } from './failures.js';
 
-export interface PublishOutputInput {
-  runId: string;
-}
+export type PublishOutputInput = RunRef;
 
 /** Loads every chunk's output into the destination table in one transaction. */
 export function makePublishOutput(ctx: ActivityContext) {
-  return async function publishOutput({ runId }: PublishOutputInput): Promise<PublishResult> {
+  return async function publishOutput({ runId, executionId }: PublishOutputInput): Promise<PublishResult> {
     return atActivityEdge(async () => {
       const activity = Context.current();
-      const { spec } = await ctx.manifests.get(runId);
+      const { spec } = await ctx.manifests.get({ runId, executionId });
       return withKeepAlive(() => activity.heartbeat({ phase: 'publish' }), () =>
         ctx.warehouse.publish({
           runId,
+          publishId: `${runId}/${executionId}`,
           table: spec.outputTableName,
           definition: spec.outputTableDefinition,
           autoCreateTable: spec.autoCreateTable,

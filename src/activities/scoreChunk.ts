@@ -7,14 +7,13 @@ import { chunkOutputKey, type LocalCopy } from '../adapters/stage/stage.js';
 import type { Chunk } from '../planning/chunks.js';
 import { normalizeOutput } from '../predictors/normalizeOutput.js';
 import { quoteLiteral } from '../spec/identifiers.js';
-import type { ChunkResult } from '../shared/types.js';
+import type { ChunkResult, RunRef } from '../shared/types.js';
 import type { ActivityContext } from './deps.js';
 import { atActivityEdge } from './failures.js';
 
 const DEFAULT_BATCH_ROWS = 131_072;
 
-export interface ScoreChunkInput {
-  runId: string;
+export interface ScoreChunkInput extends RunRef {
   worker: number;
   chunk: number;
 }
@@ -37,10 +36,10 @@ function chunkSource(chunk: Chunk, copies: LocalCopy[]): string {
  * complete (and reuses it) or writes it anew: never a duplicate, never a gap.
  */
 export function makeScoreChunk(ctx: ActivityContext) {
-  return async function scoreChunk({ runId, worker, chunk: index }: ScoreChunkInput): Promise<ChunkResult> {
+  return async function scoreChunk({ runId, executionId, worker, chunk: index }: ScoreChunkInput): Promise<ChunkResult> {
     return atActivityEdge(async () => {
       const activity = Context.current();
-      const manifest = await ctx.manifests.get(runId);
+      const manifest = await ctx.manifests.get({ runId, executionId });
       const chunk = manifest.chunks[index];
       if (!chunk) throw new Error(`Run ${runId} has no chunk ${index}`);
       const key = chunkOutputKey(runId, worker, index);

@@ -5,6 +5,7 @@ import type { Chunk, StagedFile } from './chunks.js';
 
 export interface RunManifest {
   runId: string;
+  executionId: string;
   spec: ResolvedSpec;
   files: StagedFile[];
   chunks: Chunk[];

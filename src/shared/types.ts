@@ -31,6 +31,16 @@ export interface ResolvedSpec {
   useUtc: boolean;
 }
 
+/**
+ * Names one execution of a run. The run id (the workflow id) names the stage folder; the execution id
+ * (Temporal's run id) tells a re-run under the same workflow id from the first one, so nothing of an
+ * earlier execution is ever reused or counted as published.
+ */
+export interface RunRef {
+  runId: string;
+  executionId: string;
+}
+
 /** A contiguous range of the run's chunk list, scored by one child workflow. */
 export interface Slice {
   worker: number;

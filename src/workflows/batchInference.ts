@@ -51,7 +51,7 @@ export interface RunOptions {
 }
 
 export async function batchInference(spec: unknown, options: RunOptions = {}): Promise<RunSummary> {
-  const runId = workflowInfo().workflowId;
+  const { workflowId: runId, runId: executionId } = workflowInfo();
   const startedAt = Date.now();
   const marks: Partial<Record<RunState, number>> = { submitted: startedAt };
   let state: RunState = 'submitted';
@@ -109,7 +109,7 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
   try {
     enter('preparing');
     const resolved: ResolvedSpec = await prepareRun({ spec });
-    exported = await exportInput({ runId, spec: resolved });
+    exported = await exportInput({ runId, executionId, spec: resolved });
 
     enter('running');
     const every = progressEvery(exported.slices.length);
@@ -122,6 +122,7 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
           args: [
             {
               runId,
+              executionId,
               parentWorkflowId: runId,
               worker: slice.worker,
               chunkStart: slice.chunkStart,
@@ -151,7 +152,7 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
     }
 
     enter('completing');
-    const published: PublishResult = await publishOutput({ runId });
+    const published: PublishResult = await publishOutput({ runId, executionId });
 
     enter('completed');
     const sum = (pick: (t: SliceTotals) => number) => totals.reduce((s, t) => s + pick(t), 0);

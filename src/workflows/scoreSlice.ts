@@ -13,6 +13,8 @@ import { sliceProgressSignal } from './definitions.js';
 
 export interface ScoreSliceInput {
   runId: string;
+  /** The parent's execution (Temporal run id): see RunRef. */
+  executionId: string;
   parentWorkflowId: string;
   worker: number;
   chunkStart: number;
@@ -58,7 +60,7 @@ export async function scoreSlice(input: ScoreSliceInput): Promise<SliceTotals> {
       if (sinceReport > 0) await report();
       await continueAsNew<typeof scoreSlice>({ ...input, next: chunk, totals });
     }
-    const result = await scoreChunk({ runId: input.runId, worker: input.worker, chunk });
+    const result = await scoreChunk({ runId: input.runId, executionId: input.executionId, worker: input.worker, chunk });
     totals.chunksDone++;
     totals.rowsIn += result.rowsIn;
     totals.rowsOut += result.rowsOut;

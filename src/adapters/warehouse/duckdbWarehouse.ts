@@ -81,10 +81,10 @@ export class DuckDBWarehouse implements Warehouse {
 
   private async load(conn: DuckDBConnection, req: PublishRequest, files: string[]): Promise<PublishResult> {
     const table = quoteQualified(req.table);
-    await conn.run(`CREATE TABLE IF NOT EXISTS ${PUBLISHES_TABLE} (run_id VARCHAR PRIMARY KEY, table_name VARCHAR, row_count BIGINT, published_at TIMESTAMP)`);
+    await conn.run(`CREATE TABLE IF NOT EXISTS ${PUBLISHES_TABLE} (publish_id VARCHAR PRIMARY KEY, run_id VARCHAR, table_name VARCHAR, row_count BIGINT, published_at TIMESTAMP)`);
     await conn.run('BEGIN TRANSACTION');
     try {
-      const done = await conn.runAndReadAll(`SELECT row_count FROM ${PUBLISHES_TABLE} WHERE run_id = ${quoteLiteral(req.runId)}`);
+      const done = await conn.runAndReadAll(`SELECT row_count FROM ${PUBLISHES_TABLE} WHERE publish_id = ${quoteLiteral(req.publishId)}`);
       if (done.currentRowCount > 0) {
         await conn.run('ROLLBACK');
         return { table: req.table, rows: Number(done.getRows()[0][0]), loaded: false };
@@ -113,7 +113,7 @@ export class DuckDBWarehouse implements Warehouse {
         const inserted = await runUserSql(conn, `INSERT INTO ${table} BY NAME SELECT * FROM ${source}`);
         rows = Number(inserted);
       }
-      await conn.run(`INSERT INTO ${PUBLISHES_TABLE} VALUES (${quoteLiteral(req.runId)}, ${quoteLiteral(req.table)}, ${rows}, now()::TIMESTAMP)`);
+      await conn.run(`INSERT INTO ${PUBLISHES_TABLE} VALUES (${quoteLiteral(req.publishId)}, ${quoteLiteral(req.runId)}, ${quoteLiteral(req.table)}, ${rows}, now()::TIMESTAMP)`);
       await conn.run('COMMIT');
       return { table: req.table, rows, loaded: true };
     } catch (err) {

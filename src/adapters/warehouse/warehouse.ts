@@ -16,6 +16,8 @@ export interface ExportRequest {
 
 export interface PublishRequest {
   runId: string;
+  /** Names this execution's publish: a repeat with the same id loads nothing. */
+  publishId: string;
   table: string;
   definition?: ColumnDefinition[];
   autoCreateTable: boolean;
