@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, runCli } from './support/cli.js';
+import { linearDemo } from '../src/predictors/linearDemo.js';
 import { compareWithExpected, createFeatures, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';
+import { until } from './support/wait.js';
 
 describe('CLI against a Temporal server (TEMPORAL_ADDRESS set)', () => {
   let h: Harness;
@@ -17,7 +19,7 @@ describe('CLI against a Temporal server (TEMPORAL_ADDRESS set)', () => {
   beforeAll(async () => {
     h = await createHarness();
     await createFeatures(h, 20_000);
-    await h.startWorker();
+    await h.startWorker({ batchRows: 2048, predictors: { slow: async (input) => (await new Promise((r) => setTimeout(r, 200)), linearDemo(input)) } });
     env = cliEnv(h);
   });
   afterAll(() => h?.close());
@@ -65,6 +67,18 @@ describe('CLI against a Temporal server (TEMPORAL_ADDRESS set)', () => {
     expect(broken.code).toBe(2);
     expect(broken.stderr).toContain('not valid JSON');
     expect((await runCli(['frobnicate'], env)).code).toBe(2);
+  });
+
+  it('cancel stops a running run; an unknown run id exits 2', async () => {
+    const { runId } = await h.client.startBatchInference(seedSpec({ predictor: 'slow', outputTableName: 'CLI_CANCELLED', heartbeatTimeout: 1 }));
+    await until(async () => ((await h.client.getProgress(runId)).state === 'running' ? true : undefined));
+    const result = await runCli(['cancel', runId], env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`Cancellation requested for ${runId}`);
+    await until(async () => ((await h.client.getProgress(runId)).state === 'cancelled' ? true : undefined));
+    const unknown = await runCli(['cancel', 'no-such-run'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('No open run no-such-run');
   });
 
   it('a run that fails exits 1 with the reason', async () => {

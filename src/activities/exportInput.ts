@@ -5,7 +5,8 @@ import { planChunks, planSlices, type StagedFile } from '../planning/chunks.js';
 import type { RunManifest } from '../planning/manifest.js';
 import type { ExportResult, ResolvedSpec, RunRef } from '../shared/types.js';
 import type { ActivityContext } from './deps.js';
-import { atActivityEdge, withKeepAlive } from './failures.js';
+import { atActivityEdge } from './failures.js';
+import { withKeepAlive } from './keepAlive.js';
 
 const MB = 1024 * 1024;
 

@@ -14,13 +14,3 @@ export async function atActivityEdge<T>(fn: () => Promise<T>): Promise<T> {
     throw err;
   }
 }
-
-/** Heartbeats every few seconds while a long single statement (export, publish) runs. */
-export async function withKeepAlive<T>(heartbeat: () => void, fn: () => Promise<T>, everyMs = 5000): Promise<T> {
-  const timer = setInterval(heartbeat, everyMs);
-  try {
-    return await fn();
-  } finally {
-    clearInterval(timer);
-  }
-}

@@ -2,7 +2,8 @@ import { Context } from '@temporalio/activity';
 import { outputPrefix } from '../adapters/stage/stage.js';
 import type { PublishResult, RunRef } from '../shared/types.js';
 import type { ActivityContext } from './deps.js';
-import { atActivityEdge, withKeepAlive } from './failures.js';
+import { atActivityEdge } from './failures.js';
+import { withKeepAlive } from './keepAlive.js';
 
 export type PublishOutputInput = RunRef;
 

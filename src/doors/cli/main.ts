@@ -6,8 +6,10 @@ import { installQuietRuntime } from '../../temporal/runtime.js';
 import { benchCommand, benchRunCommand } from './commands/bench.js';
 import { demoCommand } from './commands/demo.js';
 import { runCommand } from './commands/run.js';
-import { cancelCommand, statusCommand } from './commands/status.js';
-import { devCommand, workerCommand } from './commands/worker.js';
+import { cancelCommand } from './commands/cancel.js';
+import { devCommand } from './commands/dev.js';
+import { statusCommand } from './commands/status.js';
+import { workerCommand } from './commands/worker.js';
 import { EXIT_BAD_INPUT, EXIT_RUN_FAILED, USAGE, UsageError } from './usage.js';
 
 async function main(argv: string[]): Promise<number> {

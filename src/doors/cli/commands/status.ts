@@ -1,9 +1,9 @@
-// `batch-inference status <runId> [--json]` and `batch-inference cancel <runId>`
+// `batch-inference status <runId> [--json]`
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Config } from '../../../config.js';
 import { progressLine } from '../format.js';
 import { openSession } from '../session.js';
-import { EXIT_BAD_INPUT, EXIT_OK, EXIT_RUN_FAILED, UsageError } from '../usage.js';
+import { EXIT_OK, EXIT_RUN_FAILED, UsageError } from '../usage.js';
 
 export async function statusCommand(config: Config, runId: string, flags: { json: boolean }): Promise<number> {
   const session = await openSession(config, { worker: 'never' });
@@ -27,26 +27,6 @@ export async function statusCommand(config: Config, runId: string, flags: { json
       if (progress.error) console.log(`error: ${progress.error}`);
     }
     return progress.state === 'failed' ? EXIT_RUN_FAILED : EXIT_OK;
-  } finally {
-    await session.close();
-  }
-}
-
-export async function cancelCommand(config: Config, runId: string): Promise<number> {
-  const session = await openSession(config, { worker: 'if-ephemeral' });
-  try {
-    await session.client.cancelRun(runId).catch((err) => {
-      if (err instanceof WorkflowNotFoundError) throw new UsageError(`No open run ${runId}`);
-      throw err;
-    });
-    console.log(`Cancellation requested for ${runId}`);
-    return EXIT_OK;
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(err.message);
-      return EXIT_BAD_INPUT;
-    }
-    throw err;
   } finally {
     await session.close();
   }

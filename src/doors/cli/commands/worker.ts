@@ -1,13 +1,11 @@
-// `batch-inference worker` and `batch-inference dev`
+// `batch-inference worker`
 import { NativeConnection } from '@temporalio/worker';
-import fs from 'node:fs';
 import type { Config } from '../../../config.js';
-import { freePort, startDevServer } from '../../../temporal/devServer.js';
 import { createWorker } from '../../../worker.js';
-import { devStatePath, runningDevServer, temporalDbPath, type DevState } from '../session.js';
+import { runningDevServer } from '../session.js';
 import { EXIT_OK, UsageError } from '../usage.js';
 
-async function runWorkerUntilSignal(config: Config, address: string): Promise<void> {
+export async function runWorkerUntilSignal(config: Config, address: string): Promise<void> {
   const connection = await NativeConnection.connect({ address });
   const worker = await createWorker({ config, connection });
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM: in-flight activities finish or time out.
@@ -21,34 +19,5 @@ export async function workerCommand(config: Config): Promise<number> {
   if (!address) throw new UsageError('Set TEMPORAL_ADDRESS (or start `batch-inference dev`) so the worker knows which server to poll');
   console.log(`Worker polling ${address}, task queue ${config.temporal.taskQueue}`);
   await runWorkerUntilSignal(config, address);
-  return EXIT_OK;
-}
-
-export async function devCommand(config: Config): Promise<number> {
-  const existing = runningDevServer(config);
-  if (existing) throw new UsageError(`A dev server is already running (pid ${existing.pid}) at ${existing.address}`);
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  // The usual ports when they are free, so the Web UI is where people expect it.
-  const server = await startDevServer({
-    cli: config.temporal.cli,
-    dbFile: temporalDbPath(config),
-    ui: true,
-    port: await freePort(7233),
-    uiPort: await freePort(8233),
-  });
-  const state: DevState = { address: server.address, uiUrl: server.uiUrl, pid: process.pid, taskQueue: config.temporal.taskQueue };
-  fs.writeFileSync(devStatePath(config), JSON.stringify(state, null, 2));
-  const cleanup = () => fs.rmSync(devStatePath(config), { force: true });
-  process.once('exit', cleanup);
-  console.log(`Temporal dev server: ${server.address}`);
-  console.log(`Web UI:              ${server.uiUrl}`);
-  console.log(`From another shell:  export TEMPORAL_ADDRESS=${server.address}`);
-  console.log(`Worker on task queue ${config.temporal.taskQueue}; Ctrl-C stops everything.`);
-  try {
-    await runWorkerUntilSignal({ ...config, temporal: { ...config.temporal, address: server.address } }, server.address);
-  } finally {
-    cleanup();
-    await server.stop();
-  }
   return EXIT_OK;
 }
