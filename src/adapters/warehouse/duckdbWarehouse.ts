@@ -8,7 +8,7 @@ import { duckdbTypeOf, parseColumnType } from '../../spec/columnTypes.js';
 import { PublishError, QueryError } from '../../spec/errors.js';
 import { quoteIdentifier, quoteLiteral, quoteQualified } from '../../spec/identifiers.js';
 import { sqlPathList } from '../engine/localEngine.js';
-import type { ExportRequest, PublishRequest, Warehouse } from './warehouse.js';
+import type { ExportRequest, PublishRequest, QueryOptions, Warehouse } from './warehouse.js';
 
 const PUBLISHES_TABLE = 'batch_inference_publishes';
 /** DuckDB errors that a retry cannot fix: the SQL or the catalog is wrong. */
@@ -121,6 +121,20 @@ export class DuckDBWarehouse implements Warehouse {
       if (err instanceof QueryError) throw new PublishError(`Cannot load predictions into ${req.table}: ${err.message}`);
       throw err;
     }
+  }
+
+  async query(sql: string, options: QueryOptions = {}): Promise<Record<string, unknown>[]> {
+    return this.withConnection(async (conn) => {
+      if (options.useUtc ?? true) await conn.run(`SET TimeZone = 'UTC'`);
+      const limited = `SELECT * FROM (${sql}) LIMIT ${Math.floor(options.maxRows ?? 1000)}`;
+      try {
+        return (await conn.runAndReadAll(limited)).getRowObjectsJson() as Record<string, unknown>[];
+      } catch (err) {
+        const message = (err as Error).message;
+        if (USER_ERROR.test(message)) throw new QueryError(message);
+        throw err;
+      }
+    });
   }
 
   async preview(table: string, limit: number): Promise<Record<string, unknown>[]> {

@@ -29,8 +29,22 @@ export interface PublishRequest {
   warehouse?: string;
 }
 
+export interface QueryOptions {
+  useUtc?: boolean;
+  warehouse?: string;
+  /** Names the statement in the warehouse's query history (Snowflake's query tag). */
+  tag?: string;
+  /** At most this many rows come back. */
+  maxRows?: number;
+}
+
 export interface Warehouse {
   describe(): string;
+  /**
+   * Runs a query whose result is small (a sensor's watched value, a row count) and returns its rows
+   * as JSON-safe objects. Errors a retry cannot fix are QueryErrors.
+   */
+  query(sql: string, options?: QueryOptions): Promise<Record<string, unknown>[]>;
   exportQuery(request: ExportRequest): Promise<void>;
   /** Loads the run's output into the table in one transaction; repeating it for a run changes nothing. */
   publish(request: PublishRequest): Promise<PublishResult>;
