@@ -1,5 +1,6 @@
 // The one place that reads process.env: everything else receives a typed Config.
 import { z } from 'zod';
+import { IDENTIFIER, QUALIFIED_NAME } from './spec/identifiers.js';
 
 const intFromEnv = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -25,14 +26,77 @@ export const configSchema = z.object({
   BATCH_DEFAULT_PARALLELISM: intFromEnv(4, 1, 1000),
   BATCH_MAX_SPLITS: intFromEnv(100, 1, 1000),
   BATCH_MAX_CONCURRENT_ACTIVITIES: intFromEnv(8, 1, 1000),
+  // S3 stage: the standard AWS variables; credentials fall back to the SDK's default chain when unset.
+  AWS_REGION: z.string().min(1).optional(),
+  AWS_DEFAULT_REGION: z.string().min(1).optional(),
+  AWS_ENDPOINT_URL_S3: z.url('use a URL such as http://localhost:9000').optional(),
+  AWS_ENDPOINT_URL: z.url('use a URL such as http://localhost:9000').optional(),
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
+  BATCH_S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
+  // Snowflake warehouse: read only when BATCH_WAREHOUSE=snowflake.
+  SNOWFLAKE_ACCOUNT: z.string().min(1).optional(),
+  SNOWFLAKE_USER: z.string().min(1).optional(),
+  SNOWFLAKE_PASSWORD: z.string().min(1).optional(),
+  SNOWFLAKE_PRIVATE_KEY_PATH: z.string().min(1).optional(),
+  SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: z.string().min(1).optional(),
+  SNOWFLAKE_ROLE: z.string().min(1).optional(),
+  SNOWFLAKE_DATABASE: z.string().regex(IDENTIFIER, 'use a database name (letters, digits, _ and $)').optional(),
+  SNOWFLAKE_SCHEMA: z.string().regex(IDENTIFIER, 'use a schema name (letters, digits, _ and $)').optional(),
+  SNOWFLAKE_WAREHOUSE: z.string().regex(IDENTIFIER, 'use a warehouse name (letters, digits, _ and $)').optional(),
+  SNOWFLAKE_STAGE: z.string().regex(QUALIFIED_NAME, 'use the name of a stage over the BATCH_STAGE S3 location, e.g. BATCH_STAGE or db.schema.BATCH_STAGE').optional(),
+  SNOWFLAKE_HOST: z.string().min(1).optional(),
+  SNOWFLAKE_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  SNOWFLAKE_PROTOCOL: z.enum(['http', 'https']).optional(),
+  SNOWFLAKE_POOL_SIZE: intFromEnv(4, 1, 64),
+}).superRefine((c, ctx) => {
+  if (c.BATCH_WAREHOUSE !== 'snowflake') return;
+  const need = (key: keyof typeof c, message: string) => {
+    if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message });
+  };
+  need('SNOWFLAKE_ACCOUNT', 'required with BATCH_WAREHOUSE=snowflake: your account identifier, e.g. myorg-myaccount');
+  need('SNOWFLAKE_USER', 'required with BATCH_WAREHOUSE=snowflake: the user the worker connects as');
+  need('SNOWFLAKE_STAGE', 'required with BATCH_WAREHOUSE=snowflake: a stage whose URL is the BATCH_STAGE S3 location');
+  if (!c.SNOWFLAKE_PASSWORD && !c.SNOWFLAKE_PRIVATE_KEY_PATH) {
+    ctx.addIssue({ code: 'custom', path: ['SNOWFLAKE_PASSWORD'], message: 'set SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH (key-pair auth)' });
+  }
+  if (!c.BATCH_STAGE.startsWith('s3://')) {
+    ctx.addIssue({ code: 'custom', path: ['BATCH_STAGE'], message: 'Snowflake unloads to and loads from S3: use BATCH_STAGE=s3://bucket/prefix, the location of SNOWFLAKE_STAGE' });
+  }
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
 
+export interface SnowflakeSettings {
+  account: string;
+  username: string;
+  password?: string;
+  privateKeyPath?: string;
+  privateKeyPassphrase?: string;
+  role?: string;
+  database?: string;
+  schema?: string;
+  warehouse?: string;
+  /** The Snowflake stage over the S3 location of BATCH_STAGE. */
+  stage: string;
+  /** Another endpoint than <account>.snowflakecomputing.com, e.g. a local test peer. */
+  accessUrl?: string;
+  poolSize: number;
+}
+
+export interface S3Settings {
+  region: string;
+  endpoint?: string;
+  forcePathStyle: boolean;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
 export interface Config {
   temporal: { address?: string; namespace: string; taskQueue: string; cli: string };
-  warehouse: { kind: 'duckdb'; path: string } | { kind: 'snowflake' };
+  warehouse: { kind: 'duckdb'; path: string } | ({ kind: 'snowflake' } & SnowflakeSettings);
   stage: { kind: 'file'; root: string } | { kind: 's3'; url: string };
+  s3: S3Settings;
   dataDir: string;
   env: 'dev' | 'prod';
   schema: string;
@@ -64,11 +128,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cli: c.TEMPORAL_CLI,
     },
     warehouse: c.BATCH_WAREHOUSE === 'snowflake'
-      ? { kind: 'snowflake' }
+      ? { kind: 'snowflake', ...snowflakeSettings(c) }
       : { kind: 'duckdb', path: c.BATCH_WAREHOUSE.slice('duckdb:'.length) },
     stage: c.BATCH_STAGE.startsWith('file:')
       ? { kind: 'file', root: c.BATCH_STAGE.slice('file:'.length) }
       : { kind: 's3', url: c.BATCH_STAGE },
+    s3: s3Settings(c),
     dataDir: c.BATCH_DATA_DIR,
     env: c.BATCH_ENV,
     schema: c.BATCH_ENV === 'prod' ? c.BATCH_SCHEMA_PROD : c.BATCH_SCHEMA_DEV,
@@ -76,5 +141,38 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultParallelism: c.BATCH_DEFAULT_PARALLELISM,
     maxSplits: c.BATCH_MAX_SPLITS,
     maxConcurrentActivities: c.BATCH_MAX_CONCURRENT_ACTIVITIES,
+  };
+}
+
+function snowflakeSettings(c: RawConfig): SnowflakeSettings {
+  const accessUrl = c.SNOWFLAKE_HOST
+    ? `${c.SNOWFLAKE_PROTOCOL ?? 'https'}://${c.SNOWFLAKE_HOST}${c.SNOWFLAKE_PORT ? `:${c.SNOWFLAKE_PORT}` : ''}`
+    : undefined;
+  return {
+    account: c.SNOWFLAKE_ACCOUNT!,
+    username: c.SNOWFLAKE_USER!,
+    password: c.SNOWFLAKE_PASSWORD,
+    privateKeyPath: c.SNOWFLAKE_PRIVATE_KEY_PATH,
+    privateKeyPassphrase: c.SNOWFLAKE_PRIVATE_KEY_PASSPHRASE,
+    role: c.SNOWFLAKE_ROLE,
+    database: c.SNOWFLAKE_DATABASE,
+    schema: c.SNOWFLAKE_SCHEMA,
+    warehouse: c.SNOWFLAKE_WAREHOUSE,
+    stage: c.SNOWFLAKE_STAGE!,
+    accessUrl,
+    poolSize: c.SNOWFLAKE_POOL_SIZE,
+  };
+}
+
+function s3Settings(c: RawConfig): S3Settings {
+  const endpoint = c.AWS_ENDPOINT_URL_S3 ?? c.AWS_ENDPOINT_URL;
+  return {
+    region: c.AWS_REGION ?? c.AWS_DEFAULT_REGION ?? 'us-east-1',
+    endpoint,
+    // S3-compatible stores (MinIO, SeaweedFS, moto) answer on one host: address buckets by path.
+    forcePathStyle: c.BATCH_S3_FORCE_PATH_STYLE ? c.BATCH_S3_FORCE_PATH_STYLE === 'true' : endpoint !== undefined,
+    credentials: c.AWS_ACCESS_KEY_ID && c.AWS_SECRET_ACCESS_KEY
+      ? { accessKeyId: c.AWS_ACCESS_KEY_ID, secretAccessKey: c.AWS_SECRET_ACCESS_KEY, sessionToken: c.AWS_SESSION_TOKEN }
+      : undefined,
   };
 }

@@ -1,7 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { sqlPathList, withEngine } from '../adapters/engine/localEngine.js';
 import { inputPrefix, manifestKey, outputPrefix } from '../adapters/stage/stage.js';
-import { planChunks, planSlices, type StagedFile } from '../planning/chunks.js';
+import { planChunks, planSlices } from '../planning/chunks.js';
 import type { RunManifest } from '../planning/manifest.js';
 import type { ExportResult, ResolvedSpec, RunRef } from '../shared/types.js';
 import type { ActivityContext } from './deps.js';
@@ -22,7 +21,8 @@ export function makeExportInput(ctx: ActivityContext) {
       const prefix = inputPrefix(runId);
       // Output left by an earlier execution under the same workflow id must not pass for this one's.
       await ctx.stage.deletePrefix(outputPrefix(runId));
-      await withKeepAlive(() => activity.heartbeat({ phase: 'export' }), () =>
+      // The warehouse says what it wrote, so nothing is read back from the stage to plan the chunks.
+      const files = await withKeepAlive(() => activity.heartbeat({ phase: 'export' }), () =>
         ctx.warehouse.exportQuery({
           runId,
           sql: spec.renderedQuery,
@@ -33,7 +33,6 @@ export function makeExportInput(ctx: ActivityContext) {
           warehouse: spec.warehouse,
         }),
       );
-      const files = await describeFiles(ctx, prefix);
       const chunks = planChunks(files, spec.batchSizeInMb * MB);
       const slices = planSlices(chunks, spec.parallelWorkers);
       const manifest: RunManifest = { runId, executionId, spec, files, chunks, createdAt: new Date().toISOString() };
@@ -48,22 +47,4 @@ export function makeExportInput(ctx: ActivityContext) {
       };
     });
   };
-}
-
-/** Sizes from the stage listing, row counts from each parquet footer. */
-async function describeFiles(ctx: ActivityContext, prefix: string): Promise<StagedFile[]> {
-  const objects = (await ctx.stage.list(prefix)).filter((o) => o.key.endsWith('.parquet'));
-  if (objects.length === 0) return [];
-  const copies = await Promise.all(objects.map((o) => ctx.stage.localCopy(o.key)));
-  try {
-    const rowsByPath = await withEngine(async (conn) => {
-      const reader = await conn.runAndReadAll(
-        `SELECT file_name, num_rows FROM parquet_file_metadata(${sqlPathList(copies.map((c) => c.path))})`,
-      );
-      return new Map(reader.getRows().map(([file, rows]) => [String(file), Number(rows)]));
-    });
-    return objects.map((o, i) => ({ key: o.key, bytes: o.size, rows: rowsByPath.get(copies[i].path) ?? 0 }));
-  } finally {
-    await Promise.all(copies.map((c) => c.release()));
-  }
 }

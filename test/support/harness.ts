@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
+import { createStage } from '../../src/adapters/stage/index.js';
 import { LocalStage } from '../../src/adapters/stage/localStage.js';
+import type { Stage } from '../../src/adapters/stage/stage.js';
 import { DuckDBWarehouse } from '../../src/adapters/warehouse/duckdbWarehouse.js';
 import { BatchInferenceClient } from '../../src/client.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -18,10 +20,10 @@ import { createWorker } from '../../src/worker.js';
 // Failures are the point of several tests: only errors from the SDK itself are worth printing.
 installQuietRuntime('ERROR');
 
-export interface Harness {
+export interface Harness<S extends Stage = LocalStage> {
   dir: string;
   config: Config;
-  stage: LocalStage;
+  stage: S;
   warehouse: DuckDBWarehouse;
   client: BatchInferenceClient;
   temporal: Client;
@@ -31,7 +33,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(env: Record<string, string> = {}): Promise<Harness> {
+/** With env.BATCH_STAGE=s3://… (and AWS_* settings) the stage is S3; otherwise a folder in the test's tmp dir. */
+export async function createHarness(env?: Record<string, string>): Promise<Harness>;
+export async function createHarness<S extends Stage>(env: Record<string, string>): Promise<Harness<S>>;
+export async function createHarness(env: Record<string, string> = {}): Promise<Harness<Stage>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bi-test-'));
   const taskQueue = `test-${randomUUID()}`;
   const address = inject('temporalAddress');
@@ -40,9 +45,10 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     TEMPORAL_TASK_QUEUE: taskQueue,
     BATCH_WAREHOUSE: `duckdb:${path.join(dir, 'warehouse.duckdb')}`,
     BATCH_STAGE: `file:${path.join(dir, 'stage')}`,
+    BATCH_DATA_DIR: path.join(dir, 'data'),
     ...env,
   });
-  const stage = new LocalStage(path.join(dir, 'stage'));
+  const stage = config.stage.kind === 'file' ? new LocalStage(config.stage.root) : createStage(config);
   const warehouse = new DuckDBWarehouse(path.join(dir, 'warehouse.duckdb'));
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection });

@@ -3,6 +3,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { StagedFile } from '../../planning/chunks.js';
 import type { PublishResult } from '../../shared/types.js';
 import { duckdbTypeOf, parseColumnType } from '../../spec/columnTypes.js';
 import { PublishError, QueryError } from '../../spec/errors.js';
@@ -51,18 +52,20 @@ export class DuckDBWarehouse implements Warehouse {
     }
   }
 
-  async exportQuery(req: ExportRequest): Promise<void> {
+  async exportQuery(req: ExportRequest): Promise<StagedFile[]> {
     const folder = await req.stage.writeFolder(req.prefix);
     try {
-      await this.withConnection(async (conn) => {
+      const files = await this.withConnection(async (conn) => {
         if (req.useUtc) await conn.run(`SET TimeZone = 'UTC'`);
         await runUserSql(conn, `COPY (${req.sql}) TO ${quoteLiteral(folder.dir)} (FORMAT parquet, FILE_SIZE_BYTES ${Math.max(1, Math.floor(req.fileSizeBytes))}, OVERWRITE_OR_IGNORE true)`);
         // An empty result still gets one (empty) file, so the predictor defines the output schema.
         if ((await fs.readdir(folder.dir)).length === 0) {
           await conn.run(`COPY (SELECT * FROM (${req.sql}) LIMIT 0) TO ${quoteLiteral(path.join(folder.dir, 'data_0.parquet'))} (FORMAT parquet)`);
         }
+        return describeParquetFiles(conn, folder.dir, req.prefix);
       });
       await folder.commit();
+      return files;
     } catch (err) {
       await folder.discard();
       throw err;
@@ -144,6 +147,21 @@ export class DuckDBWarehouse implements Warehouse {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Key, size and row count (from the footer) of each parquet file written to dir. */
+async function describeParquetFiles(conn: DuckDBConnection, dir: string, prefix: string): Promise<StagedFile[]> {
+  const names = (await fs.readdir(dir)).filter((n) => n.endsWith('.parquet')).sort();
+  if (names.length === 0) return [];
+  const reader = await conn.runAndReadAll(
+    `SELECT file_name, num_rows FROM parquet_file_metadata(${sqlPathList(names.map((n) => path.join(dir, n)))})`,
+  );
+  const rows = new Map(reader.getRows().map(([file, n]) => [path.basename(String(file)), Number(n)]));
+  return Promise.all(names.map(async (name) => ({
+    key: `${prefix}/${name}`,
+    bytes: (await fs.stat(path.join(dir, name))).size,
+    rows: rows.get(name) ?? 0,
+  })));
 }
 
 async function tableExists(conn: DuckDBConnection, quotedTable: string): Promise<boolean> {

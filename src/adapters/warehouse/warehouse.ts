@@ -1,5 +1,6 @@
 // The warehouse runs the source query and receives the predictions.
 import type { ColumnDefinition, PublishResult } from '../../shared/types.js';
+import type { StagedFile } from '../../planning/chunks.js';
 import type { Stage } from '../stage/stage.js';
 
 export interface ExportRequest {
@@ -45,7 +46,8 @@ export interface Warehouse {
    * as JSON-safe objects. Errors a retry cannot fix are QueryErrors.
    */
   query(sql: string, options?: QueryOptions): Promise<Record<string, unknown>[]>;
-  exportQuery(request: ExportRequest): Promise<void>;
+  /** Unloads the query as parquet under request.prefix and says what it wrote: key, size and rows of each file. */
+  exportQuery(request: ExportRequest): Promise<StagedFile[]>;
   /** Loads the run's output into the table in one transaction; repeating it for a run changes nothing. */
   publish(request: PublishRequest): Promise<PublishResult>;
   /** The first rows of a table, ordered by its first column: what the CLI shows after a run. */

@@ -1,0 +1,26 @@
+// One S3 client per process, built from the S3 settings (region, endpoint, credentials or the default chain).
+import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Settings } from '../../config.js';
+
+export function createS3Client(settings: S3Settings): S3Client {
+  return new S3Client({
+    region: settings.region,
+    endpoint: settings.endpoint,
+    forcePathStyle: settings.forcePathStyle,
+    credentials: settings.credentials,
+    // The SDK's own retries cover throttling and dropped connections before a response.
+    maxAttempts: 5,
+  });
+}
+
+/** s3://bucket/some/prefix → { bucket, prefix: 'some/prefix' } (no leading or trailing slash). */
+export function parseS3Url(url: string): { bucket: string; prefix: string } {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
+  if (!match) throw new Error(`Not an S3 URL: ${url} (use s3://bucket/prefix)`);
+  return { bucket: match[1], prefix: match[2].replace(/^\/+|\/+$/g, '') };
+}
+
+export function isNotFound(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
+}

@@ -1,0 +1,163 @@
+// The production stage: a prefix in an S3 bucket (or an S3-compatible store via AWS_ENDPOINT_URL).
+// Objects appear whole when their upload completes, so a reader never sees a half-written file;
+// local work happens in a scratch folder on this machine.
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { downloadToFile } from '../s3/download.js';
+import { isNotFound, parseS3Url } from '../s3/s3Client.js';
+import type { LocalCopy, Stage, StagedObject } from './stage.js';
+
+const PART_SIZE = 16 * 1024 * 1024;
+const UPLOAD_CONCURRENCY = 8;
+
+export class S3Stage implements Stage {
+  readonly bucket: string;
+  readonly base: string;
+
+  constructor(
+    private readonly s3: S3Client,
+    readonly url: string,
+    /** Local folder for downloads and files being written before upload. */
+    readonly scratchRoot: string,
+  ) {
+    ({ bucket: this.bucket, prefix: this.base } = parseS3Url(url));
+  }
+
+  describe(): string {
+    return this.url;
+  }
+
+  private objectKey(key: string): string {
+    if (key.split('/').some((part) => part === '..')) throw new Error(`stage key escapes the stage: ${key}`);
+    return this.base ? `${this.base}/${key}` : key;
+  }
+
+  private stageKey(objectKey: string): string {
+    return this.base ? objectKey.slice(this.base.length + 1) : objectKey;
+  }
+
+  async list(prefix: string): Promise<StagedObject[]> {
+    const out: StagedObject[] = [];
+    // A trailing slash: runs/a must not list runs/ab.
+    const Prefix = `${this.objectKey(prefix).replace(/\/+$/, '')}/`;
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, ContinuationToken }));
+      for (const o of page.Contents ?? []) out.push({ key: this.stageKey(o.Key!), size: o.Size ?? 0 });
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+    return out.sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  async stat(key: string): Promise<StagedObject | undefined> {
+    try {
+      const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      return { key, size: head.ContentLength ?? 0 };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async getJson<T>(key: string): Promise<T | undefined> {
+    try {
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      return JSON.parse(await res.Body!.transformToString('utf8')) as T;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async putJson(key: string, value: unknown): Promise<void> {
+    await this.s3.send(new PutObjectCommand({
+      Bucket: this.bucket, Key: this.objectKey(key), Body: JSON.stringify(value), ContentType: 'application/json',
+    }));
+  }
+
+  async localCopy(key: string): Promise<LocalCopy> {
+    const file = await this.scratchPath(path.basename(key));
+    try {
+      await downloadToFile(this.s3, this.bucket, this.objectKey(key), file);
+    } catch (err) {
+      await fs.rm(file, { force: true });
+      throw err;
+    }
+    return { path: file, release: () => fs.rm(file, { force: true }) };
+  }
+
+  async scratchPath(name: string): Promise<string> {
+    await fs.mkdir(this.scratchRoot, { recursive: true });
+    return path.join(this.scratchRoot, `${randomUUID()}-${name}`);
+  }
+
+  async putFile(localPath: string, key: string): Promise<void> {
+    // Multipart above one part size, one PUT below it; the object appears only when the upload completes.
+    const upload = new Upload({
+      client: this.s3,
+      params: { Bucket: this.bucket, Key: this.objectKey(key), Body: createReadStream(localPath) },
+      partSize: PART_SIZE,
+      queueSize: 4,
+    });
+    await upload.done();
+    await fs.rm(localPath, { force: true });
+  }
+
+  async writeFolder(prefix: string) {
+    const dir = await this.scratchPath(path.basename(prefix));
+    await fs.mkdir(dir, { recursive: true });
+    return {
+      dir,
+      commit: async () => {
+        // Old objects go first, so a retried export never mixes its files with an earlier attempt's.
+        await this.deletePrefix(prefix);
+        const files = await listFiles(dir);
+        await forEachLimit(files, UPLOAD_CONCURRENCY, (rel) => this.putFile(path.join(dir, rel), `${prefix}/${rel}`));
+        await fs.rm(dir, { recursive: true, force: true });
+      },
+      discard: () => fs.rm(dir, { recursive: true, force: true }),
+    };
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    const keys = (await this.list(prefix)).map((o) => this.objectKey(o.key));
+    for (let i = 0; i < keys.length; i += 1000) {
+      const res = await this.s3.send(new DeleteObjectsCommand({
+        Bucket: this.bucket,
+        Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+      }));
+      if (res.Errors?.length) {
+        const first = res.Errors[0];
+        throw new Error(`Could not delete ${res.Errors.length} objects under ${prefix}, e.g. ${first.Key}: ${first.Code} ${first.Message}`);
+      }
+    }
+  }
+}
+
+/** Files under dir, as '/'-separated paths relative to it. */
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+    .sort();
+}
+
+async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}

@@ -1,0 +1,58 @@
+// The same pipeline with S3 (moto) as the stage: exact values through a connection that keeps
+// dropping, and a cancelled run's prefix deleted. Listing past 1,000 keys is in s3-stage.test.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { S3Stage } from '../src/adapters/stage/s3Stage.js';
+import { slowLinear } from './fixtures/slowPredictors.js';
+import { startCuttingProxy, type CuttingProxy } from './support/cuttingProxy.js';
+import { compareWithExpected, createFeatures, seedSpec } from './support/data.js';
+import { createHarness, type Harness } from './support/harness.js';
+import { s3StageEnv, startS3Server, type S3Server } from './support/s3Server.js';
+import { until } from './support/wait.js';
+
+describe('batch inference on DuckDB + S3 stage', () => {
+  let server: S3Server;
+  let proxy: CuttingProxy;
+  let h: Harness<S3Stage>;
+  beforeAll(async () => {
+    server = await startS3Server();
+    proxy = await startCuttingProxy(server.endpoint);
+    // The worker reaches S3 through the proxy, so tests can drop its connections mid-transfer.
+    const env = await s3StageEnv(server.endpoint, 'pipeline');
+    h = await createHarness<S3Stage>({ ...env, AWS_ENDPOINT_URL: proxy.endpoint });
+    await createFeatures(h, 200_000);
+    await h.startWorker({ predictors: { slow: slowLinear } });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await proxy?.close();
+    await server?.stop();
+  });
+
+  it('publishes values equal to DuckDB computing them while downloads keep being cut mid-body', async () => {
+    const cutter = setInterval(() => proxy.cutNextResponseAfter(48 * 1024), 150);
+    try {
+      const { runId } = await h.client.startBatchInference(seedSpec({ batchSizeInMb: 0.25 }));
+      const summary = await h.client.waitForResult(runId);
+      expect(summary).toMatchObject({ state: 'completed', rowsIn: 100_000, rowsOut: 100_000 });
+      expect(summary.chunks).toBeGreaterThan(1);
+    } finally {
+      clearInterval(cutter);
+    }
+    expect(proxy.cuts).toBeGreaterThan(0);
+    expect(await compareWithExpected(h, 'MODEL_PREDICTIONS_DAILY')).toEqual({
+      missing: 0, extra: 0, wrong: 0, published: 100_000, expected: 100_000,
+    });
+  });
+
+  it('deletes the run prefix from the bucket when a run is cancelled', async () => {
+    const { runId } = await h.client.startBatchInference(
+      seedSpec({ predictor: 'slow', outputTableName: 'CANCELLED_S3', batchSizeInMb: 0.02, parallelWorkers: 2 }),
+    );
+    await until(async () => ((await h.client.getProgress(runId)).chunksDone >= 1 ? true : undefined), 60_000, 'a chunk scored');
+    expect((await h.stage.list(`runs/${runId}`)).length).toBeGreaterThan(0);
+    await h.client.cancelRun(runId);
+    await expect(h.client.waitForResult(runId)).rejects.toThrow();
+    expect(await h.stage.list(`runs/${runId}`)).toEqual([]);
+    await expect(h.sql('SELECT * FROM CANCELLED_S3')).rejects.toThrow(/does not exist/);
+  });
+});
