@@ -1,8 +1,11 @@
 // Test data made in the warehouse by SQL, so expectations can be computed by DuckDB itself.
 import type { Harness } from './harness.js';
 
+/** Anything that runs SQL on the test warehouse, whatever its stage. */
+type Sql = Pick<Harness, 'sql'>;
+
 /** model_features in schema `dev`: NULLs in both features, two ds dates, deterministic values. */
-export async function createFeatures(h: Harness, rows: number, table = 'dev.model_features'): Promise<void> {
+export async function createFeatures(h: Sql, rows: number, table = 'dev.model_features'): Promise<void> {
   await h.sql(`CREATE SCHEMA IF NOT EXISTS dev`);
   await h.sql(`CREATE OR REPLACE TABLE ${table} AS
     SELECT i::BIGINT AS id,
@@ -19,7 +22,7 @@ export const EXPECTED_SQL = (where = `ds = '2026-02-26'`, table = 'dev.model_fea
   FROM ${table} WHERE ${where}`;
 
 /** Rows that differ between the published table and the reference, plus counts of each side. */
-export async function compareWithExpected(h: Harness, outputTable: string, where?: string) {
+export async function compareWithExpected(h: Sql, outputTable: string, where?: string) {
   const [diff] = await h.sql<{ missing: number; extra: number; wrong: number; published: number; expected: number }>(`
     WITH expected AS (${EXPECTED_SQL(where)}), published AS (SELECT * FROM ${outputTable})
     SELECT
