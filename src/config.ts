@@ -50,6 +50,7 @@ export const configSchema = z.object({
   SNOWFLAKE_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   SNOWFLAKE_PROTOCOL: z.enum(['http', 'https']).optional(),
   SNOWFLAKE_POOL_SIZE: intFromEnv(4, 1, 64),
+  SNOWFLAKE_CONNECT_TIMEOUT_MS: intFromEnv(60_000, 100, 3_600_000),
 }).superRefine((c, ctx) => {
   if (c.BATCH_WAREHOUSE !== 'snowflake') return;
   const need = (key: keyof typeof c, message: string) => {
@@ -83,6 +84,8 @@ export interface SnowflakeSettings {
   /** Another endpoint than <account>.snowflakecomputing.com, e.g. a local test peer. */
   accessUrl?: string;
   poolSize: number;
+  /** How long an operation waits for a pooled connection before failing (and being retried). */
+  connectTimeoutMs: number;
 }
 
 export interface S3Settings {
@@ -161,6 +164,7 @@ function snowflakeSettings(c: RawConfig): SnowflakeSettings {
     stage: c.SNOWFLAKE_STAGE!,
     accessUrl,
     poolSize: c.SNOWFLAKE_POOL_SIZE,
+    connectTimeoutMs: c.SNOWFLAKE_CONNECT_TIMEOUT_MS,
   };
 }
 

@@ -1,5 +1,6 @@
 // `batch-inference worker`
 import { NativeConnection } from '@temporalio/worker';
+import { createWarehouse } from '../../../adapters/warehouse/index.js';
 import type { Config } from '../../../config.js';
 import { createWorker } from '../../../worker.js';
 import { runningDevServer } from '../session.js';
@@ -7,10 +8,16 @@ import { EXIT_OK, UsageError } from '../usage.js';
 
 export async function runWorkerUntilSignal(config: Config, address: string): Promise<void> {
   const connection = await NativeConnection.connect({ address });
-  const worker = await createWorker({ config, connection });
-  // The SDK shuts the worker down gracefully on SIGINT/SIGTERM: in-flight activities finish or time out.
-  await worker.run();
-  await connection.close();
+  const warehouse = createWarehouse(config);
+  const worker = await createWorker({ config, connection, warehouse });
+  try {
+    // The SDK shuts the worker down gracefully on SIGINT/SIGTERM: in-flight activities finish or time out.
+    await worker.run();
+  } finally {
+    // Pooled warehouse connections (Snowflake) close with the worker.
+    await warehouse.close();
+    await connection.close();
+  }
 }
 
 export async function workerCommand(config: Config): Promise<number> {

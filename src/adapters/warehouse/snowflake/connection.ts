@@ -1,0 +1,77 @@
+// snowflake-sdk behind promises: one pool per worker process, statements with binds and
+// per-statement parameters (query tag, time zone), and errors sorted into the ones a retry can
+// fix (dropped connections, expired sessions) and the ones it cannot (SQL the user must change).
+import snowflake, { type Bind, type Connection, type Pool } from 'snowflake-sdk';
+import type { SnowflakeSettings } from '../../../config.js';
+import { QueryError } from '../../../spec/errors.js';
+
+export type Row = Record<string, unknown>;
+
+export interface StatementOptions {
+  binds?: Bind[];
+  /** Session parameters for this statement only, e.g. QUERY_TAG and TIMEZONE: nothing leaks between runs. */
+  parameters?: Record<string, string>;
+  /** Column types that come back as strings (exact numbers and dates for comparisons). */
+  fetchAsString?: ('Number' | 'Date' | 'JSON')[];
+}
+
+let configured = false;
+
+export function createSnowflakePool(settings: SnowflakeSettings): Pool<Connection> {
+  if (!configured) {
+    // The driver logs to a file in the working folder by default; statements and errors reach users through us.
+    snowflake.configure({ logLevel: 'ERROR', additionalLogToConsole: false });
+    configured = true;
+  }
+  const auth = settings.privateKeyPath
+    ? { authenticator: 'SNOWFLAKE_JWT', privateKeyPath: settings.privateKeyPath, privateKeyPass: settings.privateKeyPassphrase }
+    : { password: settings.password };
+  return snowflake.createPool(
+    {
+      account: settings.account,
+      username: settings.username,
+      ...auth,
+      role: settings.role,
+      database: settings.database,
+      schema: settings.schema,
+      warehouse: settings.warehouse,
+      accessUrl: settings.accessUrl,
+      application: 'batch-inference',
+    },
+    // Without an acquire timeout the pool would retry a failing login forever and the activity would
+    // hang; with it the operation fails as transient and Temporal retries it with backoff.
+    { max: settings.poolSize, min: 0, acquireTimeoutMillis: settings.connectTimeoutMs, evictionRunIntervalMillis: 60_000, idleTimeoutMillis: 300_000 },
+  );
+}
+
+export function execute(conn: Connection, sqlText: string, options: StatementOptions = {}): Promise<Row[]> {
+  return new Promise((resolve, reject) => {
+    conn.execute({
+      sqlText,
+      binds: options.binds,
+      parameters: options.parameters,
+      fetchAsString: options.fetchAsString,
+      complete: (err, _stmt, rows) => (err ? reject(classify(err, sqlText)) : resolve((rows ?? []) as Row[])),
+    });
+  });
+}
+
+interface DriverError extends Error {
+  code?: string | number;
+  sqlState?: string;
+}
+
+/**
+ * SQL errors (SQLSTATE class 42 syntax/access/missing object, 22 data, 0A not supported) become
+ * QueryErrors: non-retryable, their message shown to the user. Anything else stays a plain Error,
+ * which Temporal retries.
+ */
+export function classify(err: DriverError, sqlText: string): Error {
+  const state = err.sqlState ?? '';
+  if (/^(42|22|0A)/.test(state) || /SQL compilation error/i.test(err.message)) {
+    return new QueryError(`Snowflake rejected the statement (${state || err.code}): ${err.message}\n  in: ${sqlText.slice(0, 300)}`);
+  }
+  const transient = new Error(`Snowflake request failed (${err.code ?? 'no code'}): ${err.message}`);
+  transient.name = 'SnowflakeTransientError';
+  return transient;
+}

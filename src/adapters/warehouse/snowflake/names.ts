@@ -1,0 +1,31 @@
+// Snowflake names. Specs give names validated against IDENTIFIER / QUALIFIED_NAME; here they are
+// upper-cased and double-quoted, which is exactly what Snowflake does to an unquoted name, so
+// `model_predictions` and `MODEL_PREDICTIONS` are one table and nothing can break out of the quotes.
+import { IDENTIFIER, QUALIFIED_NAME } from '../../../spec/identifiers.js';
+
+export function sfIdentifier(name: string): string {
+  if (!IDENTIFIER.test(name)) throw new Error(`Not a valid Snowflake identifier: ${JSON.stringify(name)}`);
+  return `"${name.toUpperCase()}"`;
+}
+
+export function sfQualified(name: string): string {
+  if (!QUALIFIED_NAME.test(name)) throw new Error(`Not a valid Snowflake table name: ${JSON.stringify(name)}`);
+  return name.split('.').map(sfIdentifier).join('.');
+}
+
+/** The schema part of db.schema.table (quoted), or undefined for a bare table name. */
+export function sfSchemaOf(table: string): string | undefined {
+  const parts = table.split('.');
+  return parts.length > 1 ? sfQualified(parts.slice(0, -1).join('.')) : undefined;
+}
+
+const STAGE_PATH = /^[A-Za-z0-9_\-./=]+$/;
+
+/** `@STAGE/some/prefix/`: the stage name is validated by config, the path must be plain characters. */
+export function sfStageLocation(stage: string, prefix: string): string {
+  if (!QUALIFIED_NAME.test(stage)) throw new Error(`Not a valid Snowflake stage name: ${JSON.stringify(stage)}`);
+  if (!STAGE_PATH.test(prefix) || prefix.split('/').includes('..')) {
+    throw new Error(`Stage path ${JSON.stringify(prefix)} has characters a stage location cannot carry`);
+  }
+  return `@${stage}/${prefix.replace(/\/+$/, '')}/`;
+}

@@ -1,0 +1,161 @@
+// The production warehouse: Snowflake through snowflake-sdk. Export unloads the query straight to
+// the S3 stage (COPY INTO @stage), publish loads the run's output from it (COPY INTO table) in one
+// transaction with a publish marker, so a failed publish keeps the old rows and a repeat loads nothing.
+import type { Connection, Pool } from 'snowflake-sdk';
+import path from 'node:path';
+import type { SnowflakeSettings } from '../../config.js';
+import type { StagedFile } from '../../planning/chunks.js';
+import type { PublishResult } from '../../shared/types.js';
+import { PublishError, QueryError } from '../../spec/errors.js';
+import { parquetColumns } from '../engine/parquetSchema.js';
+import { createSnowflakePool, execute, type Row, type StatementOptions } from './snowflake/connection.js';
+import { sfIdentifier, sfQualified, sfSchemaOf } from './snowflake/names.js';
+import {
+  createTableSql,
+  loadSql,
+  publishesTable,
+  publishesTableSql,
+  sfTypeFromDuckdb,
+  unloadSql,
+} from './snowflake/statements.js';
+import type { ExportRequest, PublishRequest, QueryOptions, Warehouse } from './warehouse.js';
+
+interface Session {
+  run(sql: string, options?: Omit<StatementOptions, 'parameters'>): Promise<Row[]>;
+}
+
+export class SnowflakeWarehouse implements Warehouse {
+  private readonly pool: Pool<Connection>;
+
+  constructor(private readonly settings: SnowflakeSettings) {
+    this.pool = createSnowflakePool(settings);
+  }
+
+  describe(): string {
+    return `snowflake:${this.settings.account}${this.settings.database ? `/${this.settings.database}` : ''}`;
+  }
+
+  /**
+   * Borrows a pooled connection for one operation. Every statement carries the run's query tag and,
+   * with useUtc, the UTC time zone as statement parameters; the compute warehouse is chosen per run.
+   */
+  private async session<T>(tag: Record<string, string>, opts: { useUtc?: boolean; warehouse?: string }, fn: (s: Session) => Promise<T>): Promise<T> {
+    const parameters: Record<string, string> = { QUERY_TAG: JSON.stringify({ app: 'batch-inference', ...tag }) };
+    if (opts.useUtc ?? true) parameters.TIMEZONE = 'UTC';
+    return this.pool.use(async (conn) => {
+      const session: Session = { run: (sql, o = {}) => execute(conn, sql, { ...o, parameters }) };
+      const warehouse = opts.warehouse ?? this.settings.warehouse;
+      if (warehouse) await session.run(`USE WAREHOUSE ${sfIdentifier(warehouse)}`);
+      return fn(session);
+    });
+  }
+
+  async exportQuery(req: ExportRequest): Promise<StagedFile[]> {
+    // Files of an earlier attempt must not mix with this one's.
+    await req.stage.deletePrefix(req.prefix);
+    const rows = await this.session({ run: req.runId, step: 'export' }, req, (s) =>
+      s.run(unloadSql(this.settings.stage, req.prefix, req.sql, req.fileSizeBytes)),
+    );
+    // An empty result unloads no file; each row of DETAILED_OUTPUT names one file written.
+    return rows
+      .filter((r) => r.FILE_NAME)
+      .map((r) => ({
+        key: `${req.prefix}/${path.posix.basename(String(r.FILE_NAME))}`,
+        bytes: Number(r.FILE_SIZE),
+        rows: Number(r.ROW_COUNT),
+      }))
+      .sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  async publish(req: PublishRequest): Promise<PublishResult> {
+    const table = sfQualified(req.table);
+    const marker = publishesTable(sfSchemaOf(req.table));
+    const files = (await req.stage.list(req.prefix)).filter((o) => o.key.endsWith('.parquet'));
+    return this.session({ run: req.runId, step: 'publish' }, req, async (s) => {
+      // DDL commits on its own in Snowflake, so it happens before the transaction.
+      await s.run(publishesTableSql(sfSchemaOf(req.table)));
+      const done = await s.run(`SELECT ROW_COUNT FROM ${marker} WHERE PUBLISH_ID = ?`, { binds: [req.publishId] });
+      if (done.length > 0) return { table: req.table, rows: Number(done[0].ROW_COUNT), loaded: false };
+
+      const created = !(await tableExists(s, table)) && (await this.createTable(s, req, files[0]?.key));
+      try {
+        await s.run('BEGIN');
+        const again = await s.run(`SELECT ROW_COUNT FROM ${marker} WHERE PUBLISH_ID = ?`, { binds: [req.publishId] });
+        if (again.length > 0) {
+          await s.run('ROLLBACK');
+          return { table: req.table, rows: Number(again[0].ROW_COUNT), loaded: false };
+        }
+        if (req.overwrite && !created) await s.run(`DELETE FROM ${table}`);
+        let rows = 0;
+        if (files.length > 0) {
+          const loaded = await s.run(loadSql(req.table, this.settings.stage, req.prefix));
+          rows = loaded.reduce((sum, r) => sum + Number(r.rows_loaded ?? r.ROWS_LOADED ?? 0), 0);
+        }
+        await s.run(
+          `INSERT INTO ${marker} (PUBLISH_ID, RUN_ID, TABLE_NAME, ROW_COUNT, PUBLISHED_AT) SELECT ?, ?, ?, ?, CURRENT_TIMESTAMP()::TIMESTAMP_NTZ`,
+          { binds: [req.publishId, req.runId, req.table, rows] },
+        );
+        await s.run('COMMIT');
+        return { table: req.table, rows, loaded: true };
+      } catch (err) {
+        await s.run('ROLLBACK').catch(() => {});
+        // A table this publish created holds nothing worth keeping: a failed publish leaves no trace.
+        if (created) await s.run(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
+        if (err instanceof QueryError) throw new PublishError(`Cannot load predictions into ${req.table}: ${err.message}`);
+        throw err;
+      }
+    });
+  }
+
+  /** Creates the table from the definition, else from the first output file's columns. */
+  private async createTable(s: Session, req: PublishRequest, firstFile: string | undefined): Promise<boolean> {
+    if (!req.autoCreateTable) {
+      throw new PublishError(`Table ${req.table} does not exist: create it first or set autoCreateTable: true`);
+    }
+    let columns = req.definition;
+    if (!columns) {
+      if (!firstFile) throw new PublishError(`Run ${req.runId} produced no output files to create ${req.table} from; give outputTableDefinition`);
+      const copy = await req.stage.localCopy(firstFile);
+      try {
+        columns = (await parquetColumns(copy.path)).map(({ name, type }) => [name, sfTypeFromDuckdb(type)]);
+      } finally {
+        await copy.release();
+      }
+    }
+    const schema = sfSchemaOf(req.table);
+    if (schema) await s.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await s.run(createTableSql(req.table, columns));
+    return true;
+  }
+
+  async query(sql: string, options: QueryOptions = {}): Promise<Record<string, unknown>[]> {
+    const limit = Math.floor(options.maxRows ?? 1000);
+    return this.session({ step: 'query', ...(options.tag ? { tag: options.tag } : {}) }, options, (s) =>
+      s.run(`SELECT * FROM (${sql}) LIMIT ${limit}`, { fetchAsString: ['Number', 'Date'] }),
+    );
+  }
+
+  async preview(table: string, limit: number): Promise<Record<string, unknown>[]> {
+    return this.session({ step: 'preview' }, {}, (s) =>
+      s.run(`SELECT * FROM ${sfQualified(table)} ORDER BY 1 LIMIT ${Math.floor(limit)}`),
+    );
+  }
+
+  /** Closes idle connections; a login still being retried (Snowflake unreachable) is abandoned after a while. */
+  async close(): Promise<void> {
+    const bounded = (p: PromiseLike<unknown>) =>
+      Promise.race([p, new Promise((resolve) => setTimeout(resolve, this.settings.connectTimeoutMs).unref())]);
+    await bounded(this.pool.drain());
+    await bounded(this.pool.clear());
+  }
+}
+
+async function tableExists(s: Session, quotedTable: string): Promise<boolean> {
+  try {
+    await s.run(`SELECT 1 FROM ${quotedTable} LIMIT 0`);
+    return true;
+  } catch (err) {
+    if (err instanceof QueryError && /does not exist|not authorized/i.test(err.message)) return false;
+    throw err;
+  }
+}

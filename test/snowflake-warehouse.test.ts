@@ -1,0 +1,211 @@
+// The Snowflake warehouse through the real snowflake-sdk against fakesnow's server: queries, table
+// creation, atomic overwrite, repeat publishes, quoting, error mapping, and the exact SQL of the
+// unload that fakesnow does not implement. The stage is fakesnow's internal stage folder, read by
+// our LocalStage, so COPY INTO <table> FROM @stage loads files the way it would from S3.
+import { DuckDBInstance } from '@duckdb/node-api';
+import { ApplicationFailure } from '@temporalio/common';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { atActivityEdge } from '../src/activities/failures.js';
+import { LocalStage } from '../src/adapters/stage/localStage.js';
+import { createSnowflakePool, execute } from '../src/adapters/warehouse/snowflake/connection.js';
+import { unloadSql } from '../src/adapters/warehouse/snowflake/statements.js';
+import { SnowflakeWarehouse } from '../src/adapters/warehouse/snowflakeWarehouse.js';
+import { loadConfig, type SnowflakeSettings } from '../src/config.js';
+import { QueryError } from '../src/spec/errors.js';
+import type { ColumnDefinition } from '../src/shared/types.js';
+import { startFakesnow, type FakesnowServer } from './support/fakesnowServer.js';
+
+const DEFINITION: ColumnDefinition[] = [['id', 'NUMBER'], ['score', 'FLOAT'], ['label', 'VARCHAR'], ['scored_at', 'TIMESTAMP_NTZ']];
+
+describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
+  let fk: FakesnowServer;
+  let settings: SnowflakeSettings;
+  let wh: SnowflakeWarehouse;
+  let stage: LocalStage;
+  let admin: (sql: string) => Promise<Record<string, unknown>[]>;
+  let closeAdmin: () => Promise<void>;
+
+  /** Writes one output parquet file of `rows` predictions for a run, as scoreChunk would. */
+  async function writeOutput(runId: string, rows: number, { offset = 0, chunk = 0, badLabel = false } = {}) {
+    const dir = path.join(stage.root, 'runs', runId, 'output', '0');
+    fs.mkdirSync(dir, { recursive: true });
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    const label = badLabel ? `'not a number'` : `CASE WHEN i % 2 = 0 THEN 'even' ELSE 'odd' END`;
+    await conn.run(`COPY (SELECT (i + ${offset})::BIGINT AS id, i / 10.0 AS score, ${label} AS label,
+      TIMESTAMP '2026-02-26 10:00:00' + INTERVAL (i) SECOND AS scored_at FROM range(${rows}) t(i))
+      TO '${path.join(dir, `${String(chunk).padStart(6, '0')}.parquet`)}' (FORMAT parquet)`);
+    conn.closeSync();
+    db.closeSync();
+  }
+
+  const publish = (runId: string, overrides: Partial<Parameters<SnowflakeWarehouse['publish']>[0]> = {}) =>
+    wh.publish({
+      runId, publishId: `${runId}-exec`, table: 'PREDICTIONS', definition: DEFINITION, autoCreateTable: true,
+      overwrite: true, stage, prefix: `runs/${runId}/output`, useUtc: true, ...overrides,
+    });
+
+  beforeAll(async () => {
+    fk = await startFakesnow();
+    const config = loadConfig({
+      BATCH_WAREHOUSE: 'snowflake',
+      BATCH_STAGE: 's3://bucket/batch',
+      SNOWFLAKE_ACCOUNT: 'fake', SNOWFLAKE_USER: 'worker', SNOWFLAKE_PASSWORD: 'secret',
+      SNOWFLAKE_DATABASE: 'BI', SNOWFLAKE_SCHEMA: 'DEV', SNOWFLAKE_WAREHOUSE: 'SCORING_WH', SNOWFLAKE_STAGE: 'BI_STAGE',
+      SNOWFLAKE_HOST: fk.host, SNOWFLAKE_PORT: String(fk.port), SNOWFLAKE_PROTOCOL: 'http',
+    });
+    if (config.warehouse.kind !== 'snowflake') throw new Error('expected snowflake config');
+    settings = config.warehouse;
+    const pool = createSnowflakePool(settings);
+    admin = (sql) => pool.use((conn) => execute(conn, sql));
+    closeAdmin = async () => { await pool.drain(); await pool.clear(); };
+    await admin('CREATE DATABASE IF NOT EXISTS BI');
+    await admin('CREATE SCHEMA IF NOT EXISTS BI.DEV');
+    await admin('CREATE STAGE IF NOT EXISTS BI.DEV.BI_STAGE');
+    await admin(`CREATE TABLE BI.DEV.FEATURES AS SELECT 1 AS ID, 0.5::FLOAT AS F, '2026-02-26'::DATE AS DS UNION ALL SELECT 2, 0.25, '2026-02-27'::DATE`);
+    const stageDir = fk.internalStageDir('BI', 'DEV', 'BI_STAGE');
+    fs.mkdirSync(stageDir, { recursive: true });
+    stage = new LocalStage(stageDir);
+    wh = new SnowflakeWarehouse(settings);
+  }, 60_000);
+  afterAll(async () => {
+    await wh?.close();
+    await closeAdmin?.();
+    await fk?.stop();
+  });
+
+  it('runs a query with the run tag and UTC as statement parameters, numbers and dates as exact strings', async () => {
+    const sent = fk.statements.length;
+    const rows = await wh.query(`SELECT MAX(DS) AS LATEST, COUNT(*) AS N FROM BI.DEV.FEATURES`, { tag: 'sensor:features' });
+    expect(rows).toEqual([{ LATEST: expect.stringMatching(/^2026-02-27/), N: '2' }]);
+    const mine = fk.statements.slice(sent);
+    expect(mine.map((s) => s.sqlText)).toEqual([
+      'USE WAREHOUSE "SCORING_WH"',
+      'SELECT * FROM (SELECT MAX(DS) AS LATEST, COUNT(*) AS N FROM BI.DEV.FEATURES) LIMIT 1000',
+    ]);
+    for (const s of mine) {
+      expect(JSON.parse(String(s.parameters?.QUERY_TAG))).toMatchObject({ app: 'batch-inference', step: 'query', tag: 'sensor:features' });
+      expect(s.parameters?.TIMEZONE).toBe('UTC');
+    }
+    // Credentials travel only in the login request, never with a statement.
+    expect(JSON.stringify(fk.statements)).not.toContain('secret');
+  });
+
+  it('creates the table from the definition in Snowflake types and loads the run output by column name', async () => {
+    await writeOutput('run-a', 500);
+    await writeOutput('run-a', 250, { offset: 500, chunk: 1 });
+    const result = await publish('run-a');
+    expect(result).toEqual({ table: 'PREDICTIONS', rows: 750, loaded: true });
+    expect(fk.statements.map((s) => s.sqlText)).toContain(
+      'CREATE TABLE "PREDICTIONS" ("ID" NUMBER, "SCORE" FLOAT, "LABEL" VARCHAR, "SCORED_AT" TIMESTAMP_NTZ)',
+    );
+    expect(fk.statements.map((s) => s.sqlText)).toContain(
+      'COPY INTO "PREDICTIONS" FROM @BI_STAGE/runs/run-a/output/ FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE',
+    );
+    const [stats] = await admin(`SELECT COUNT(*) AS N, COUNT(DISTINCT ID) AS D, MIN(ID) AS LO, MAX(ID) AS HI, SUM(IFF(LABEL = 'even', 1, 0)) AS EVEN FROM PREDICTIONS`);
+    expect(stats).toEqual({ N: 750, D: 750, LO: 0, HI: 749, EVEN: 375 });
+    const [row] = await admin(`SELECT SCORE, LABEL FROM PREDICTIONS WHERE ID = 7`);
+    expect(row).toEqual({ SCORE: 0.7, LABEL: 'odd' });
+  });
+
+  it('loads nothing when the same publish is repeated', async () => {
+    const again = await publish('run-a');
+    expect(again).toEqual({ table: 'PREDICTIONS', rows: 750, loaded: false });
+    expect((await admin('SELECT COUNT(*) AS N FROM PREDICTIONS'))[0].N).toBe(750);
+  });
+
+  it('overwrites atomically and appends when asked', async () => {
+    await writeOutput('run-b', 100, { offset: 10_000 });
+    expect(await publish('run-b')).toMatchObject({ rows: 100, loaded: true });
+    expect(await admin('SELECT MIN(ID) AS LO, COUNT(*) AS N FROM PREDICTIONS')).toEqual([{ LO: 10_000, N: 100 }]);
+
+    await writeOutput('run-c', 40, { offset: 20_000 });
+    expect(await publish('run-c', { overwrite: false })).toMatchObject({ rows: 40, loaded: true });
+    expect((await admin('SELECT COUNT(*) AS N FROM PREDICTIONS'))[0].N).toBe(140);
+  });
+
+  it('keeps the old rows when an overwrite fails mid-load, and says why without retrying', async () => {
+    await writeOutput('run-bad', 30, { offset: 50_000 });
+    await writeOutput('run-bad', 30, { offset: 60_000, chunk: 1, badLabel: true });
+    await admin('CREATE OR REPLACE TABLE NUMERIC_LABELS (ID NUMBER, SCORE FLOAT, LABEL NUMBER, SCORED_AT TIMESTAMP_NTZ)');
+    await admin('INSERT INTO NUMERIC_LABELS VALUES (1, 0.1, 1, NULL), (2, 0.2, 0, NULL)');
+    const failure = publish('run-bad', { table: 'NUMERIC_LABELS', definition: undefined });
+    await expect(failure).rejects.toMatchObject({ name: 'PublishError' });
+    expect(await admin('SELECT ID FROM NUMERIC_LABELS ORDER BY ID')).toEqual([{ ID: 1 }, { ID: 2 }]);
+    expect(await admin(`SELECT COUNT(*) AS N FROM BATCH_INFERENCE_PUBLISHES WHERE RUN_ID = 'run-bad'`)).toEqual([{ N: 0 }]);
+  });
+
+  it('leaves no table behind when a publish that created it fails', async () => {
+    await admin('CREATE STAGE IF NOT EXISTS BI.DEV.UNUSED');
+    const failure = publish('run-bad', { table: 'NEW_NUMERIC', definition: [['id', 'NUMBER'], ['label', 'NUMBER']] });
+    await expect(failure).rejects.toMatchObject({ name: 'PublishError' });
+    await expect(admin('SELECT * FROM NEW_NUMERIC')).rejects.toThrow(/does not exist/);
+  });
+
+  it('creates a table without a definition from the output columns, and refuses when autoCreateTable is false', async () => {
+    expect(await publish('run-a', { table: 'INFERRED', definition: undefined, publishId: 'inferred-1' })).toMatchObject({ rows: 750 });
+    const columns = await admin(`SELECT COLUMN_NAME, DATA_TYPE FROM BI.INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'INFERRED' ORDER BY ORDINAL_POSITION`);
+    expect(columns.map((c) => c.COLUMN_NAME)).toEqual(['ID', 'SCORE', 'LABEL', 'SCORED_AT']);
+    expect(columns.map((c) => c.DATA_TYPE)).toEqual(['NUMBER', 'FLOAT', 'TEXT', 'TIMESTAMP_NTZ']);
+
+    await expect(publish('run-a', { table: 'MISSING_TABLE', autoCreateTable: false, publishId: 'missing-1' }))
+      .rejects.toThrow(/MISSING_TABLE does not exist: create it first or set autoCreateTable: true/);
+  });
+
+  it('quotes names and refuses ones that could carry SQL, before sending anything', async () => {
+    const sent = fk.statements.length;
+    for (const table of ['PREDICTIONS"; DROP TABLE FEATURES; --', 'a b', 'x.y.z.w', "t'"]) {
+      await expect(publish('run-a', { table, publishId: `inj-${table}` })).rejects.toThrow(/Not a valid Snowflake table name/);
+    }
+    await expect(publish('run-a', { table: 'SAFE', definition: [['id"); DROP TABLE FEATURES; --', 'NUMBER']], publishId: 'inj-col' }))
+      .rejects.toThrow(/Not a valid Snowflake identifier/);
+    expect(fk.statements.slice(sent).map((s) => s.sqlText).join('\n')).not.toMatch(/DROP TABLE FEATURES/);
+    expect((await admin('SELECT COUNT(*) AS N FROM BI.DEV.FEATURES'))[0].N).toBe(2);
+    // A lower-case name is the same table as its upper-case form, as unquoted names are in Snowflake.
+    expect(await wh.preview('predictions', 1)).toHaveLength(1);
+  });
+
+  it('maps SQL errors to non-retryable QueryErrors carrying Snowflake\'s message', async () => {
+    const syntax = await wh.query('SELEC 1').catch((e: unknown) => e);
+    expect(syntax).toBeInstanceOf(QueryError);
+    const atEdge = await atActivityEdge(() => wh.query('SELEC 1')).catch((e: unknown) => e);
+    expect(atEdge).toMatchObject({ nonRetryable: true, type: 'QueryError' });
+    expect((syntax as Error).message).toMatch(/Snowflake rejected the statement \(42000\)/);
+    const missing = await wh.query('SELECT * FROM NO_SUCH_TABLE').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(QueryError);
+    expect((missing as Error).message).toMatch(/NO_SUCH_TABLE does not exist/);
+  });
+
+  it('treats an unreachable Snowflake as a transient failure, not a user error', async () => {
+    const down = new SnowflakeWarehouse({ ...settings, accessUrl: 'http://127.0.0.1:9', connectTimeoutMs: 2_000 });
+    // At the activity edge it stays an ordinary error, which Temporal retries.
+    const err = await atActivityEdge(() => down.query('SELECT 1')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(ApplicationFailure);
+    expect(err).not.toBeInstanceOf(QueryError);
+    await down.close();
+  }, 60_000);
+
+  it('unloads with the exact COPY INTO @stage statement (fakesnow does not implement unloading)', async () => {
+    fs.mkdirSync(path.join(stage.root, 'runs', 'run-x', 'input'), { recursive: true });
+    fs.writeFileSync(path.join(stage.root, 'runs', 'run-x', 'input', 'stale.parquet'), 'old attempt');
+    const sent = fk.statements.length;
+    const query = `SELECT ID, F FROM BI.DEV.FEATURES WHERE DS = '2026-02-26'`;
+    const err = await wh.exportQuery({
+      runId: 'run-x', sql: query, stage, prefix: 'runs/run-x/input', fileSizeBytes: 256 * 1024 * 1024, useUtc: true, warehouse: 'BIG_WH',
+    }).catch((e: unknown) => e);
+    const mine = fk.statements.slice(sent);
+    expect(mine.map((s) => s.sqlText)).toEqual([
+      'USE WAREHOUSE "BIG_WH"',
+      `COPY INTO @BI_STAGE/runs/run-x/input/ FROM (${query}) FILE_FORMAT = (TYPE = PARQUET) HEADER = TRUE MAX_FILE_SIZE = 268435456 OVERWRITE = TRUE DETAILED_OUTPUT = TRUE`,
+    ]);
+    expect(mine[1].sqlText).toBe(unloadSql('BI_STAGE', 'runs/run-x/input', query, 256 * 1024 * 1024));
+    expect(JSON.parse(String(mine[1].parameters?.QUERY_TAG))).toEqual({ app: 'batch-inference', run: 'run-x', step: 'export' });
+    // Files of an earlier attempt were removed before unloading.
+    expect(fs.existsSync(path.join(stage.root, 'runs', 'run-x', 'input', 'stale.parquet'))).toBe(false);
+    expect(err).toBeInstanceOf(QueryError);
+    expect((err as Error).message).toMatch(/fakesnow does not implement this statement/);
+  });
+});

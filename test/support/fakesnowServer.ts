@@ -1,0 +1,155 @@
+// fakesnow's Snowflake server (`pip install 'fakesnow[server]'`) as the peer for snowflake-sdk.
+// fakesnow answers queries with Arrow rowsets, which the Node.js driver does not read (it asks for,
+// and only decodes, JSON rowsets). A small HTTP relay in front re-encodes each Arrow result as the
+// JSON rowset real Snowflake would send, and records every statement, so tests can assert the exact
+// SQL sent for what fakesnow does not implement. Nothing else is changed on the way.
+import { tableFromIPC } from 'apache-arrow';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { freePort } from '../../src/temporal/devServer.js';
+
+export interface SentStatement {
+  sqlText: string;
+  parameters?: Record<string, unknown>;
+}
+
+export interface FakesnowServer {
+  /** Where snowflake-sdk connects: SNOWFLAKE_HOST/PORT/PROTOCOL. */
+  host: string;
+  port: number;
+  /** Every statement the driver sent, in order. */
+  statements: SentStatement[];
+  /** The folder behind fakesnow's internal stage `db.schema.name`. */
+  internalStageDir(database: string, schema: string, stage: string): string;
+  stop(): Promise<void>;
+}
+
+interface RowType { name: string; type: string; scale?: number | null }
+
+export async function startFakesnow(): Promise<FakesnowServer> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bi-fakesnow-'));
+  const upstreamPort = await freePort();
+  const child = spawn('fakesnow', ['-s', '-p', String(upstreamPort)], {
+    // fakesnow keeps internal stages under a fakesnow_bucket_* folder of TMPDIR.
+    env: { ...process.env, TMPDIR: tmp },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`fakesnow exited (${child.exitCode}):\n${stderr}`);
+    try {
+      await fetch(`http://127.0.0.1:${upstreamPort}/`);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`fakesnow did not start within 30 s:\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  const statements: SentStatement[] = [];
+  const relay = http.createServer((req, res) => {
+    forward(req, res).catch((err) => {
+      res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ success: false, code: '000000', message: `fakesnow relay: ${(err as Error).stack}` }));
+    });
+  });
+  const forward = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    let body = Buffer.concat(chunks);
+    const isQuery = req.url?.startsWith('/queries/v1/query-request');
+    if (isQuery) {
+      const json = JSON.parse((req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(body) : body).toString());
+      statements.push({ sqlText: json.sqlText, parameters: json.parameters });
+    }
+    const headers = { ...req.headers } as Record<string, string>;
+    delete headers['content-length'];
+    delete headers['accept-encoding'];
+    const upstream = await fetch(`http://127.0.0.1:${upstreamPort}${req.url}`, {
+      method: req.method, headers, body: ['GET', 'HEAD'].includes(req.method!) ? undefined : body,
+    });
+    let text = await upstream.text();
+    let status = upstream.status;
+    if (isQuery && status === 500 && text.includes('Unhandled exception')) {
+      // fakesnow answers a statement it does not implement with a 500, which the driver retries for
+      // minutes; Snowflake would answer an error at once. Say so, as a 'feature not supported' error.
+      status = 200;
+      const message = `fakesnow does not implement this statement: ${(JSON.parse(text) as { message: string }).message}`;
+      text = JSON.stringify({ success: false, code: '000002', message, data: { errorCode: '000002', sqlState: '0A000' } });
+    } else if (isQuery) {
+      text = JSON.stringify(toJsonRowset(JSON.parse(text)));
+    }
+    res.writeHead(status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+    res.end(text);
+  };
+  const port = await freePort();
+  await new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve));
+
+  return {
+    host: '127.0.0.1',
+    port,
+    statements,
+    internalStageDir(database, schema, stage) {
+      const bucket = fs.readdirSync(tmp).find((n) => n.startsWith('fakesnow_bucket_'));
+      if (!bucket) throw new Error(`fakesnow made no bucket folder in ${tmp}`);
+      return path.join(tmp, bucket, database.toUpperCase(), schema.toUpperCase(), stage.toUpperCase());
+    },
+    async stop() {
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+      if (child.exitCode === null) child.kill('SIGINT');
+      await exited;
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An Arrow-encoded result becomes Snowflake's JSON rowset: every value a string in Snowflake's wire form. */
+function toJsonRowset(response: { data?: Record<string, unknown> }) {
+  const data = response.data;
+  if (!data) return response;
+  // fakesnow leaves `returned` out of JSON (DML) results; Snowflake sends it and the driver waits for it.
+  if (data.queryResultFormat === 'json') return { ...response, data: { ...data, returned: (data.rowset as unknown[]).length } };
+  if (data.queryResultFormat !== 'arrow') return response;
+  const rowtype = (data.rowtype ?? []) as RowType[];
+  const encoded = String(data.rowsetBase64 ?? '');
+  const rowset: (string | null)[][] = [];
+  if (encoded) {
+    const table = tableFromIPC(Buffer.from(encoded, 'base64'));
+    for (let r = 0; r < table.numRows; r++) {
+      rowset.push(rowtype.map((col, c) => wireValue(table.getChildAt(c)!.get(r), col)));
+    }
+  }
+  const { rowsetBase64: _dropped, ...rest } = data;
+  return { ...response, data: { ...rest, queryResultFormat: 'json', rowset, total: rowset.length, returned: rowset.length } };
+}
+
+function wireValue(value: unknown, col: RowType): string | null {
+  if (value === null || value === undefined) return null;
+  const type = col.type.toLowerCase();
+  if (type === 'boolean') return value ? '1' : '0';
+  if (type === 'date') return String(Math.round(Number(value instanceof Date ? value.getTime() : value) / 86_400_000));
+  if (type.startsWith('timestamp')) {
+    const v = (value as { toJSON(): Record<string, unknown> }).toJSON();
+    if (v.epoch === null || v.epoch === undefined) return null;
+    const secs = `${BigInt(v.epoch as bigint)}.${String(v.fraction).padStart(9, '0')}`;
+    return type === 'timestamp_tz' ? `${secs} ${v.timezone}` : secs;
+  }
+  if (type === 'time') {
+    const nanos = BigInt(value as bigint);
+    return `${nanos / 1_000_000_000n}.${String(nanos % 1_000_000_000n).padStart(9, '0')}`;
+  }
+  if (type === 'fixed' && col.scale && typeof value === 'object') {
+    // decimal128 arrives as its unscaled integer; place the point.
+    const digits = String(value).padStart(col.scale + 1, '0');
+    return `${digits.slice(0, -col.scale)}.${digits.slice(-col.scale)}`;
+  }
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  return String(value);
+}
