@@ -1,6 +1,7 @@
 // snowflake-sdk behind promises: one pool per worker process, statements with binds and
 // per-statement parameters (query tag, time zone), and errors sorted into the ones a retry can
 // fix (dropped connections, expired sessions) and the ones it cannot (SQL the user must change).
+import os from 'node:os';
 import snowflake, { type Bind, type Connection, type Pool } from 'snowflake-sdk';
 import type { SnowflakeSettings } from '../../../config.js';
 import { QueryError } from '../../../spec/errors.js';
@@ -19,8 +20,9 @@ let configured = false;
 
 export function createSnowflakePool(settings: SnowflakeSettings): Pool<Connection> {
   if (!configured) {
-    // The driver logs to a file in the working folder by default; statements and errors reach users through us.
-    snowflake.configure({ logLevel: 'ERROR', additionalLogToConsole: false });
+    // The driver would write snowflake.log into the working folder; errors reach users through us,
+    // so its own log (errors only, never credentials) goes to the temp folder.
+    snowflake.configure({ logLevel: 'ERROR', logFilePath: os.tmpdir(), additionalLogToConsole: false });
     configured = true;
   }
   const auth = settings.privateKeyPath
