@@ -10,6 +10,7 @@ import { inject } from 'vitest';
 import { createStage } from '../../src/adapters/stage/index.js';
 import { LocalStage } from '../../src/adapters/stage/localStage.js';
 import type { Stage } from '../../src/adapters/stage/stage.js';
+import type { Warehouse } from '../../src/adapters/warehouse/warehouse.js';
 import { DuckDBWarehouse } from '../../src/adapters/warehouse/duckdbWarehouse.js';
 import { BatchInferenceClient } from '../../src/client.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -28,7 +29,7 @@ export interface Harness<S extends Stage = LocalStage> {
   client: BatchInferenceClient;
   temporal: Client;
   taskQueue: string;
-  startWorker(options?: { predictors?: PredictorMap; batchRows?: number }): Promise<{ worker: Worker; running: Promise<void>; stop(): Promise<void> }>;
+  startWorker(options?: { predictors?: PredictorMap; batchRows?: number; warehouse?: Warehouse }): Promise<{ worker: Worker; running: Promise<void>; stop(): Promise<void> }>;
   sql<T = Record<string, unknown>>(query: string): Promise<T[]>;
   close(): Promise<void>;
 }
@@ -60,7 +61,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     dir, config, stage, warehouse, client, temporal, taskQueue,
     async startWorker(options = {}) {
       const worker = await createWorker({
-        config, connection: nativeConnection, stage, warehouse, taskQueue,
+        config, connection: nativeConnection, stage, warehouse: options.warehouse ?? warehouse, taskQueue,
         predictors: options.predictors, batchRows: options.batchRows,
       });
       const running = worker.run();
