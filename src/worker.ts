@@ -43,8 +43,8 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
   const config = options.config ?? loadConfig();
   const connection = options.connection ?? (await NativeConnection.connect({ address: config.temporal.address ?? 'localhost:7233' }));
   const activities = createActivities({
-    stage: options.stage ?? createStage(config),
-    warehouse: options.warehouse ?? createWarehouse(config),
+    stage: options.stage ?? (await createStage(config)),
+    warehouse: options.warehouse ?? (await createWarehouse(config)),
     predictors: await buildPredictorRegistry(config.predictorModules, options.predictors),
     schema: config.schema,
     defaultParallelism: config.defaultParallelism,

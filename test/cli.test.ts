@@ -70,7 +70,10 @@ describe('CLI against a Temporal server (TEMPORAL_ADDRESS set)', () => {
   });
 
   it('cancel stops a running run; an unknown run id exits 2', async () => {
-    const { runId } = await h.client.startBatchInference(seedSpec({ predictor: 'slow', outputTableName: 'CLI_CANCELLED', heartbeatTimeout: 1 }));
+    // Several chunks one after another: the run must outlast the ~2 s a CLI process takes to start.
+    const { runId } = await h.client.startBatchInference(
+      seedSpec({ predictor: 'slow', outputTableName: 'CLI_CANCELLED', heartbeatTimeout: 1, batchSizeInMb: 0.02, parallelWorkers: 1 }),
+    );
     await until(async () => ((await h.client.getProgress(runId)).state === 'running' ? true : undefined));
     const result = await runCli(['cancel', runId], env);
     expect(result.code, result.stderr).toBe(0);

@@ -49,7 +49,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     BATCH_DATA_DIR: path.join(dir, 'data'),
     ...env,
   });
-  const stage = config.stage.kind === 'file' ? new LocalStage(config.stage.root) : createStage(config);
+  const stage = config.stage.kind === 'file' ? new LocalStage(config.stage.root) : await createStage(config);
   const warehouse = new DuckDBWarehouse(path.join(dir, 'warehouse.duckdb'));
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection });

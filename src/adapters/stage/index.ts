@@ -1,11 +1,11 @@
 import path from 'node:path';
 import type { Config } from '../../config.js';
-import { createS3Client } from '../s3/s3Client.js';
 import { LocalStage } from './localStage.js';
-import { S3Stage } from './s3Stage.js';
 import type { Stage } from './stage.js';
 
-export function createStage(config: Config): Stage {
+/** The configured stage. The AWS SDK loads only when the stage is S3, so local runs start fast. */
+export async function createStage(config: Config): Promise<Stage> {
   if (config.stage.kind === 'file') return new LocalStage(config.stage.root);
+  const [{ S3Stage }, { createS3Client }] = await Promise.all([import('./s3Stage.js'), import('../s3/s3Client.js')]);
   return new S3Stage(createS3Client(config.s3), config.stage.url, path.resolve(config.dataDir, 'scratch'));
 }

@@ -77,14 +77,14 @@ export async function openSession(config: Config, options: SessionOptions): Prom
   config = { ...config, temporal: { ...config.temporal, address, taskQueue } };
   const connection = await Connection.connect({ address });
   const client = new BatchInferenceClient(new Client({ connection, namespace: config.temporal.namespace }), config);
-  const warehouse = createWarehouse(config);
+  const warehouse = await createWarehouse(config);
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   let native: NativeConnection | undefined;
   if (options.worker === 'always' || (options.worker === 'if-ephemeral' && server)) {
     native = await NativeConnection.connect({ address });
-    worker = await createWorker({ config, connection: native, warehouse, stage: createStage(config), taskQueue });
+    worker = await createWorker({ config, connection: native, warehouse, stage: await createStage(config), taskQueue });
     running = worker.run();
     hasWorker = true;
   }

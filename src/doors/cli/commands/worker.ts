@@ -8,7 +8,7 @@ import { EXIT_OK, UsageError } from '../usage.js';
 
 export async function runWorkerUntilSignal(config: Config, address: string): Promise<void> {
   const connection = await NativeConnection.connect({ address });
-  const warehouse = createWarehouse(config);
+  const warehouse = await createWarehouse(config);
   const worker = await createWorker({ config, connection, warehouse });
   try {
     // The SDK shuts the worker down gracefully on SIGINT/SIGTERM: in-flight activities finish or time out.
