@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { mapLimit } from '../../shared/concurrency.js';
 import { downloadToFile } from '../s3/download.js';
 import { isNotFound, parseS3Url } from '../s3/s3Client.js';
 import type { LocalCopy, Stage, StagedObject } from './stage.js';
@@ -123,7 +124,7 @@ export class S3Stage implements Stage {
         // Old objects go first, so a retried export never mixes its files with an earlier attempt's.
         await this.deletePrefix(prefix);
         const files = await listFiles(dir);
-        await forEachLimit(files, UPLOAD_CONCURRENCY, (rel) => this.putFile(path.join(dir, rel), `${prefix}/${rel}`));
+        await mapLimit(files, UPLOAD_CONCURRENCY, (rel) => this.putFile(path.join(dir, rel), `${prefix}/${rel}`));
         await fs.rm(dir, { recursive: true, force: true });
       },
       discard: () => fs.rm(dir, { recursive: true, force: true }),
@@ -152,12 +153,4 @@ async function listFiles(dir: string): Promise<string[]> {
     .filter((e) => e.isFile())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
     .sort();
-}
-
-async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }

@@ -4,6 +4,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { StagedFile } from '../../planning/chunks.js';
+import { mapLimit } from '../../shared/concurrency.js';
 import type { PublishResult } from '../../shared/types.js';
 import { duckdbTypeOf, parseColumnType } from '../../spec/columnTypes.js';
 import { PublishError, QueryError } from '../../spec/errors.js';
@@ -74,7 +75,8 @@ export class DuckDBWarehouse implements Warehouse {
 
   async publish(req: PublishRequest): Promise<PublishResult> {
     const objects = (await req.stage.list(req.prefix)).filter((o) => o.key.endsWith('.parquet'));
-    const copies = await Promise.all(objects.map((o) => req.stage.localCopy(o.key)));
+    // Local copies (downloads from S3) a few at a time: a run can have thousands of output files.
+    const copies = await mapLimit(objects, 8, (o) => req.stage.localCopy(o.key));
     try {
       return await this.withConnection((conn) => this.load(conn, req, copies.map((c) => c.path)));
     } finally {
