@@ -25,6 +25,14 @@ export const configSchema = z.object({
   BATCH_DEFAULT_PARALLELISM: intFromEnv(4, 1, 1000),
   BATCH_MAX_SPLITS: intFromEnv(100, 1, 1000),
   BATCH_MAX_CONCURRENT_ACTIVITIES: intFromEnv(8, 1, 1000),
+  // S3 (sensors watching S3): the usual AWS variables. Without keys the SDK's standard chain is used.
+  AWS_ENDPOINT_URL: z.string().url('use the URL of an S3-compatible endpoint, e.g. http://localhost:9000').optional(),
+  AWS_REGION: z.string().min(1).optional(),
+  AWS_DEFAULT_REGION: z.string().min(1).optional(),
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
+  AWS_S3_FORCE_PATH_STYLE: z.enum(['true', 'false', '1', '0']).optional(),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -40,6 +48,13 @@ export interface Config {
   defaultParallelism: number;
   maxSplits: number;
   maxConcurrentActivities: number;
+  s3: {
+    endpoint?: string;
+    region: string;
+    /** Bucket in the path, not the host name: what local S3 servers (MinIO, moto) need. */
+    forcePathStyle: boolean;
+    credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  };
 }
 
 export class ConfigError extends Error {
@@ -56,6 +71,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  if (Boolean(c.AWS_ACCESS_KEY_ID) !== Boolean(c.AWS_SECRET_ACCESS_KEY)) {
+    throw new ConfigError('Invalid environment:\n  AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY: set both, or neither to use the standard AWS credential chain');
+  }
   return {
     temporal: {
       address: c.TEMPORAL_ADDRESS,
@@ -76,5 +94,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultParallelism: c.BATCH_DEFAULT_PARALLELISM,
     maxSplits: c.BATCH_MAX_SPLITS,
     maxConcurrentActivities: c.BATCH_MAX_CONCURRENT_ACTIVITIES,
+    s3: {
+      endpoint: c.AWS_ENDPOINT_URL,
+      region: c.AWS_REGION ?? c.AWS_DEFAULT_REGION ?? 'us-east-1',
+      forcePathStyle: c.AWS_S3_FORCE_PATH_STYLE ? ['true', '1'].includes(c.AWS_S3_FORCE_PATH_STYLE) : Boolean(c.AWS_ENDPOINT_URL),
+      credentials: c.AWS_ACCESS_KEY_ID && c.AWS_SECRET_ACCESS_KEY
+        ? { accessKeyId: c.AWS_ACCESS_KEY_ID, secretAccessKey: c.AWS_SECRET_ACCESS_KEY, sessionToken: c.AWS_SESSION_TOKEN }
+        : undefined,
+    },
   };
 }

@@ -37,7 +37,7 @@ export interface Observation {
 }
 
 export interface SensorCheckRecord {
-  /** The check workflow's id: a retried report of the same check is answered from the first one. */
+  /** The check workflow's id and run id: a retried report of the same check is answered from the first one. */
   checkId: string;
   checkedAt: string;
   observation?: Observation;
