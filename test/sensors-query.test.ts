@@ -13,6 +13,7 @@ import type { ObserveRequest, Observation, SensorCheckOutcome, SensorDefinition 
 import type { SensorCheckResult } from '../src/workflows/sensorCheck.js';
 import { compareWithExpected, createFeatures } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';
+import { sensorStateWorkflowId } from '../src/workflows/sensorDefinitions.js';
 import { check, deploySensor, runsOnQueue, stateOf } from './support/sensors.js';
 import { until } from './support/wait.js';
 
@@ -162,9 +163,30 @@ describe('query sensors on DuckDB', () => {
     expect(schedule.info.numActionsTaken).toBe(2);
   });
 
+  it('the state survives continue-as-new: the last value is kept and the memo republished', async () => {
+    await deploySensor(h, 'long-lived', sensorConfig("SELECT count(*) AS n FROM {schema}.model_features WHERE ds = '2026-05-01'", 'LONG_LIVED'));
+    // Start the state workflow ourselves with a tiny history limit; checks then find it running.
+    const first = await h.temporal.workflow.start('sensorState', {
+      taskQueue: h.taskQueue, workflowId: sensorStateWorkflowId('long-lived'), args: [{ sensor: 'long-lived', historyLimit: 12 }],
+    });
+    expect((await check(h.temporal, 'long-lived')).baseline).toBe(true);
+    for (let i = 0; i < 4; i++) expect((await check(h.temporal, 'long-lived')).changed).toBe(false);
+    await addDay('2026-05-01', 10, 600_000);
+    const changed = await check(h.temporal, 'long-lived');
+    expect(changed).toMatchObject({ changed: true, value: '10' });
+    await h.client.waitForResult(changed.runId!);
+    expect((await check(h.temporal, 'long-lived')).changed).toBe(false);
+
+    const current = await h.temporal.workflow.getHandle(sensorStateWorkflowId('long-lived')).describe();
+    expect(current.runId).not.toBe(first.firstExecutionRunId);
+    expect(await stateOf(h.temporal, 'long-lived')).toMatchObject({ checks: 7, changes: 1, lastValue: '10', lastRunId: changed.runId });
+    expect(current.memo).toMatchObject({ sensor: 'long-lived', checks: 7, changes: 1, lastValue: '10' });
+  });
+
   it('started exactly one run per change, and no others', async () => {
-    const changes = (await stateOf(h.temporal, 'features')).changes + (await stateOf(h.temporal, 'future')).changes;
-    expect(changes).toBe(5);
+    const changes = (await stateOf(h.temporal, 'features')).changes + (await stateOf(h.temporal, 'future')).changes
+      + (await stateOf(h.temporal, 'long-lived')).changes;
+    expect(changes).toBe(6);
     const runs = await until(async () => {
       const ids = await runsOnQueue(h);
       return ids.length >= changes ? ids : undefined;

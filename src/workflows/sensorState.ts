@@ -25,6 +25,8 @@ export interface SensorStateInput {
   sensor: string;
   /** Carried over by continue-as-new. */
   state?: SensorState;
+  /** History events before continuing as new (default 2,000); small in tests. */
+  historyLimit?: number;
 }
 
 export async function sensorState(input: SensorStateInput): Promise<void> {
@@ -65,9 +67,10 @@ export async function sensorState(input: SensorStateInput): Promise<void> {
     return { changed: true, baseline: false, value: observation.value, runId };
   });
 
-  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT);
+  const limit = input.historyLimit ?? HISTORY_LIMIT;
+  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > limit);
   await condition(allHandlersFinished);
-  await continueAsNew<typeof sensorState>({ sensor: input.sensor, state });
+  await continueAsNew<typeof sensorState>({ ...input, state });
 }
 
 async function startRun(sensor: SensorRunTemplate, value: string, runId: string): Promise<void> {
