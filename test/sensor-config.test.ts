@@ -180,4 +180,14 @@ describe('a deploy folder', () => {
     fs.writeFileSync(other, JSON.stringify({ hello: 1 }));
     expect(readConfigFile(other, config)).toMatchObject({ kind: 'invalid', problems: [{ message: expect.stringMatching(/neither a sensor nor a job spec/) }] });
   });
+
+  it('the examples folder deploys as documented', () => {
+    const items = readConfigDir(new URL('../examples/schedules/', import.meta.url).pathname, config);
+    expect(items.map((i) => [i.kind, 'scheduleId' in i ? i.scheduleId : i.kind])).toEqual([
+      ['sensor', 'bi-sensor-new-features'],
+      ['cron', 'bi-cron-nightly-latest'],
+    ]);
+    const sensorItem = items[0] as Extract<typeof items[number], { kind: 'sensor' }>;
+    expect(sensorItem.sensor.run.inputQuery).toMatch(/WHERE ds = '\{ds\}'/);
+  });
 });
