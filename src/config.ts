@@ -124,6 +124,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  if (Boolean(c.AWS_ACCESS_KEY_ID) !== Boolean(c.AWS_SECRET_ACCESS_KEY)) {
+    throw new ConfigError('Invalid environment:\n  AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY: set both, or neither to use the standard AWS credential chain');
+  }
   return {
     temporal: {
       address: c.TEMPORAL_ADDRESS,

@@ -2,6 +2,8 @@
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from './activities/index.js';
+import { lazyS3Objects } from './adapters/s3/lazyObjects.js';
+import type { ObjectMetadataSource } from './adapters/s3/s3Objects.js';
 import { createStage } from './adapters/stage/index.js';
 import type { Stage } from './adapters/stage/stage.js';
 import { createWarehouse } from './adapters/warehouse/index.js';
@@ -37,6 +39,8 @@ export interface CreateWorkerOptions {
   warehouse?: Warehouse;
   maxConcurrentActivities?: number;
   batchRows?: number;
+  /** Object metadata for S3 sensors (default: an S3 client from the AWS settings in config). */
+  objects?: ObjectMetadataSource;
 }
 
 export async function createWorker(options: CreateWorkerOptions = {}): Promise<Worker> {
@@ -50,6 +54,7 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
     defaultParallelism: config.defaultParallelism,
     maxSplits: config.maxSplits,
     batchRows: options.batchRows,
+    objects: options.objects ?? lazyS3Objects(config.s3),
   });
   return Worker.create({
     connection,

@@ -1,4 +1,5 @@
 // What the activities need, injected by the worker (or a test): adapters, predictors, limits.
+import type { ObjectMetadataSource } from '../adapters/s3/s3Objects.js';
 import type { Stage } from '../adapters/stage/stage.js';
 import type { Warehouse } from '../adapters/warehouse/warehouse.js';
 import type { PredictorMap } from '../predictors/types.js';
@@ -14,6 +15,8 @@ export interface ActivityDeps {
   maxSplits: number;
   /** Rows per record batch handed to a predictor. */
   batchRows?: number;
+  /** Object metadata for S3 sensors. */
+  objects?: ObjectMetadataSource;
 }
 
 export interface ActivityContext extends ActivityDeps {

@@ -1,10 +1,12 @@
 // createActivities(deps): the worker injects the warehouse, stage and predictors; tests inject theirs.
 import type { ActivityDeps } from './deps.js';
+import { makeCheckSensor } from './checkSensor.js';
 import { makeDeleteRunFiles } from './deleteRunFiles.js';
 import { makeExportInput } from './exportInput.js';
 import { ManifestCache } from './manifestCache.js';
 import { makePrepareRun } from './prepareRun.js';
 import { makePublishOutput } from './publishOutput.js';
+import { makeRecordSensorCheck } from './recordSensorCheck.js';
 import { makeScoreChunk } from './scoreChunk.js';
 
 export type { ActivityDeps } from './deps.js';
@@ -17,6 +19,8 @@ export function createActivities(deps: ActivityDeps) {
     scoreChunk: makeScoreChunk(ctx),
     publishOutput: makePublishOutput(ctx),
     deleteRunFiles: makeDeleteRunFiles(ctx),
+    checkSensor: makeCheckSensor(ctx),
+    recordSensorCheck: makeRecordSensorCheck(),
   };
 }
 

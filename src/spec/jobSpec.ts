@@ -5,6 +5,7 @@ import type { ColumnDefinition, ResolvedSpec } from '../shared/types.js';
 import { COLUMN_TYPE_HELP, parseColumnType } from './columnTypes.js';
 import { SpecError, type FieldProblem } from './errors.js';
 import { IDENTIFIER, QUALIFIED_NAME } from './identifiers.js';
+import { scheduleBlockSchema } from './scheduleBlock.js';
 import { renderSql, type TemplateValue } from './template.js';
 
 const columnDefinition = z.union([
@@ -34,6 +35,8 @@ export const jobSpecSchema = z
     overwrite: z.boolean().default(true),
     warehouse: z.string().regex(IDENTIFIER, 'use a warehouse name (letters, digits, _ and $)').optional(),
     useUtc: z.boolean().default(true),
+    /** Start the job on a cron (see spec/scheduleBlock.ts); ignored by the run itself. */
+    schedule: scheduleBlockSchema.optional(),
   })
   .strict();
 

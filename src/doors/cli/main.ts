@@ -7,7 +7,10 @@ import { benchCommand, benchRunCommand } from './commands/bench.js';
 import { demoCommand } from './commands/demo.js';
 import { runCommand } from './commands/run.js';
 import { cancelCommand } from './commands/cancel.js';
+import { deployCommand } from './commands/deploy.js';
 import { devCommand } from './commands/dev.js';
+import { sensorsControlCommand } from './commands/sensorsControl.js';
+import { sensorsListCommand } from './commands/sensorsList.js';
 import { statusCommand } from './commands/status.js';
 import { workerCommand } from './commands/worker.js';
 import { EXIT_BAD_INPUT, EXIT_RUN_FAILED, USAGE, UsageError } from './usage.js';
@@ -20,10 +23,12 @@ async function main(argv: string[]): Promise<number> {
       wait: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       rows: { type: 'string' },
+      prune: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const [command, arg] = positionals;
+  const [command, arg, arg2] = positionals;
   if (values.help || !command) {
     console.log(USAGE);
     return values.help ? 0 : EXIT_BAD_INPUT;
@@ -47,6 +52,15 @@ async function main(argv: string[]): Promise<number> {
       return workerCommand(config);
     case 'dev':
       return devCommand(config);
+    case 'deploy':
+      return deployCommand(config, needArg('a folder of config files'), { prune: values.prune!, dryRun: values['dry-run']!, json: values.json! });
+    case 'sensors':
+      if (arg === 'list') return sensorsListCommand(config, { json: values.json! });
+      if (arg === 'pause' || arg === 'resume' || arg === 'trigger') {
+        if (!arg2) throw new UsageError(`sensors ${arg} needs a sensor name\n\n${USAGE}`);
+        return sensorsControlCommand(config, arg, arg2);
+      }
+      throw new UsageError(`sensors needs list, pause, resume or trigger\n\n${USAGE}`);
     case 'bench':
       return benchCommand(config, values.rows);
     case 'bench-run':

@@ -20,6 +20,10 @@ Usage:
   batch-inference worker                        run a worker (needs TEMPORAL_ADDRESS or a running dev)
   batch-inference dev                           keep a local Temporal server + Web UI + worker running
   batch-inference bench [--rows 1000000,10000000]
+  batch-inference deploy <dir> [--prune] [--dry-run] [--json]
+                                                one Schedule per sensor file / job spec with a schedule block
+  batch-inference sensors list [--json]         name, cron, paused, last value, last check, last run
+  batch-inference sensors pause|resume|trigger <name>
 
 Without TEMPORAL_ADDRESS, commands use the server of a running \`batch-inference dev\`, or start an
 ephemeral one whose state is kept in .data/. Exit codes: 0 ok, 1 run failed, 2 bad input.`;
