@@ -1,43 +1,27 @@
 // A whole run on Temporal that publishes to Snowflake (fakesnow) with the seed spec unchanged.
 // fakesnow cannot unload, so the worker's export is DuckDB's, written into the folder behind
 // fakesnow's internal stage; scoring, the publish activity and its retries are the production code.
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSnowflakePool, execute } from '../src/adapters/warehouse/snowflake/connection.js';
 import { SnowflakeWarehouse } from '../src/adapters/warehouse/snowflakeWarehouse.js';
 import type { Warehouse } from '../src/adapters/warehouse/warehouse.js';
-import { loadConfig } from '../src/config.js';
 import { createFeatures, EXPECTED_SQL, seedSpec } from './support/data.js';
-import { startFakesnow, type FakesnowServer } from './support/fakesnowServer.js';
+import { fakesnowAccount, startFakesnow, type FakesnowAccount, type FakesnowServer } from './support/fakesnowServer.js';
 import { createHarness, type Harness } from './support/harness.js';
 
 describe('a run that publishes to Snowflake', () => {
   let fk: FakesnowServer;
   let h: Harness;
   let sf: SnowflakeWarehouse;
-  let admin: (sql: string) => Promise<Record<string, unknown>[]>;
-  let closeAdmin: () => Promise<void>;
+  let account: FakesnowAccount;
+  let admin: FakesnowAccount['admin'];
 
   beforeAll(async () => {
     fk = await startFakesnow();
-    const config = loadConfig({
-      BATCH_WAREHOUSE: 'snowflake', BATCH_STAGE: 's3://unused/batch',
-      SNOWFLAKE_ACCOUNT: 'fake', SNOWFLAKE_USER: 'worker', SNOWFLAKE_PASSWORD: 'secret',
-      SNOWFLAKE_DATABASE: 'BI', SNOWFLAKE_SCHEMA: 'DEV', SNOWFLAKE_STAGE: 'BI_STAGE',
-      SNOWFLAKE_HOST: fk.host, SNOWFLAKE_PORT: String(fk.port), SNOWFLAKE_PROTOCOL: 'http',
-    });
-    if (config.warehouse.kind !== 'snowflake') throw new Error('expected snowflake config');
-    const pool = createSnowflakePool(config.warehouse);
-    admin = (sql) => pool.use((conn) => execute(conn, sql));
-    closeAdmin = async () => { await pool.drain(); await pool.clear(); };
-    await admin('CREATE DATABASE IF NOT EXISTS BI');
-    await admin('CREATE SCHEMA IF NOT EXISTS BI.DEV');
-    await admin('CREATE STAGE IF NOT EXISTS BI.DEV.BI_STAGE');
-    const stageDir = fk.internalStageDir('BI', 'DEV', 'BI_STAGE');
-    fs.mkdirSync(stageDir, { recursive: true });
-    h = await createHarness({ BATCH_STAGE: `file:${stageDir}` });
+    account = await fakesnowAccount(fk);
+    admin = account.admin;
+    h = await createHarness({ BATCH_STAGE: `file:${account.stageDir}` });
     await createFeatures(h, 40_000);
-    sf = new SnowflakeWarehouse(config.warehouse);
+    sf = new SnowflakeWarehouse(account.settings);
     const hybrid: Warehouse = {
       describe: () => 'duckdb export + snowflake publish',
       exportQuery: (req) => h.warehouse.exportQuery(req),
@@ -51,7 +35,7 @@ describe('a run that publishes to Snowflake', () => {
   afterAll(async () => {
     await h?.close();
     await sf?.close();
-    await closeAdmin?.();
+    await account?.close();
     await fk?.stop();
   });
 

@@ -9,13 +9,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { atActivityEdge } from '../src/activities/failures.js';
 import { LocalStage } from '../src/adapters/stage/localStage.js';
-import { createSnowflakePool, execute } from '../src/adapters/warehouse/snowflake/connection.js';
 import { unloadSql } from '../src/adapters/warehouse/snowflake/statements.js';
 import { SnowflakeWarehouse } from '../src/adapters/warehouse/snowflakeWarehouse.js';
-import { loadConfig, type SnowflakeSettings } from '../src/config.js';
+import type { SnowflakeSettings } from '../src/config.js';
 import { QueryError } from '../src/spec/errors.js';
 import type { ColumnDefinition } from '../src/shared/types.js';
-import { startFakesnow, type FakesnowServer } from './support/fakesnowServer.js';
+import { fakesnowAccount, startFakesnow, type FakesnowAccount, type FakesnowServer } from './support/fakesnowServer.js';
 
 const DEFINITION: ColumnDefinition[] = [['id', 'NUMBER'], ['score', 'FLOAT'], ['label', 'VARCHAR'], ['scored_at', 'TIMESTAMP_NTZ']];
 
@@ -24,8 +23,8 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
   let settings: SnowflakeSettings;
   let wh: SnowflakeWarehouse;
   let stage: LocalStage;
-  let admin: (sql: string) => Promise<Record<string, unknown>[]>;
-  let closeAdmin: () => Promise<void>;
+  let account: FakesnowAccount;
+  let admin: FakesnowAccount['admin'];
 
   /** Writes one output parquet file of `rows` predictions for a run, as scoreChunk would. */
   async function writeOutput(runId: string, rows: number, { offset = 0, chunk = 0, badLabel = false } = {}) {
@@ -49,30 +48,15 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
 
   beforeAll(async () => {
     fk = await startFakesnow();
-    const config = loadConfig({
-      BATCH_WAREHOUSE: 'snowflake',
-      BATCH_STAGE: 's3://bucket/batch',
-      SNOWFLAKE_ACCOUNT: 'fake', SNOWFLAKE_USER: 'worker', SNOWFLAKE_PASSWORD: 'secret',
-      SNOWFLAKE_DATABASE: 'BI', SNOWFLAKE_SCHEMA: 'DEV', SNOWFLAKE_WAREHOUSE: 'SCORING_WH', SNOWFLAKE_STAGE: 'BI_STAGE',
-      SNOWFLAKE_HOST: fk.host, SNOWFLAKE_PORT: String(fk.port), SNOWFLAKE_PROTOCOL: 'http',
-    });
-    if (config.warehouse.kind !== 'snowflake') throw new Error('expected snowflake config');
-    settings = config.warehouse;
-    const pool = createSnowflakePool(settings);
-    admin = (sql) => pool.use((conn) => execute(conn, sql));
-    closeAdmin = async () => { await pool.drain(); await pool.clear(); };
-    await admin('CREATE DATABASE IF NOT EXISTS BI');
-    await admin('CREATE SCHEMA IF NOT EXISTS BI.DEV');
-    await admin('CREATE STAGE IF NOT EXISTS BI.DEV.BI_STAGE');
+    account = await fakesnowAccount(fk);
+    ({ settings, admin } = account);
     await admin(`CREATE TABLE BI.DEV.FEATURES AS SELECT 1 AS ID, 0.5::FLOAT AS F, '2026-02-26'::DATE AS DS UNION ALL SELECT 2, 0.25, '2026-02-27'::DATE`);
-    const stageDir = fk.internalStageDir('BI', 'DEV', 'BI_STAGE');
-    fs.mkdirSync(stageDir, { recursive: true });
-    stage = new LocalStage(stageDir);
+    stage = new LocalStage(account.stageDir);
     wh = new SnowflakeWarehouse(settings);
   }, 60_000);
   afterAll(async () => {
     await wh?.close();
-    await closeAdmin?.();
+    await account?.close();
     await fk?.stop();
   });
 

@@ -10,6 +10,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { createSnowflakePool, execute } from '../../src/adapters/warehouse/snowflake/connection.js';
+import { loadConfig, type SnowflakeSettings } from '../../src/config.js';
 import { freePort } from '../../src/temporal/devServer.js';
 
 export interface SentStatement {
@@ -152,4 +154,41 @@ function wireValue(value: unknown, col: RowType): string | null {
   }
   if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
   return String(value);
+}
+
+export interface FakesnowAccount {
+  /** Worker settings pointing snowflake-sdk at the relay: database BI, schema DEV, stage BI_STAGE. */
+  settings: SnowflakeSettings;
+  /** Runs SQL as an administrator would, outside the code under test. */
+  admin(sql: string): Promise<Record<string, unknown>[]>;
+  /** The folder behind the internal stage BI_STAGE: a LocalStage here is what COPY INTO reads. */
+  stageDir: string;
+  close(): Promise<void>;
+}
+
+/** Database BI, schema DEV and internal stage BI_STAGE on fakesnow, with the worker's settings. */
+export async function fakesnowAccount(fk: FakesnowServer): Promise<FakesnowAccount> {
+  const config = loadConfig({
+    BATCH_WAREHOUSE: 'snowflake', BATCH_STAGE: 's3://unused/batch',
+    SNOWFLAKE_ACCOUNT: 'fake', SNOWFLAKE_USER: 'worker', SNOWFLAKE_PASSWORD: 'secret',
+    SNOWFLAKE_DATABASE: 'BI', SNOWFLAKE_SCHEMA: 'DEV', SNOWFLAKE_STAGE: 'BI_STAGE',
+    SNOWFLAKE_HOST: fk.host, SNOWFLAKE_PORT: String(fk.port), SNOWFLAKE_PROTOCOL: 'http',
+  });
+  if (config.warehouse.kind !== 'snowflake') throw new Error('expected a snowflake config');
+  const pool = createSnowflakePool(config.warehouse);
+  const admin = (sql: string) => pool.use((conn) => execute(conn, sql));
+  await admin('CREATE DATABASE IF NOT EXISTS BI');
+  await admin('CREATE SCHEMA IF NOT EXISTS BI.DEV');
+  await admin('CREATE STAGE IF NOT EXISTS BI.DEV.BI_STAGE');
+  const stageDir = fk.internalStageDir('BI', 'DEV', 'BI_STAGE');
+  fs.mkdirSync(stageDir, { recursive: true });
+  return {
+    settings: config.warehouse,
+    admin,
+    stageDir,
+    async close() {
+      await pool.drain();
+      await pool.clear();
+    },
+  };
 }
