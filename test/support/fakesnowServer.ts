@@ -157,7 +157,7 @@ function wireValue(value: unknown, col: RowType): string | null {
 }
 
 export interface FakesnowAccount {
-  /** Worker settings pointing snowflake-sdk at the relay: database BI, schema DEV, stage BI_STAGE. */
+  /** Worker settings pointing snowflake-sdk at the relay: database BI, schema DEV, warehouse SCORING_WH, stage BI_STAGE. */
   settings: SnowflakeSettings;
   /** Runs SQL as an administrator would, outside the code under test. */
   admin(sql: string): Promise<Record<string, unknown>[]>;
@@ -171,7 +171,7 @@ export async function fakesnowAccount(fk: FakesnowServer): Promise<FakesnowAccou
   const config = loadConfig({
     BATCH_WAREHOUSE: 'snowflake', BATCH_STAGE: 's3://unused/batch',
     SNOWFLAKE_ACCOUNT: 'fake', SNOWFLAKE_USER: 'worker', SNOWFLAKE_PASSWORD: 'secret',
-    SNOWFLAKE_DATABASE: 'BI', SNOWFLAKE_SCHEMA: 'DEV', SNOWFLAKE_STAGE: 'BI_STAGE',
+    SNOWFLAKE_DATABASE: 'BI', SNOWFLAKE_SCHEMA: 'DEV', SNOWFLAKE_WAREHOUSE: 'SCORING_WH', SNOWFLAKE_STAGE: 'BI_STAGE',
     SNOWFLAKE_HOST: fk.host, SNOWFLAKE_PORT: String(fk.port), SNOWFLAKE_PROTOCOL: 'http',
   });
   if (config.warehouse.kind !== 'snowflake') throw new Error('expected a snowflake config');
