@@ -3,9 +3,8 @@
 // fakesnow's internal stage; scoring, the publish activity and its retries are the production code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SnowflakeWarehouse } from '../src/adapters/warehouse/snowflakeWarehouse.js';
-import type { Warehouse } from '../src/adapters/warehouse/warehouse.js';
 import { createFeatures, EXPECTED_SQL, seedSpec } from './support/data.js';
-import { fakesnowAccount, startFakesnow, type FakesnowAccount, type FakesnowServer } from './support/fakesnowServer.js';
+import { duckdbExportThenSnowflake, fakesnowAccount, startFakesnow, type FakesnowAccount, type FakesnowServer } from './support/fakesnowServer.js';
 import { createHarness, type Harness } from './support/harness.js';
 
 describe('a run that publishes to Snowflake', () => {
@@ -22,14 +21,7 @@ describe('a run that publishes to Snowflake', () => {
     h = await createHarness({ BATCH_STAGE: `file:${account.stageDir}` });
     await createFeatures(h, 40_000);
     sf = new SnowflakeWarehouse(account.settings);
-    const hybrid: Warehouse = {
-      describe: () => 'duckdb export + snowflake publish',
-      exportQuery: (req) => h.warehouse.exportQuery(req),
-      publish: (req) => sf.publish(req),
-      query: (sql, o) => sf.query(sql, o),
-      preview: (t, n) => sf.preview(t, n),
-      close: () => sf.close(),
-    };
+    const hybrid = duckdbExportThenSnowflake(h.warehouse, sf);
     await h.startWorker({ warehouse: hybrid });
   }, 60_000);
   afterAll(async () => {

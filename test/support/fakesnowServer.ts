@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { createSnowflakePool, execute } from '../../src/adapters/warehouse/snowflake/connection.js';
+import type { Warehouse } from '../../src/adapters/warehouse/warehouse.js';
 import { loadConfig, type SnowflakeSettings } from '../../src/config.js';
 import { freePort } from '../../src/temporal/devServer.js';
 
@@ -190,5 +191,20 @@ export async function fakesnowAccount(fk: FakesnowServer): Promise<FakesnowAccou
       await pool.drain();
       await pool.clear();
     },
+  };
+}
+
+/**
+ * A warehouse that exports with DuckDB (into the folder behind fakesnow's stage) and does everything
+ * else on Snowflake: fakesnow cannot unload, so whole runs use DuckDB's export and Snowflake's publish.
+ */
+export function duckdbExportThenSnowflake(duckdb: Warehouse, snowflake: Warehouse): Warehouse {
+  return {
+    describe: () => snowflake.describe(),
+    exportQuery: (req) => duckdb.exportQuery(req),
+    publish: (req) => snowflake.publish(req),
+    query: (sql, options) => snowflake.query(sql, options),
+    preview: (table, limit) => snowflake.preview(table, limit),
+    close: () => snowflake.close(),
   };
 }
