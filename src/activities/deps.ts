@@ -14,6 +14,10 @@ export interface ActivityDeps {
   maxSplits: number;
   /** Rows per record batch handed to a predictor. */
   batchRows?: number;
+  /** A run whose query returns more rows fails in preparing (BATCH_MAX_INPUT_ROWS); no limit when absent. */
+  maxInputRows?: number;
+  /** Runs of one tenant that may be past the queue at once (BATCH_MAX_CONCURRENT_JOBS). */
+  maxConcurrentJobs?: number;
 }
 
 export interface ActivityContext extends ActivityDeps {

@@ -4,6 +4,7 @@ import { makeDeleteRunFiles } from './deleteRunFiles.js';
 import { makeExportInput } from './exportInput.js';
 import { ManifestCache } from './manifestCache.js';
 import { makePrepareRun } from './prepareRun.js';
+import { makeDiscardFiles, makePublishFiles } from './publishFiles.js';
 import { makePublishOutput } from './publishOutput.js';
 import { makeScoreChunk } from './scoreChunk.js';
 
@@ -16,6 +17,8 @@ export function createActivities(deps: ActivityDeps) {
     exportInput: makeExportInput(ctx),
     scoreChunk: makeScoreChunk(ctx),
     publishOutput: makePublishOutput(ctx),
+    publishFiles: makePublishFiles(ctx),
+    discardFiles: makeDiscardFiles(ctx),
     deleteRunFiles: makeDeleteRunFiles(ctx),
   };
 }

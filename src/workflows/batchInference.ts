@@ -25,11 +25,11 @@ import { progressQuery, sliceProgressSignal } from './definitions.js';
 import { estimateCompletion, progressEvery } from './progressMath.js';
 import { scoreSlice } from './scoreSlice.js';
 
-const { prepareRun, deleteRunFiles } = proxyActivities<Activities>({
+const { prepareRun, deleteRunFiles, discardFiles } = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
   retry: { maximumAttempts: 3 },
 });
-const { exportInput, publishOutput } = proxyActivities<Activities>({
+const { exportInput, publishOutput, publishFiles } = proxyActivities<Activities>({
   startToCloseTimeout: '6h',
   heartbeatTimeout: '2m',
   retry: { maximumAttempts: 4, initialInterval: '2s', backoffCoefficient: 2 },
@@ -58,6 +58,8 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
   let exported: ExportResult | undefined;
   let error: string | undefined;
   const perWorker = new Map<number, { chunks: number; rows: number }>();
+  /** Set once files start landing in an output path. */
+  let filesPath: string | undefined;
 
   const enter = (next: RunState) => {
     state = next;
@@ -152,15 +154,25 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
     }
 
     enter('completing');
-    const published: PublishResult = await publishOutput({ runId, executionId });
+    const sum = (pick: (t: SliceTotals) => number) => totals.reduce((s, t) => s + pick(t), 0);
+    let where: { table: string } | { path: string };
+    if (resolved.outputDestination === 'table') {
+      const published: PublishResult = await publishOutput({ runId, executionId });
+      where = { table: published.table };
+    } else {
+      filesPath = resolved.outputPath!;
+      // Short and all-or-nothing for readers: once begun it finishes, even if a cancel arrives meanwhile.
+      const published = await CancellationScope.nonCancellable(() => publishFiles({ runId, executionId, rows: sum((t) => t.rowsOut) }));
+      where = { path: published.path };
+    }
 
     enter('completed');
-    const sum = (pick: (t: SliceTotals) => number) => totals.reduce((s, t) => s + pick(t), 0);
     const at = (s: RunState) => marks[s] ?? startedAt;
     return {
       runId,
       state: 'completed',
-      table: published.table,
+      destination: resolved.outputDestination,
+      ...where,
       rowsIn: exported.rows,
       rowsOut: sum((t) => t.rowsOut),
       chunks: exported.chunks,
@@ -185,6 +197,8 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
       throw err;
     }
     enter('failed');
+    // Files that a failed publish left in the output path are removed; its _SUCCESS was withdrawn first.
+    if (filesPath) await discardFiles({ runId, path: filesPath }).catch(() => {});
     const cause = rootCause(err);
     error = cause instanceof Error ? cause.message : String(cause);
     if (cause instanceof ApplicationFailure) {

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { LocalStage } from '../../src/adapters/stage/localStage.js';
+import type { Stage } from '../../src/adapters/stage/stage.js';
 import { DuckDBWarehouse } from '../../src/adapters/warehouse/duckdbWarehouse.js';
 import { BatchInferenceClient } from '../../src/client.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -26,7 +27,7 @@ export interface Harness {
   client: BatchInferenceClient;
   temporal: Client;
   taskQueue: string;
-  startWorker(options?: { predictors?: PredictorMap; batchRows?: number }): Promise<{ worker: Worker; running: Promise<void>; stop(): Promise<void> }>;
+  startWorker(options?: { predictors?: PredictorMap; batchRows?: number; stage?: Stage }): Promise<{ worker: Worker; running: Promise<void>; stop(): Promise<void> }>;
   sql<T = Record<string, unknown>>(query: string): Promise<T[]>;
   close(): Promise<void>;
 }
@@ -54,7 +55,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     dir, config, stage, warehouse, client, temporal, taskQueue,
     async startWorker(options = {}) {
       const worker = await createWorker({
-        config, connection: nativeConnection, stage, warehouse, taskQueue,
+        config, connection: nativeConnection, stage: options.stage ?? stage, warehouse, taskQueue,
         predictors: options.predictors, batchRows: options.batchRows,
       });
       const running = worker.run();
