@@ -6,7 +6,7 @@ import { loadConfig, type Config } from './config.js';
 import { resolveSpec } from './spec/jobSpec.js';
 import type { Progress, RunState, RunSummary } from './shared/types.js';
 import type { RunOptions } from './workflows/batchInference.js';
-import { progressQuery, WORKFLOW_TYPE } from './workflows/definitions.js';
+import { DEFAULT_TENANT, progressQuery, WORKFLOW_TYPE } from './workflows/definitions.js';
 
 export interface StartOptions {
   /** The workflow id, also the run id used in stage paths. Generated when absent. */
@@ -15,6 +15,8 @@ export interface StartOptions {
   baseDir?: string;
   runOptions?: RunOptions;
   memo?: Record<string, unknown>;
+  /** Whose concurrency slots the run takes and who may see it over HTTP; "default" when absent. */
+  tenant?: string;
 }
 
 export function newRunId(now = new Date()): string {
@@ -40,6 +42,14 @@ export function prepareSpecForStart(spec: unknown, config: Config, baseDir = pro
   return copy;
 }
 
+/** What a run's memo says about it: who owns it and where its output goes. Never credentials. */
+export function runMemo(spec: Record<string, unknown>, tenant: string): Record<string, unknown> {
+  const memo: Record<string, unknown> = { tenant, predictor: spec.predictor, destination: spec.outputDestination ?? 'table' };
+  if (spec.outputTableName !== undefined) memo.outputTableName = spec.outputTableName;
+  if (spec.outputPath !== undefined) memo.outputPath = spec.outputPath;
+  return memo;
+}
+
 const CLOSED_STATES: Record<string, RunState> = {
   COMPLETED: 'completed',
   FAILED: 'failed',
@@ -62,11 +72,13 @@ export class BatchInferenceClient {
   async startBatchInference(spec: unknown, options: StartOptions = {}): Promise<{ runId: string }> {
     const prepared = prepareSpecForStart(spec, this.config, options.baseDir);
     const runId = options.runId ?? newRunId();
+    const tenant = options.tenant ?? DEFAULT_TENANT;
+    const runOptions: RunOptions = { ...options.runOptions, ...(options.tenant ? { tenant } : {}) };
     await this.client.workflow.start(WORKFLOW_TYPE, {
       taskQueue: this.config.temporal.taskQueue,
       workflowId: runId,
-      args: options.runOptions ? [prepared, options.runOptions] : [prepared],
-      memo: { outputTableName: prepared.outputTableName, predictor: prepared.predictor, ...options.memo },
+      args: Object.keys(runOptions).length ? [prepared, runOptions] : [prepared],
+      memo: { ...runMemo(prepared, tenant), ...options.memo },
     });
     return { runId };
   }

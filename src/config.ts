@@ -25,6 +25,9 @@ export const configSchema = z.object({
   BATCH_DEFAULT_PARALLELISM: intFromEnv(4, 1, 1000),
   BATCH_MAX_SPLITS: intFromEnv(100, 1, 1000),
   BATCH_MAX_CONCURRENT_ACTIVITIES: intFromEnv(8, 1, 1000),
+  BATCH_MAX_INPUT_ROWS: intFromEnv(10_000_000, 1, Number.MAX_SAFE_INTEGER),
+  BATCH_MAX_CONCURRENT_JOBS: intFromEnv(3, 1, 10_000),
+  BATCH_RESULT_TTL_HOURS: intFromEnv(168, 1, 87_600),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -40,6 +43,12 @@ export interface Config {
   defaultParallelism: number;
   maxSplits: number;
   maxConcurrentActivities: number;
+  /** A run whose query returns more rows fails in preparing. */
+  maxInputRows: number;
+  /** Runs per tenant past `submitted` at once; the rest wait in order. */
+  maxConcurrentJobs: number;
+  /** Staged files and file results of runs closed longer ago are deleted by the cleanup schedule. */
+  resultTtlHours: number;
 }
 
 export class ConfigError extends Error {
@@ -76,5 +85,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultParallelism: c.BATCH_DEFAULT_PARALLELISM,
     maxSplits: c.BATCH_MAX_SPLITS,
     maxConcurrentActivities: c.BATCH_MAX_CONCURRENT_ACTIVITIES,
+    maxInputRows: c.BATCH_MAX_INPUT_ROWS,
+    maxConcurrentJobs: c.BATCH_MAX_CONCURRENT_JOBS,
+    resultTtlHours: c.BATCH_RESULT_TTL_HOURS,
   };
 }

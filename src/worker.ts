@@ -50,6 +50,8 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
     defaultParallelism: config.defaultParallelism,
     maxSplits: config.maxSplits,
     batchRows: options.batchRows,
+    maxInputRows: config.maxInputRows,
+    maxConcurrentJobs: config.maxConcurrentJobs,
   });
   return Worker.create({
     connection,

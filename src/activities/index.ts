@@ -7,6 +7,7 @@ import { makePrepareRun } from './prepareRun.js';
 import { makeDiscardFiles, makePublishFiles } from './publishFiles.js';
 import { makePublishOutput } from './publishOutput.js';
 import { makeScoreChunk } from './scoreChunk.js';
+import { makeOpenRuns, makeRequestSlot } from './slots.js';
 
 export type { ActivityDeps } from './deps.js';
 
@@ -20,6 +21,8 @@ export function createActivities(deps: ActivityDeps) {
     publishFiles: makePublishFiles(ctx),
     discardFiles: makeDiscardFiles(ctx),
     deleteRunFiles: makeDeleteRunFiles(ctx),
+    requestSlot: makeRequestSlot(ctx),
+    openRuns: makeOpenRuns(),
   };
 }
 

@@ -98,6 +98,8 @@ export interface PublishResult {
 }
 
 export interface PhaseDurations {
+  /** Waiting in `submitted` for one of the tenant's slots (BATCH_MAX_CONCURRENT_JOBS). */
+  queuedMs: number;
   preparingMs: number;
   runningMs: number;
   completingMs: number;

@@ -5,10 +5,13 @@ import {
   ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
+  condition,
   executeChild,
+  getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -21,11 +24,12 @@ import type {
   RunSummary,
   SliceTotals,
 } from '../shared/types.js';
-import { progressQuery, sliceProgressSignal } from './definitions.js';
+import { DEFAULT_TENANT, progressQuery, releaseSlotSignal, sliceProgressSignal, slotGrantedSignal, slotsWorkflowId } from './definitions.js';
 import { estimateCompletion, progressEvery } from './progressMath.js';
+import { recordState, timeoutMinutesOf } from './runLimits.js';
 import { scoreSlice } from './scoreSlice.js';
 
-const { prepareRun, deleteRunFiles, discardFiles } = proxyActivities<Activities>({
+const { prepareRun, deleteRunFiles, discardFiles, requestSlot } = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
   retry: { maximumAttempts: 3 },
 });
@@ -44,11 +48,16 @@ function rootCause(err: unknown): unknown {
   return current;
 }
 
-/** Knobs for operators and tests that are not part of the job spec. */
+/** Knobs for operators, doors and tests that are not part of the job spec. */
 export interface RunOptions {
   /** Chunks a slice workflow scores before it continues-as-new. */
   chunksPerRun?: number;
+  /** Whose concurrency slots the run takes (BATCH_MAX_CONCURRENT_JOBS per tenant); "default" when absent. */
+  tenant?: string;
 }
+
+/** Thrown inside the run when its timeoutMinutes have passed. */
+const JOB_TIMEOUT = 'JobTimeout';
 
 export async function batchInference(spec: unknown, options: RunOptions = {}): Promise<RunSummary> {
   const { workflowId: runId, runId: executionId } = workflowInfo();
@@ -64,6 +73,7 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
   const enter = (next: RunState) => {
     state = next;
     marks[next] = Date.now();
+    recordState(next);
   };
   const processed = () => {
     let chunks = 0;
@@ -108,7 +118,14 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
     };
   });
 
-  try {
+  let granted = false;
+  setHandler(slotGrantedSignal, () => {
+    granted = true;
+  });
+  const tenant = options.tenant ?? DEFAULT_TENANT;
+  const timeoutMinutes = timeoutMinutesOf(spec);
+
+  const execute = async (): Promise<RunSummary> => {
     enter('preparing');
     const resolved: ResolvedSpec = await prepareRun({ spec });
     exported = await exportInput({ runId, executionId, spec: resolved });
@@ -180,6 +197,7 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
       bytesOut: sum((t) => t.bytesOut),
       workers: exported.slices.length,
       durations: {
+        queuedMs: at('preparing') - startedAt,
         preparingMs: at('running') - at('preparing'),
         runningMs: at('completing') - at('running'),
         completingMs: at('completed') - at('completing'),
@@ -188,7 +206,33 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
       startedAt: new Date(startedAt).toISOString(),
       completedAt: new Date(at('completed')).toISOString(),
     };
+  };
+
+  // The deadline runs from leaving the queue: a run waiting for a slot has not started yet.
+  let timedOut = false;
+  const deadline = new CancellationScope();
+  try {
+    // Wait in `submitted` for one of the tenant's slots; they are granted in the order asked for.
+    await requestSlot({ tenant, runId, executionId, submittedAt: workflowInfo().runStartTime.getTime() });
+    await condition(() => granted);
+    const work = new CancellationScope();
+    deadline
+      .run(() => sleep(timeoutMinutes * 60_000))
+      .then(() => {
+        timedOut = true;
+        work.cancel();
+      })
+      .catch(() => {}); // the run ended first and cancelled the timer
+    return await work.run(execute);
   } catch (err) {
+    if (timedOut) {
+      // Stopped like a cancel (children and activities have closed; whatever they failed with is a
+      // consequence of being stopped), then reported as a failure.
+      enter('failed');
+      error = `The run did not finish within timeoutMinutes (${timeoutMinutes}); it was stopped and its staged files deleted. Raise timeoutMinutes or give it more parallelWorkers`;
+      await CancellationScope.nonCancellable(() => deleteRunFiles({ runId }));
+      throw ApplicationFailure.create({ message: error, type: JOB_TIMEOUT, nonRetryable: true });
+    }
     if (isCancellation(err)) {
       enter('cancelled');
       // Children and their activities have stopped (they wait for cancellation to complete);
@@ -211,5 +255,11 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
       });
     }
     throw err;
+  } finally {
+    deadline.cancel();
+    // Free the slot (or leave the queue) however the run ends; the next waiting run starts.
+    await CancellationScope.nonCancellable(() =>
+      getExternalWorkflowHandle(slotsWorkflowId(workflowInfo().taskQueue, tenant)).signal(releaseSlotSignal, { runId, executionId }),
+    ).catch(() => {}); // no slots workflow: nothing is held
   }
 }
