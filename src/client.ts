@@ -6,7 +6,12 @@ import { loadConfig, type Config } from './config.js';
 import { resolveSpec } from './spec/jobSpec.js';
 import type { Progress, RunState, RunSummary } from './shared/types.js';
 import type { RunOptions } from './workflows/batchInference.js';
-import { DEFAULT_TENANT, progressQuery, WORKFLOW_TYPE } from './workflows/definitions.js';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { missingSearchAttributes } from './temporal/searchAttributes.js';
+import { DEFAULT_TENANT, progressQuery, STATE_ATTRIBUTE, TENANT_ATTRIBUTE, WORKFLOW_TYPE } from './workflows/definitions.js';
+
+const TENANT_KEY = defineSearchAttributeKey(TENANT_ATTRIBUTE, 'KEYWORD');
+const STATE_KEY = defineSearchAttributeKey(STATE_ATTRIBUTE, 'KEYWORD');
 
 export interface StartOptions {
   /** The workflow id, also the run id used in stage paths. Generated when absent. */
@@ -79,8 +84,22 @@ export class BatchInferenceClient {
       workflowId: runId,
       args: Object.keys(runOptions).length ? [prepared, runOptions] : [prepared],
       memo: { ...runMemo(prepared, tenant), ...options.memo },
+      ...((await this.hasRunSearchAttributes())
+        ? { typedSearchAttributes: [{ key: TENANT_KEY, value: tenant }, { key: STATE_KEY, value: 'submitted' }] }
+        : {}),
     });
     return { runId };
+  }
+
+  private searchAttributes?: Promise<boolean>;
+
+  /** Whether the namespace has BatchTenant and BatchState (checked once per client): runs are then listable by tenant and state. */
+  hasRunSearchAttributes(): Promise<boolean> {
+    this.searchAttributes ??= missingSearchAttributes(this.client.connection, this.config.temporal.namespace).then(
+      (missing) => missing.length === 0,
+      () => false,
+    );
+    return this.searchAttributes;
   }
 
   /** The progress query while the run is open; after it closes, figures from its result or failure. */

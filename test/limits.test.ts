@@ -1,39 +1,26 @@
 // Limits on a real worker: BATCH_MAX_CONCURRENT_JOBS queues a tenant's extra runs in `submitted`
 // and lets them through in order; BATCH_MAX_INPUT_ROWS fails a run in preparing; timeoutMinutes stops
 // a run, cleans up and frees its slot. Runs wait on gates the test opens, not on timings.
-import { CancelledFailure, Context } from '@temporalio/activity';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linearDemo } from '../src/predictors/linearDemo.js';
 import type { RunSummary } from '../src/shared/types.js';
 import { slotsQuery, slotsWorkflowId } from '../src/workflows/definitions.js';
+import { gatedPredictor } from './fixtures/gatedPredictor.js';
 import { createFeatures, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { failureOf, until } from './support/wait.js';
 
 describe('limits', () => {
   let h: Harness;
-  const opened = new Set<string>();
+  const gate = gatedPredictor();
   const leftQueue = (s: RunSummary) => Date.parse(s.startedAt) + s.durations.queuedMs;
   const state = async (runId: string) => (await h.client.getProgress(runId)).state;
 
   beforeAll(async () => {
     h = await createHarness({ BATCH_MAX_CONCURRENT_JOBS: '1', BATCH_MAX_INPUT_ROWS: '12000' });
     await createFeatures(h, 20_000);
-    await h.startWorker({
-      predictors: {
-        // Scores only once the test opens the run's gate; heartbeats so a cancel reaches it.
-        gated: async (input, ctx) => {
-          while (!opened.has(ctx.runId)) {
-            Context.current().heartbeat();
-            if (Context.current().cancellationSignal.aborted) throw new CancelledFailure('cancelled while gated');
-            await new Promise((r) => setTimeout(r, 50));
-          }
-          return linearDemo(input);
-        },
-      },
-    });
+    await h.startWorker({ predictors: { gated: gate.gated } });
   });
   afterAll(() => h?.close());
 
@@ -57,7 +44,7 @@ describe('limits', () => {
       expect(slots.holders.map((x) => x.runId)).toEqual([a.runId]);
       expect(slots.waiting.map((x) => x.runId)).toEqual([b.runId, c.runId]);
     } finally {
-      opened.add(a.runId); // later tests need the slot
+      gate.open(a.runId); // later tests need the slot
     }
 
     const [sa, sb, sc] = await Promise.all([a, b, c].map((r) => h.client.waitForResult(r.runId)));

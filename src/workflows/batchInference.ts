@@ -61,7 +61,8 @@ const JOB_TIMEOUT = 'JobTimeout';
 
 export async function batchInference(spec: unknown, options: RunOptions = {}): Promise<RunSummary> {
   const { workflowId: runId, runId: executionId } = workflowInfo();
-  const startedAt = Date.now();
+  // Temporal's start time of this execution: what `describe` says too, so open and closed runs agree.
+  const startedAt = workflowInfo().runStartTime.getTime();
   const marks: Partial<Record<RunState, number>> = { submitted: startedAt };
   let state: RunState = 'submitted';
   let exported: ExportResult | undefined;
@@ -225,26 +226,27 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
       .catch(() => {}); // the run ended first and cancelled the timer
     return await work.run(execute);
   } catch (err) {
+    // A final state is entered after the clean-up, so whoever sees it can rely on the clean-up being done.
     if (timedOut) {
       // Stopped like a cancel (children and activities have closed; whatever they failed with is a
       // consequence of being stopped), then reported as a failure.
-      enter('failed');
-      error = `The run did not finish within timeoutMinutes (${timeoutMinutes}); it was stopped and its staged files deleted. Raise timeoutMinutes or give it more parallelWorkers`;
       await CancellationScope.nonCancellable(() => deleteRunFiles({ runId }));
+      error = `The run did not finish within timeoutMinutes (${timeoutMinutes}); it was stopped and its staged files deleted. Raise timeoutMinutes or give it more parallelWorkers`;
+      enter('failed');
       throw ApplicationFailure.create({ message: error, type: JOB_TIMEOUT, nonRetryable: true });
     }
     if (isCancellation(err)) {
-      enter('cancelled');
       // Children and their activities have stopped (they wait for cancellation to complete);
       // now nothing writes to the run's prefix any more, so its staged files can go.
       await CancellationScope.nonCancellable(() => deleteRunFiles({ runId }));
+      enter('cancelled');
       throw err;
     }
-    enter('failed');
     // Files that a failed publish left in the output path are removed; its _SUCCESS was withdrawn first.
     if (filesPath) await discardFiles({ runId, path: filesPath }).catch(() => {});
     const cause = rootCause(err);
     error = cause instanceof Error ? cause.message : String(cause);
+    enter('failed');
     if (cause instanceof ApplicationFailure) {
       throw ApplicationFailure.create({
         message: cause.message,

@@ -6,6 +6,7 @@ import { installQuietRuntime } from '../../temporal/runtime.js';
 import { benchCommand, benchRunCommand } from './commands/bench.js';
 import { demoCommand } from './commands/demo.js';
 import { runCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
 import { cancelCommand } from './commands/cancel.js';
 import { devCommand } from './commands/dev.js';
 import { statusCommand } from './commands/status.js';
@@ -47,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
       return workerCommand(config);
     case 'dev':
       return devCommand(config);
+    case 'serve':
+      return serveCommand(config);
     case 'bench':
       return benchCommand(config, values.rows);
     case 'bench-run':
