@@ -1,5 +1,6 @@
 // createActivities(deps): the worker injects the warehouse, stage and predictors; tests inject theirs.
 import type { ActivityDeps } from './deps.js';
+import { makeCleanupExpired } from './cleanupExpired.js';
 import { makeDeleteRunFiles } from './deleteRunFiles.js';
 import { makeExportInput } from './exportInput.js';
 import { ManifestCache } from './manifestCache.js';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     deleteRunFiles: makeDeleteRunFiles(ctx),
     requestSlot: makeRequestSlot(ctx),
     openRuns: makeOpenRuns(),
+    cleanupExpired: makeCleanupExpired(ctx),
   };
 }
 

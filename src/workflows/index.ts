@@ -2,3 +2,4 @@
 export { batchInference } from './batchInference.js';
 export { scoreSlice } from './scoreSlice.js';
 export { tenantSlots } from './tenantSlots.js';
+export { cleanupResults } from './cleanupResults.js';

@@ -1,6 +1,7 @@
 // `batch-inference serve`: the HTTP API (see src/doors/http/), on the same Temporal as the other commands.
 import type { Config } from '../../../config.js';
 import { buildPredictorRegistry } from '../../../predictors/registry.js';
+import { ensureCleanupSchedule } from '../../../temporal/cleanupSchedule.js';
 import { ensureSearchAttributes } from '../../../temporal/searchAttributes.js';
 import { buildApi } from '../../http/server.js';
 import { openSession } from '../session.js';
@@ -16,6 +17,7 @@ export async function serveCommand(config: Config): Promise<number> {
     const namespace = session.config.temporal.namespace;
     const missing = await ensureSearchAttributes(session.client.client.connection, namespace);
     if (missing.length) console.error(`Warning: namespace ${namespace} lacks the search attributes ${missing.join(', ')} and refused to add them; GET /api/v1/inference/batch answers 503 until they exist`);
+    await ensureCleanupSchedule(session.client.client, session.config);
     // The names the workers know, when they load the same BATCH_PREDICTORS: model_id is checked at submit.
     const predictors = Object.keys(await buildPredictorRegistry(config.predictorModules));
     const app = buildApi({ client: session.client, warehouse: session.warehouse, config: session.config, predictors });

@@ -1,11 +1,20 @@
 // `batch-inference worker`
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { ensureCleanupSchedule } from '../../../temporal/cleanupSchedule.js';
 import type { Config } from '../../../config.js';
 import { createWorker } from '../../../worker.js';
 import { runningDevServer } from '../session.js';
 import { EXIT_OK, UsageError } from '../usage.js';
 
 export async function runWorkerUntilSignal(config: Config, address: string): Promise<void> {
+  // Retention runs as a Schedule on this task queue; every worker makes sure it exists and carries its TTL.
+  const scheduling = await Connection.connect({ address });
+  try {
+    await ensureCleanupSchedule(new Client({ connection: scheduling, namespace: config.temporal.namespace }), config);
+  } finally {
+    await scheduling.close();
+  }
   const connection = await NativeConnection.connect({ address });
   const worker = await createWorker({ config, connection });
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM: in-flight activities finish or time out.
