@@ -107,8 +107,9 @@ export class BatchInferenceClient {
     const handle = this.client.workflow.getHandle(runId);
     const description = await handle.describe();
     const closed = CLOSED_STATES[description.status.name];
-    if (!closed) return handle.query(progressQuery);
+    // Temporal's start time, whether the run is open or closed: the CLI and the API show the same figure.
     const startedAt = description.startTime.toISOString();
+    if (!closed) return { ...(await handle.query(progressQuery)), startedAt };
     const base: Progress = {
       runId, state: closed, totalRows: null, processedRows: 0, percentage: 0,
       chunksDone: 0, chunksTotal: null, startedAt, estimatedCompletion: null,
