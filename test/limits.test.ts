@@ -31,6 +31,7 @@ describe('limits', () => {
     await until(async () => ((await state(a.runId)) === 'running' ? true : undefined), 60_000, 'A running');
     const b = await start({ outputTableName: 'QUEUE_B' });
     const c = await start({ outputTableName: 'QUEUE_C' });
+    const dropped = await start({ outputTableName: 'QUEUE_CANCELLED' });
     const other = await start({ outputTableName: 'OTHER_TENANT' }, 'other');
 
     try {
@@ -40,9 +41,18 @@ describe('limits', () => {
       expect(await state(a.runId)).toBe('running');
       expect(await state(b.runId)).toBe('submitted');
       expect(await state(c.runId)).toBe('submitted');
-      const slots = await h.temporal.workflow.getHandle(slotsWorkflowId(h.taskQueue, 'default')).query(slotsQuery);
-      expect(slots.holders.map((x) => x.runId)).toEqual([a.runId]);
-      expect(slots.waiting.map((x) => x.runId)).toEqual([b.runId, c.runId]);
+      const slots = h.temporal.workflow.getHandle(slotsWorkflowId(h.taskQueue, 'default'));
+      await until(async () => ((await slots.query(slotsQuery)).waiting.length === 3 ? true : undefined), 30_000, 'three waiting');
+      // A run cancelled while it waits leaves the queue and ends cancelled; it never held a slot.
+      await h.client.cancelRun(dropped.runId);
+      await expect(h.client.waitForResult(dropped.runId)).rejects.toThrow();
+      expect(await state(dropped.runId)).toBe('cancelled');
+      const queue = await until(async () => {
+        const q = await slots.query(slotsQuery);
+        return q.waiting.length === 2 ? q : undefined;
+      }, 30_000, 'the cancelled run out of the queue');
+      expect(queue.holders.map((x) => x.runId)).toEqual([a.runId]);
+      expect(queue.waiting.map((x) => x.runId)).toEqual([b.runId, c.runId]);
     } finally {
       gate.open(a.runId); // later tests need the slot
     }
@@ -53,6 +63,14 @@ describe('limits', () => {
     expect(leftQueue(sb)).toBeGreaterThanOrEqual(Date.parse(sa.completedAt));
     expect(leftQueue(sc)).toBeGreaterThanOrEqual(Date.parse(sb.completedAt));
     expect(sb.durations.queuedMs).toBeGreaterThan(0);
+  });
+
+  it('a run terminated while it holds the slot (no release) does not block the queue', async () => {
+    const held = await h.client.startBatchInference(seedSpec({ predictor: 'gated', outputTableName: 'TERMINATED', heartbeatTimeout: 2 }));
+    await until(async () => ((await state(held.runId)) === 'running' ? true : undefined), 60_000, 'holder running');
+    await h.temporal.workflow.getHandle(held.runId).terminate('test: a run that never releases');
+    const next = await h.client.startBatchInference(seedSpec({ outputTableName: 'AFTER_TERMINATE' }));
+    expect((await h.client.waitForResult(next.runId)).rowsOut).toBe(10_000);
   });
 
   it('an input above BATCH_MAX_INPUT_ROWS fails in preparing, before any scoring, and its staged input goes', async () => {

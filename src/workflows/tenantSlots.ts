@@ -38,6 +38,8 @@ const same = (a: SlotHolder, b: SlotHolder) => a.runId === b.runId && a.executio
 export async function tenantSlots(initial: TenantSlotsState): Promise<void> {
   const state: TenantSlotsState = { ...initial, holders: [...initial.holders], waiting: [...initial.waiting] };
   let changed = true;
+  /** Whether to ask Temporal which holders are still open before waiting again. */
+  let checkHolders = false;
 
   setHandler(acquireSlotSignal, ({ runId, executionId, submittedAt, limit }) => {
     const run = { runId, executionId, submittedAt };
@@ -47,6 +49,8 @@ export async function tenantSlots(initial: TenantSlotsState): Promise<void> {
       const before = state.waiting.findIndex((w) => w.submittedAt > submittedAt);
       state.waiting.splice(before === -1 ? state.waiting.length : before, 0, run);
     }
+    // Someone has to wait: make sure every slot is really taken.
+    if (state.holders.length >= state.limit) checkHolders = true;
     changed = true;
   });
   setHandler(releaseSlotSignal, (run) => {
@@ -72,6 +76,14 @@ export async function tenantSlots(initial: TenantSlotsState): Promise<void> {
       await continueAsNew<typeof tenantSlots>(state);
     }
 
+    if (checkHolders && state.waiting.length > 0) {
+      // Drop holders that closed without releasing (terminated, reset); their slots go to the next runs.
+      checkHolders = false;
+      const open = await openRuns({ runs: state.holders });
+      state.holders = state.holders.filter((h) => open.some((o) => same(o, h)));
+      continue;
+    }
+
     changed = false;
     const idle = state.holders.length === 0 && state.waiting.length === 0;
     const someoneWaits = state.waiting.length > 0;
@@ -83,8 +95,6 @@ export async function tenantSlots(initial: TenantSlotsState): Promise<void> {
       await condition(allHandlersFinished);
       return;
     }
-    // Runs are full and others wait: drop holders that closed without releasing (terminated, timed out).
-    const open = await openRuns({ runs: state.holders });
-    state.holders = state.holders.filter((h) => open.some((o) => same(o, h)));
+    checkHolders = true; // runs still wait after a while: look again
   }
 }
