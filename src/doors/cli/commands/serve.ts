@@ -17,7 +17,9 @@ export async function serveCommand(config: Config): Promise<number> {
     const namespace = session.config.temporal.namespace;
     const missing = await ensureSearchAttributes(session.client.client.connection, namespace);
     if (missing.length) console.error(`Warning: namespace ${namespace} lacks the search attributes ${missing.join(', ')} and refused to add them; GET /api/v1/inference/batch answers 503 until they exist`);
-    await ensureCleanupSchedule(session.client.client, session.config);
+    await ensureCleanupSchedule(session.client.client, session.config).catch((err: Error) =>
+      console.error(`Warning: cannot create the retention schedule (${err.message}); staged files will not expire`),
+    );
     // The names the workers know, when they load the same BATCH_PREDICTORS: model_id is checked at submit.
     const predictors = Object.keys(await buildPredictorRegistry(config.predictorModules));
     const app = buildApi({ client: session.client, warehouse: session.warehouse, config: session.config, predictors });
