@@ -56,7 +56,7 @@ export interface RunOptions {
   tenant?: string;
 }
 
-/** Thrown inside the run when its timeoutMinutes have passed. */
+/** The failure type of a run stopped by its timeoutMinutes. */
 const JOB_TIMEOUT = 'JobTimeout';
 
 export async function batchInference(spec: unknown, options: RunOptions = {}): Promise<RunSummary> {
@@ -213,8 +213,8 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
   let timedOut = false;
   const deadline = new CancellationScope();
   try {
-    // Wait in `submitted` for one of the tenant's slots; they are granted in the order asked for.
-    await requestSlot({ tenant, runId, executionId, submittedAt: workflowInfo().runStartTime.getTime() });
+    // Wait in `submitted` for one of the tenant's slots; they are granted in order of submission.
+    await requestSlot({ tenant, runId, executionId, submittedAt: startedAt });
     await condition(() => granted);
     const work = new CancellationScope();
     deadline
