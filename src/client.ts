@@ -6,7 +6,12 @@ import { loadConfig, type Config } from './config.js';
 import { resolveSpec } from './spec/jobSpec.js';
 import type { Progress, RunState, RunSummary } from './shared/types.js';
 import type { RunOptions } from './workflows/batchInference.js';
-import { progressQuery, WORKFLOW_TYPE } from './workflows/definitions.js';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { missingSearchAttributes } from './temporal/searchAttributes.js';
+import { DEFAULT_TENANT, progressQuery, STATE_ATTRIBUTE, TENANT_ATTRIBUTE, WORKFLOW_TYPE } from './workflows/definitions.js';
+
+const TENANT_KEY = defineSearchAttributeKey(TENANT_ATTRIBUTE, 'KEYWORD');
+const STATE_KEY = defineSearchAttributeKey(STATE_ATTRIBUTE, 'KEYWORD');
 
 export interface StartOptions {
   /** The workflow id, also the run id used in stage paths. Generated when absent. */
@@ -15,6 +20,8 @@ export interface StartOptions {
   baseDir?: string;
   runOptions?: RunOptions;
   memo?: Record<string, unknown>;
+  /** Whose concurrency slots the run takes and who may see it over HTTP; "default" when absent. */
+  tenant?: string;
 }
 
 export function newRunId(now = new Date()): string {
@@ -40,6 +47,14 @@ export function prepareSpecForStart(spec: unknown, config: Config, baseDir = pro
   return copy;
 }
 
+/** What a run's memo says about it: who owns it and where its output goes. Never credentials. */
+export function runMemo(spec: Record<string, unknown>, tenant: string): Record<string, unknown> {
+  const memo: Record<string, unknown> = { tenant, predictor: spec.predictor, destination: spec.outputDestination ?? 'table' };
+  if (spec.outputTableName !== undefined) memo.outputTableName = spec.outputTableName;
+  if (spec.outputPath !== undefined) memo.outputPath = spec.outputPath;
+  return memo;
+}
+
 const CLOSED_STATES: Record<string, RunState> = {
   COMPLETED: 'completed',
   FAILED: 'failed',
@@ -62,13 +77,29 @@ export class BatchInferenceClient {
   async startBatchInference(spec: unknown, options: StartOptions = {}): Promise<{ runId: string }> {
     const prepared = prepareSpecForStart(spec, this.config, options.baseDir);
     const runId = options.runId ?? newRunId();
+    const tenant = options.tenant ?? DEFAULT_TENANT;
+    const runOptions: RunOptions = { ...options.runOptions, ...(options.tenant ? { tenant } : {}) };
     await this.client.workflow.start(WORKFLOW_TYPE, {
       taskQueue: this.config.temporal.taskQueue,
       workflowId: runId,
-      args: options.runOptions ? [prepared, options.runOptions] : [prepared],
-      memo: { outputTableName: prepared.outputTableName, predictor: prepared.predictor, ...options.memo },
+      args: Object.keys(runOptions).length ? [prepared, runOptions] : [prepared],
+      memo: { ...runMemo(prepared, tenant), ...options.memo },
+      ...((await this.hasRunSearchAttributes())
+        ? { typedSearchAttributes: [{ key: TENANT_KEY, value: tenant }, { key: STATE_KEY, value: 'submitted' }] }
+        : {}),
     });
     return { runId };
+  }
+
+  private searchAttributes?: Promise<boolean>;
+
+  /** Whether the namespace has BatchTenant and BatchState (checked once per client): runs are then listable by tenant and state. */
+  hasRunSearchAttributes(): Promise<boolean> {
+    this.searchAttributes ??= missingSearchAttributes(this.client.connection, this.config.temporal.namespace).then(
+      (missing) => missing.length === 0,
+      () => false,
+    );
+    return this.searchAttributes;
   }
 
   /** The progress query while the run is open; after it closes, figures from its result or failure. */
@@ -76,8 +107,9 @@ export class BatchInferenceClient {
     const handle = this.client.workflow.getHandle(runId);
     const description = await handle.describe();
     const closed = CLOSED_STATES[description.status.name];
-    if (!closed) return handle.query(progressQuery);
+    // Temporal's start time, whether the run is open or closed: the CLI and the API show the same figure.
     const startedAt = description.startTime.toISOString();
+    if (!closed) return { ...(await handle.query(progressQuery)), startedAt };
     const base: Progress = {
       runId, state: closed, totalRows: null, processedRows: 0, percentage: 0,
       chunksDone: 0, chunksTotal: null, startedAt, estimatedCompletion: null,

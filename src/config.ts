@@ -51,6 +51,16 @@ export const configSchema = z.object({
   SNOWFLAKE_PROTOCOL: z.enum(['http', 'https']).optional(),
   SNOWFLAKE_POOL_SIZE: intFromEnv(4, 1, 64),
   SNOWFLAKE_CONNECT_TIMEOUT_MS: intFromEnv(60_000, 100, 3_600_000),
+  BATCH_MAX_INPUT_ROWS: intFromEnv(10_000_000, 1, Number.MAX_SAFE_INTEGER),
+  BATCH_MAX_CONCURRENT_JOBS: intFromEnv(3, 1, 10_000),
+  BATCH_RESULT_TTL_HOURS: intFromEnv(168, 1, 87_600),
+  // token:tenant pairs, comma-separated; the tokens are secrets and never appear in messages.
+  BATCH_API_TOKENS: z
+    .string()
+    .default('')
+    .refine((v) => parseApiTokens(v) !== null, 'use token:tenant pairs separated by commas (tenant: letters, digits, _ . -; tokens at least 8 characters)'),
+  BATCH_API_HOST: z.string().min(1).default('127.0.0.1'),
+  BATCH_API_PORT: intFromEnv(8000, 0, 65_535),
 }).superRefine((c, ctx) => {
   if (c.BATCH_WAREHOUSE !== 'snowflake') return;
   const need = (key: keyof typeof c, message: string) => {
@@ -66,6 +76,21 @@ export const configSchema = z.object({
     ctx.addIssue({ code: 'custom', path: ['BATCH_STAGE'], message: 'Snowflake unloads to and loads from S3: use BATCH_STAGE=s3://bucket/prefix, the location of SNOWFLAKE_STAGE' });
   }
 });
+
+export const TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** token → tenant from "token1:tenantA,token2:tenantB"; null when malformed. */
+export function parseApiTokens(raw: string): Record<string, string> | null {
+  const tokens: Record<string, string> = {};
+  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const at = entry.lastIndexOf(':');
+    const token = entry.slice(0, at);
+    const tenant = entry.slice(at + 1);
+    if (at < 0 || token.length < 8 || !TENANT_NAME.test(tenant) || token in tokens) return null;
+    tokens[token] = tenant;
+  }
+  return tokens;
+}
 
 export type RawConfig = z.infer<typeof configSchema>;
 
@@ -107,6 +132,14 @@ export interface Config {
   defaultParallelism: number;
   maxSplits: number;
   maxConcurrentActivities: number;
+  /** A run whose query returns more rows fails in preparing. */
+  maxInputRows: number;
+  /** Runs per tenant past `submitted` at once; the rest wait in order. */
+  maxConcurrentJobs: number;
+  /** Staged files and file results of runs closed longer ago are deleted by the cleanup schedule. */
+  resultTtlHours: number;
+  /** The HTTP API (`batch-inference serve`): bearer token → tenant, and where it listens. */
+  api: { tokens: Record<string, string>; host: string; port: number };
 }
 
 export class ConfigError extends Error {
@@ -148,6 +181,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultParallelism: c.BATCH_DEFAULT_PARALLELISM,
     maxSplits: c.BATCH_MAX_SPLITS,
     maxConcurrentActivities: c.BATCH_MAX_CONCURRENT_ACTIVITIES,
+    maxInputRows: c.BATCH_MAX_INPUT_ROWS,
+    maxConcurrentJobs: c.BATCH_MAX_CONCURRENT_JOBS,
+    resultTtlHours: c.BATCH_RESULT_TTL_HOURS,
+    api: { tokens: parseApiTokens(c.BATCH_API_TOKENS) ?? {}, host: c.BATCH_API_HOST, port: c.BATCH_API_PORT },
   };
 }
 

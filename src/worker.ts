@@ -55,6 +55,8 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
     maxSplits: config.maxSplits,
     batchRows: options.batchRows,
     objects: options.objects ?? lazyS3Objects(config.s3),
+    maxInputRows: config.maxInputRows,
+    maxConcurrentJobs: config.maxConcurrentJobs,
   });
   return Worker.create({
     connection,

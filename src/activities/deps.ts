@@ -17,6 +17,10 @@ export interface ActivityDeps {
   batchRows?: number;
   /** Object metadata for S3 sensors. */
   objects?: ObjectMetadataSource;
+  /** A run whose query returns more rows fails in preparing (BATCH_MAX_INPUT_ROWS); no limit when absent. */
+  maxInputRows?: number;
+  /** Runs of one tenant that may be past the queue at once (BATCH_MAX_CONCURRENT_JOBS). */
+  maxConcurrentJobs?: number;
 }
 
 export interface ActivityContext extends ActivityDeps {

@@ -3,6 +3,7 @@ import { inputPrefix, manifestKey, outputPrefix } from '../adapters/stage/stage.
 import { planChunks, planSlices } from '../planning/chunks.js';
 import type { RunManifest } from '../planning/manifest.js';
 import type { ExportResult, ResolvedSpec, RunRef } from '../shared/types.js';
+import { InputTooLargeError } from '../spec/errors.js';
 import type { ActivityContext } from './deps.js';
 import { atActivityEdge } from './failures.js';
 import { withKeepAlive } from './keepAlive.js';
@@ -33,13 +34,21 @@ export function makeExportInput(ctx: ActivityContext) {
           warehouse: spec.warehouse,
         }),
       );
+      const rows = files.reduce((s, f) => s + f.rows, 0);
+      if (ctx.maxInputRows !== undefined && rows > ctx.maxInputRows) {
+        // Nothing will score these rows: do not keep a copy of a too-large input on the stage.
+        await ctx.stage.deletePrefix(prefix);
+        throw new InputTooLargeError(
+          `The query returned ${rows.toLocaleString('en-US')} rows, above the limit of ${ctx.maxInputRows.toLocaleString('en-US')} (BATCH_MAX_INPUT_ROWS); narrow inputQuery (e.g. one ds at a time) or raise BATCH_MAX_INPUT_ROWS on the worker`,
+        );
+      }
       const chunks = planChunks(files, spec.batchSizeInMb * MB);
       const slices = planSlices(chunks, spec.parallelWorkers);
       const manifest: RunManifest = { runId, executionId, spec, files, chunks, createdAt: new Date().toISOString() };
       await ctx.stage.putJson(manifestKey(runId), manifest);
       ctx.manifests.forget(runId);
       return {
-        rows: files.reduce((s, f) => s + f.rows, 0),
+        rows,
         bytes: files.reduce((s, f) => s + f.bytes, 0),
         files: files.length,
         chunks: chunks.length,

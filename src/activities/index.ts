@@ -1,13 +1,16 @@
 // createActivities(deps): the worker injects the warehouse, stage and predictors; tests inject theirs.
 import type { ActivityDeps } from './deps.js';
 import { makeCheckSensor } from './checkSensor.js';
+import { makeCleanupExpired } from './cleanupExpired.js';
 import { makeDeleteRunFiles } from './deleteRunFiles.js';
 import { makeExportInput } from './exportInput.js';
 import { ManifestCache } from './manifestCache.js';
 import { makePrepareRun } from './prepareRun.js';
+import { makeDiscardFiles, makePublishFiles } from './publishFiles.js';
 import { makePublishOutput } from './publishOutput.js';
 import { makeRecordSensorCheck } from './recordSensorCheck.js';
 import { makeScoreChunk } from './scoreChunk.js';
+import { makeOpenRuns, makeRequestSlot } from './slots.js';
 
 export type { ActivityDeps } from './deps.js';
 
@@ -18,9 +21,14 @@ export function createActivities(deps: ActivityDeps) {
     exportInput: makeExportInput(ctx),
     scoreChunk: makeScoreChunk(ctx),
     publishOutput: makePublishOutput(ctx),
+    publishFiles: makePublishFiles(ctx),
+    discardFiles: makeDiscardFiles(ctx),
     deleteRunFiles: makeDeleteRunFiles(ctx),
     checkSensor: makeCheckSensor(ctx),
     recordSensorCheck: makeRecordSensorCheck(),
+    requestSlot: makeRequestSlot(ctx),
+    openRuns: makeOpenRuns(),
+    cleanupExpired: makeCleanupExpired(ctx),
   };
 }
 

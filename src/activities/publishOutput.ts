@@ -17,8 +17,9 @@ export function makePublishOutput(ctx: ActivityContext) {
         ctx.warehouse.publish({
           runId,
           publishId: `${runId}/${executionId}`,
-          table: spec.outputTableName,
-          definition: spec.outputTableDefinition,
+          table: spec.outputTableName!,
+          // With input columns the output holds more than the definition: a new table takes the output's columns.
+          definition: spec.includeInputColumns ? undefined : spec.outputTableDefinition,
           autoCreateTable: spec.autoCreateTable,
           overwrite: spec.overwrite,
           stage: ctx.stage,

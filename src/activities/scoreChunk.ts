@@ -30,6 +30,19 @@ function chunkSource(chunk: Chunk, copies: LocalCopy[]): string {
   return `(${selects.join(' UNION ALL ')})`;
 }
 
+/** Row keys added to the input when includeInputColumns is set: they join predictions back to their rows. */
+const ROW_KEYS = ['__bi_file', '__bi_row'];
+
+/** The chunk's rows with a key per row: the part's index and the row's position in its file. */
+function keyedChunkSource(chunk: Chunk, copies: LocalCopy[]): string {
+  const selects = chunk.parts.map((part, i) => {
+    const scan = `read_parquet(${quoteLiteral(copies[i].path)}, file_row_number = true)`;
+    const where = part.rowStart === undefined ? '' : ` WHERE file_row_number >= ${part.rowStart} AND file_row_number < ${part.rowEnd}`;
+    return `SELECT * EXCLUDE (file_row_number), ${i}::INTEGER AS ${ROW_KEYS[0]}, file_row_number AS ${ROW_KEYS[1]} FROM ${scan}${where}`;
+  });
+  return `(${selects.join(' UNION ALL ')})`;
+}
+
 /**
  * Scores one chunk: staged parquet → Arrow record batches → predictor → validated output → one parquet
  * file at a key fixed by (run, worker, chunk). The file lands in one step, so a retry either finds it
@@ -53,19 +66,31 @@ export function makeScoreChunk(ctx: ActivityContext) {
       const copies = await Promise.all(chunk.parts.map((p) => ctx.stage.localCopy(p.key)));
       const scratch = await ctx.stage.scratchPath(`w${worker}-c${index}.parquet`);
       try {
+        const keyed = spec.includeInputColumns;
+        const source = keyed ? keyedChunkSource(chunk, copies) : chunkSource(chunk, copies);
+        const batchRows = spec.batchRows ?? ctx.batchRows ?? DEFAULT_BATCH_ROWS;
         const rowsOut = await withEngine(async (reader, writer) => {
           const output = new OutputWriter(writer, spec.predictor, spec.outputTableDefinition);
+          let inputColumns: string[] = [];
           let batch = 0;
           let rows = 0;
-          for await (const table of readRecordBatches(reader, chunkSource(chunk, copies), ctx.batchRows ?? DEFAULT_BATCH_ROWS)) {
+          for await (const table of readRecordBatches(reader, source, batchRows)) {
             if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');
-            const result = await predict(table, { runId, worker, chunk: index, batch });
-            await output.append(normalizeOutput(spec.predictor, result, table.numRows, required), table.numRows);
+            inputColumns = table.schema.fields.map((f) => f.name).filter((n) => !ROW_KEYS.includes(n));
+            // The predictor sees the input columns only; the keys ride along with its output.
+            const features = keyed ? table.select(inputColumns) : table;
+            const result = await predict(features, { runId, worker, chunk: index, batch });
+            const columns = normalizeOutput(spec.predictor, result, table.numRows, required);
+            if (keyed) {
+              const keys = Object.fromEntries(ROW_KEYS.map((k) => [k, table.getChild(k)!]));
+              columns.push(...normalizeOutput(spec.predictor, keys, table.numRows));
+            }
+            await output.append(columns, table.numRows);
             rows += table.numRows;
             batch++;
             activity.heartbeat({ chunk: index, batch, rows });
           }
-          return output.finish(scratch);
+          return output.finish(scratch, keyed ? { source, keys: ROW_KEYS, inputColumns } : undefined);
         });
         if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');
         const bytesOut = (await fs.stat(scratch)).size;

@@ -14,10 +14,20 @@ export type RunState = (typeof RUN_STATES)[number];
 /** One output column: the name and its warehouse type, e.g. ['score', 'FLOAT']. */
 export type ColumnDefinition = [name: string, type: string];
 
+/** Where predictions go: a warehouse table, or parquet/csv files under a stage path. */
+export type OutputDestination = 'table' | 'parquet' | 'csv';
+/** What happens to an existing table or path: replace it, add to it, or refuse to start. */
+export type SaveMode = 'overwrite' | 'append' | 'error';
+
 /** A spec after validation, defaults and SQL rendering: what the run actually executes. */
 export interface ResolvedSpec {
   renderedQuery: string;
-  outputTableName: string;
+  outputDestination: OutputDestination;
+  /** Set when outputDestination is 'table'. */
+  outputTableName?: string;
+  /** Set when outputDestination is 'parquet' or 'csv': a stage prefix without a trailing '/'. */
+  outputPath?: string;
+  saveMode: SaveMode;
   outputTableDefinition?: ColumnDefinition[];
   predictor: string;
   parallelWorkers: number;
@@ -26,7 +36,14 @@ export interface ResolvedSpec {
   heartbeatTimeout: number;
   retries: number;
   autoCreateTable: boolean;
+  /** saveMode === 'overwrite', as the warehouse's publish takes it. */
   overwrite: boolean;
+  /** Every input column next to the predictions (a predictor column replaces an input column of the same name). */
+  includeInputColumns: boolean;
+  /** The run fails (and cleans up) when it has not finished this long after it left the queue. */
+  timeoutMinutes: number;
+  /** Rows per record batch handed to the predictor; the worker's default when absent. */
+  batchRows?: number;
   warehouse?: string;
   useUtc: boolean;
 }
@@ -81,16 +98,29 @@ export interface PublishResult {
 }
 
 export interface PhaseDurations {
+  /** Waiting in `submitted` for one of the tenant's slots (BATCH_MAX_CONCURRENT_JOBS). */
+  queuedMs: number;
   preparingMs: number;
   runningMs: number;
   completingMs: number;
   totalMs: number;
 }
 
+/** What publishing files to a stage path did. */
+export interface FilePublishResult {
+  path: string;
+  files: number;
+  rows: number;
+}
+
 export interface RunSummary {
   runId: string;
   state: 'completed';
-  table: string;
+  destination: OutputDestination;
+  /** The table the predictions went to (destination 'table'). */
+  table?: string;
+  /** The stage path the files went to (destination 'parquet' or 'csv'). */
+  path?: string;
   rowsIn: number;
   rowsOut: number;
   chunks: number;

@@ -38,4 +38,22 @@ export class QueryError extends Error {
   }
 }
 
-export const NON_RETRYABLE_ERRORS = ['SpecError', 'PredictorOutputError', 'PublishError', 'QueryError'];
+/** saveMode "error" and the output table or path already holds data. */
+export class OutputExistsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutputExistsError';
+  }
+}
+
+/** The query returned more rows than BATCH_MAX_INPUT_ROWS allows. */
+export class InputTooLargeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputTooLargeError';
+  }
+}
+
+export const NON_RETRYABLE_ERRORS = [
+  'SpecError', 'PredictorOutputError', 'PublishError', 'QueryError', 'OutputExistsError', 'InputTooLargeError',
+];

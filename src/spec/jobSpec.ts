@@ -6,6 +6,7 @@ import { COLUMN_TYPE_HELP, parseColumnType } from './columnTypes.js';
 import { SpecError, type FieldProblem } from './errors.js';
 import { IDENTIFIER, QUALIFIED_NAME } from './identifiers.js';
 import { scheduleBlockSchema } from './scheduleBlock.js';
+import { DESTINATIONS, outputProblems, resolveOutput, SAVE_MODES } from './output.js';
 import { renderSql, type TemplateValue } from './template.js';
 
 const columnDefinition = z.union([
@@ -19,7 +20,8 @@ export const jobSpecSchema = z
     ctx: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
     outputTableName: z
       .string()
-      .regex(QUALIFIED_NAME, 'use a table name like MODEL_PREDICTIONS or schema.table (letters, digits, _ and $)'),
+      .regex(QUALIFIED_NAME, 'use a table name like MODEL_PREDICTIONS or schema.table (letters, digits, _ and $)')
+      .optional(),
     outputTableDefinition: z
       .array(columnDefinition)
       .min(1, 'list at least one column, or leave the field out')
@@ -32,7 +34,14 @@ export const jobSpecSchema = z
     heartbeatTimeout: z.number().int('use whole seconds').min(1).max(3600).default(60),
     retries: z.number().int('use a whole number').min(0).max(100).default(3),
     autoCreateTable: z.boolean().default(true),
-    overwrite: z.boolean().default(true),
+    overwrite: z.boolean().optional(),
+    // Output destinations and limits (see src/spec/output.ts for the cross-field rules).
+    outputDestination: z.enum(DESTINATIONS, { error: 'use "table", "parquet" or "csv"' }).default('table'),
+    outputPath: z.string().optional(),
+    saveMode: z.enum(SAVE_MODES, { error: 'use "overwrite", "append" or "error"' }).optional(),
+    includeInputColumns: z.boolean().default(false),
+    timeoutMinutes: z.number().positive('use a time above 0').max(10_080, 'use at most 10080 (7 days)').default(60),
+    batchRows: z.number().int('use a whole number').min(1).max(10_000_000).optional(),
     warehouse: z.string().regex(IDENTIFIER, 'use a warehouse name (letters, digits, _ and $)').optional(),
     useUtc: z.boolean().default(true),
     /** Start the job on a cron (see spec/scheduleBlock.ts); ignored by the run itself. */
@@ -58,6 +67,8 @@ const SNAKE_TO_CAMEL: Record<string, string> = {
   output_table_definition: 'outputTableDefinition', parallel_workers: 'parallelWorkers',
   batch_size_in_mb: 'batchSizeInMb', timeout_per_batch: 'timeoutPerBatch',
   auto_create_table: 'autoCreateTable', use_utc: 'useUtc', predict_fn: 'predictor',
+  output_destination: 'outputDestination', output_path: 'outputPath', save_mode: 'saveMode',
+  include_input_columns: 'includeInputColumns', timeout_minutes: 'timeoutMinutes', batch_rows: 'batchRows',
 };
 
 function zodProblems(error: z.ZodError): FieldProblem[] {
@@ -150,12 +161,13 @@ export function resolveSpec(raw: unknown, options: ResolveOptions): ResolvedSpec
     }
     if (!rendered.sql.trim()) problems.push({ field: 'inputQuery', message: 'the query is empty' });
   }
+  problems.push(...outputProblems(input));
   if (problems.length || !parsed.success) throw new SpecError(problems);
   const spec = parsed.data;
 
   return {
     renderedQuery: rendered.sql.trim().replace(/;\s*$/, ''),
-    outputTableName: spec.outputTableName,
+    ...resolveOutput(spec),
     outputTableDefinition: spec.outputTableDefinition?.map(toColumn),
     predictor: spec.predictor,
     parallelWorkers: spec.parallelWorkers ?? parallelWorkers,
@@ -164,7 +176,9 @@ export function resolveSpec(raw: unknown, options: ResolveOptions): ResolvedSpec
     heartbeatTimeout: Math.min(spec.heartbeatTimeout, spec.timeoutPerBatch),
     retries: spec.retries,
     autoCreateTable: spec.autoCreateTable,
-    overwrite: spec.overwrite,
+    includeInputColumns: spec.includeInputColumns,
+    timeoutMinutes: spec.timeoutMinutes,
+    ...(spec.batchRows ? { batchRows: spec.batchRows } : {}),
     warehouse: spec.warehouse,
     useUtc: spec.useUtc,
   };

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { RUN_SEARCH_ATTRIBUTES } from './searchAttributes.js';
 
 export interface DevServer {
   address: string;
@@ -64,6 +65,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const port = options.port ?? (await freePort());
   const uiPort = options.ui ? (options.uiPort ?? (await freePort())) : undefined;
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
+  // The search attributes the HTTP API lists runs by (see src/temporal/searchAttributes.ts).
+  for (const name of Object.keys(RUN_SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=Keyword`);
   if (options.dbFile) {
     fs.mkdirSync(path.dirname(path.resolve(options.dbFile)), { recursive: true });
     args.push('--db-filename', options.dbFile);

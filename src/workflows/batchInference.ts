@@ -5,10 +5,13 @@ import {
   ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
+  condition,
   executeChild,
+  getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -21,15 +24,16 @@ import type {
   RunSummary,
   SliceTotals,
 } from '../shared/types.js';
-import { progressQuery, sliceProgressSignal } from './definitions.js';
+import { DEFAULT_TENANT, progressQuery, releaseSlotSignal, sliceProgressSignal, slotGrantedSignal, slotsWorkflowId } from './definitions.js';
 import { estimateCompletion, progressEvery } from './progressMath.js';
+import { recordState, timeoutMinutesOf } from './runLimits.js';
 import { scoreSlice } from './scoreSlice.js';
 
-const { prepareRun, deleteRunFiles } = proxyActivities<Activities>({
+const { prepareRun, deleteRunFiles, discardFiles, requestSlot } = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
   retry: { maximumAttempts: 3 },
 });
-const { exportInput, publishOutput } = proxyActivities<Activities>({
+const { exportInput, publishOutput, publishFiles } = proxyActivities<Activities>({
   startToCloseTimeout: '6h',
   heartbeatTimeout: '2m',
   retry: { maximumAttempts: 4, initialInterval: '2s', backoffCoefficient: 2 },
@@ -44,24 +48,33 @@ function rootCause(err: unknown): unknown {
   return current;
 }
 
-/** Knobs for operators and tests that are not part of the job spec. */
+/** Knobs for operators, doors and tests that are not part of the job spec. */
 export interface RunOptions {
   /** Chunks a slice workflow scores before it continues-as-new. */
   chunksPerRun?: number;
+  /** Whose concurrency slots the run takes (BATCH_MAX_CONCURRENT_JOBS per tenant); "default" when absent. */
+  tenant?: string;
 }
+
+/** The failure type of a run stopped by its timeoutMinutes. */
+const JOB_TIMEOUT = 'JobTimeout';
 
 export async function batchInference(spec: unknown, options: RunOptions = {}): Promise<RunSummary> {
   const { workflowId: runId, runId: executionId } = workflowInfo();
-  const startedAt = Date.now();
+  // Temporal's start time of this execution: what `describe` says too, so open and closed runs agree.
+  const startedAt = workflowInfo().runStartTime.getTime();
   const marks: Partial<Record<RunState, number>> = { submitted: startedAt };
   let state: RunState = 'submitted';
   let exported: ExportResult | undefined;
   let error: string | undefined;
   const perWorker = new Map<number, { chunks: number; rows: number }>();
+  /** Set once files start landing in an output path. */
+  let filesPath: string | undefined;
 
   const enter = (next: RunState) => {
     state = next;
     marks[next] = Date.now();
+    recordState(next);
   };
   const processed = () => {
     let chunks = 0;
@@ -106,7 +119,14 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
     };
   });
 
-  try {
+  let granted = false;
+  setHandler(slotGrantedSignal, () => {
+    granted = true;
+  });
+  const tenant = options.tenant ?? DEFAULT_TENANT;
+  const timeoutMinutes = timeoutMinutesOf(spec);
+
+  const execute = async (): Promise<RunSummary> => {
     enter('preparing');
     const resolved: ResolvedSpec = await prepareRun({ spec });
     exported = await exportInput({ runId, executionId, spec: resolved });
@@ -152,15 +172,25 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
     }
 
     enter('completing');
-    const published: PublishResult = await publishOutput({ runId, executionId });
+    const sum = (pick: (t: SliceTotals) => number) => totals.reduce((s, t) => s + pick(t), 0);
+    let where: { table: string } | { path: string };
+    if (resolved.outputDestination === 'table') {
+      const published: PublishResult = await publishOutput({ runId, executionId });
+      where = { table: published.table };
+    } else {
+      filesPath = resolved.outputPath!;
+      // Short and all-or-nothing for readers: once begun it finishes, even if a cancel arrives meanwhile.
+      const published = await CancellationScope.nonCancellable(() => publishFiles({ runId, executionId, rows: sum((t) => t.rowsOut) }));
+      where = { path: published.path };
+    }
 
     enter('completed');
-    const sum = (pick: (t: SliceTotals) => number) => totals.reduce((s, t) => s + pick(t), 0);
     const at = (s: RunState) => marks[s] ?? startedAt;
     return {
       runId,
       state: 'completed',
-      table: published.table,
+      destination: resolved.outputDestination,
+      ...where,
       rowsIn: exported.rows,
       rowsOut: sum((t) => t.rowsOut),
       chunks: exported.chunks,
@@ -168,6 +198,7 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
       bytesOut: sum((t) => t.bytesOut),
       workers: exported.slices.length,
       durations: {
+        queuedMs: at('preparing') - startedAt,
         preparingMs: at('running') - at('preparing'),
         runningMs: at('completing') - at('running'),
         completingMs: at('completed') - at('completing'),
@@ -176,17 +207,46 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
       startedAt: new Date(startedAt).toISOString(),
       completedAt: new Date(at('completed')).toISOString(),
     };
+  };
+
+  // The deadline runs from leaving the queue: a run waiting for a slot has not started yet.
+  let timedOut = false;
+  const deadline = new CancellationScope();
+  try {
+    // Wait in `submitted` for one of the tenant's slots; they are granted in order of submission.
+    await requestSlot({ tenant, runId, executionId, submittedAt: startedAt });
+    await condition(() => granted);
+    const work = new CancellationScope();
+    deadline
+      .run(() => sleep(timeoutMinutes * 60_000))
+      .then(() => {
+        timedOut = true;
+        work.cancel();
+      })
+      .catch(() => {}); // the run ended first and cancelled the timer
+    return await work.run(execute);
   } catch (err) {
+    // A final state is entered after the clean-up, so whoever sees it can rely on the clean-up being done.
+    if (timedOut) {
+      // Stopped like a cancel (children and activities have closed; whatever they failed with is a
+      // consequence of being stopped), then reported as a failure.
+      await CancellationScope.nonCancellable(() => deleteRunFiles({ runId }));
+      error = `The run did not finish within timeoutMinutes (${timeoutMinutes}); it was stopped and its staged files deleted. Raise timeoutMinutes or give it more parallelWorkers`;
+      enter('failed');
+      throw ApplicationFailure.create({ message: error, type: JOB_TIMEOUT, nonRetryable: true });
+    }
     if (isCancellation(err)) {
-      enter('cancelled');
       // Children and their activities have stopped (they wait for cancellation to complete);
       // now nothing writes to the run's prefix any more, so its staged files can go.
       await CancellationScope.nonCancellable(() => deleteRunFiles({ runId }));
+      enter('cancelled');
       throw err;
     }
-    enter('failed');
+    // Files that a failed publish left in the output path are removed; its _SUCCESS was withdrawn first.
+    if (filesPath) await discardFiles({ runId, path: filesPath }).catch(() => {});
     const cause = rootCause(err);
     error = cause instanceof Error ? cause.message : String(cause);
+    enter('failed');
     if (cause instanceof ApplicationFailure) {
       throw ApplicationFailure.create({
         message: cause.message,
@@ -197,5 +257,11 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
       });
     }
     throw err;
+  } finally {
+    deadline.cancel();
+    // Free the slot (or leave the queue) however the run ends; the next waiting run starts.
+    await CancellationScope.nonCancellable(() =>
+      getExternalWorkflowHandle(slotsWorkflowId(workflowInfo().taskQueue, tenant)).signal(releaseSlotSignal, { runId, executionId }),
+    ).catch(() => {}); // no slots workflow: nothing is held
   }
 }

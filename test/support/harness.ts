@@ -29,7 +29,7 @@ export interface Harness<S extends Stage = LocalStage> {
   client: BatchInferenceClient;
   temporal: Client;
   taskQueue: string;
-  startWorker(options?: { predictors?: PredictorMap; batchRows?: number; warehouse?: Warehouse }): Promise<{ worker: Worker; running: Promise<void>; stop(): Promise<void> }>;
+  startWorker(options?: { predictors?: PredictorMap; batchRows?: number; warehouse?: Warehouse; stage?: Stage }): Promise<{ worker: Worker; running: Promise<void>; stop(): Promise<void> }>;
   sql<T = Record<string, unknown>>(query: string): Promise<T[]>;
   close(): Promise<void>;
 }
@@ -61,7 +61,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     dir, config, stage, warehouse, client, temporal, taskQueue,
     async startWorker(options = {}) {
       const worker = await createWorker({
-        config, connection: nativeConnection, stage, warehouse: options.warehouse ?? warehouse, taskQueue,
+        config, connection: nativeConnection, stage: options.stage ?? stage, warehouse: options.warehouse ?? warehouse, taskQueue,
         predictors: options.predictors, batchRows: options.batchRows,
       });
       const running = worker.run();

@@ -30,6 +30,16 @@ const ACCEPTS: Record<ColumnKind, ColumnKind[]> = {
   timestamp: ['date', 'timestamp', 'string'],
 };
 
+/** The chunk's input, read again with row keys, to put every input column next to the predictions. */
+export interface PassThrough {
+  /** A FROM-clause source that yields the input columns plus the key columns. */
+  source: string;
+  /** Key columns present in both the source and the appended predictions (appended last). */
+  keys: string[];
+  /** The input's column names, without the keys. */
+  inputColumns: string[];
+}
+
 interface Target {
   name: string;
   type?: ColumnType;
@@ -50,9 +60,11 @@ export class OutputWriter {
     this.table = `bi_out_${Math.random().toString(36).slice(2)}`;
   }
 
+  /** The definition types the first columns; any after them (row keys for pass-through) keep their names. */
   private targets(columns: OutputColumn[]): Target[] {
     if (!this.definition) return columns.map((c) => ({ name: c.name }));
-    return this.definition.map(([name, declared]) => ({ name, declared, type: parseColumnType(declared)! }));
+    const typed: Target[] = this.definition.map(([name, declared]) => ({ name, declared, type: parseColumnType(declared)! }));
+    return [...typed, ...columns.slice(typed.length).map((c) => ({ name: c.name }))];
   }
 
   private async open(columns: OutputColumn[]): Promise<void> {
@@ -91,8 +103,12 @@ export class OutputWriter {
     this.rows += rowCount;
   }
 
-  /** Writes everything appended so far to `path` as parquet and returns the row count. */
-  async finish(path: string): Promise<number> {
+  /**
+   * Writes everything appended so far to `path` as parquet and returns the row count. With
+   * `passThrough`, each prediction row is joined back to its input row on the key columns, and the
+   * input's columns come first (a predicted column replaces an input column of the same name).
+   */
+  async finish(path: string, passThrough?: PassThrough): Promise<number> {
     if (!this.layout) throw new Error('OutputWriter.finish before any batch');
     this.appender!.flushSync();
     this.appender!.closeSync();
@@ -106,8 +122,16 @@ export class OutputWriter {
         return `${expr} AS ${quoteIdentifier(target.name)}`;
       })
       .join(', ');
+    let query = `SELECT ${select} FROM temp.${this.table}`;
+    if (passThrough) {
+      const keys = passThrough.keys.map(quoteIdentifier).join(', ');
+      const predicted = new Set(targets.map((t) => t.name.toLowerCase()));
+      const replaced = passThrough.inputColumns.filter((c) => predicted.has(c.toLowerCase()) && !passThrough.keys.includes(c));
+      const dropFromInput = [...passThrough.keys, ...replaced].map(quoteIdentifier).join(', ');
+      query = `SELECT i.* EXCLUDE (${dropFromInput}), o.* EXCLUDE (${keys}) FROM ${passThrough.source} AS i JOIN (${query}) AS o USING (${keys})`;
+    }
     try {
-      await this.conn.run(`COPY (SELECT ${select} FROM temp.${this.table}) TO ${quoteLiteral(path)} (FORMAT parquet)`);
+      await this.conn.run(`COPY (${query}) TO ${quoteLiteral(path)} (FORMAT parquet)`);
     } catch (err) {
       const message = (err as Error).message;
       if (/Conversion Error|Invalid Input Error|Out of Range/i.test(message)) {

@@ -35,7 +35,10 @@ export class LocalStage implements Stage {
       for (const entry of entries) {
         const full = path.join(dir, entry.name);
         if (entry.isDirectory()) await walk(full);
-        else out.push({ key: path.relative(this.root, full).split(path.sep).join('/'), size: (await fs.stat(full)).size });
+        else {
+          const stats = await fs.stat(full);
+          out.push({ key: path.relative(this.root, full).split(path.sep).join('/'), size: stats.size, modifiedAt: stats.mtime });
+        }
       }
     };
     await walk(base);

@@ -55,7 +55,7 @@ export class S3Stage implements Stage {
     let ContinuationToken: string | undefined;
     do {
       const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, ContinuationToken }));
-      for (const o of page.Contents ?? []) out.push({ key: this.stageKey(o.Key!), size: o.Size ?? 0 });
+      for (const o of page.Contents ?? []) out.push({ key: this.stageKey(o.Key!), size: o.Size ?? 0, modifiedAt: o.LastModified });
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);
     return out.sort((a, b) => a.key.localeCompare(b.key));

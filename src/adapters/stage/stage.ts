@@ -4,6 +4,8 @@
 export interface StagedObject {
   key: string;
   size: number;
+  /** When the object was last written, where the stage can tell (retention uses it for leftovers). */
+  modifiedAt?: Date;
 }
 
 export interface LocalCopy {

@@ -20,7 +20,7 @@ export function summaryText(s: RunSummary): string {
   const rate = d.totalMs > 0 ? Math.round((s.rowsIn / d.totalMs) * 1000) : 0;
   return [
     `run        ${s.runId}`,
-    `table      ${s.table}`,
+    s.table ? `table      ${s.table}` : `${s.destination.padEnd(10)} ${s.path}`,
     `rows       ${int(s.rowsIn)} in, ${int(s.rowsOut)} out (${int(rate)} rows/s end to end)`,
     `chunks     ${s.chunks} over ${s.workers} worker${s.workers === 1 ? '' : 's'}`,
     `bytes      ${int(s.bytesIn)} staged in, ${int(s.bytesOut)} out`,

@@ -6,6 +6,7 @@ import { installQuietRuntime } from '../../temporal/runtime.js';
 import { benchCommand, benchRunCommand } from './commands/bench.js';
 import { demoCommand } from './commands/demo.js';
 import { runCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
 import { cancelCommand } from './commands/cancel.js';
 import { deployCommand } from './commands/deploy.js';
 import { devCommand } from './commands/dev.js';
@@ -61,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
         return sensorsControlCommand(config, arg, arg2);
       }
       throw new UsageError(`sensors needs list, pause, resume or trigger\n\n${USAGE}`);
+    case 'serve':
+      return serveCommand(config);
     case 'bench':
       return benchCommand(config, values.rows);
     case 'bench-run':

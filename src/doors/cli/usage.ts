@@ -19,6 +19,7 @@ Usage:
   batch-inference cancel <runId>
   batch-inference worker                        run a worker (needs TEMPORAL_ADDRESS or a running dev)
   batch-inference dev                           keep a local Temporal server + Web UI + worker running
+  batch-inference serve                         the HTTP API on BATCH_API_HOST:BATCH_API_PORT (needs BATCH_API_TOKENS)
   batch-inference bench [--rows 1000000,10000000]
   batch-inference deploy <dir> [--prune] [--dry-run] [--json]
                                                 one Schedule per sensor file / job spec with a schedule block

@@ -27,7 +27,7 @@ export async function demoCommand(config: Config): Promise<number> {
     }
     const summary: RunSummary = await session.client.waitForResult(runId);
     console.log(summaryText(summary));
-    const sample = await session.warehouse.preview(summary.table, 5);
+    const sample = await session.warehouse.preview(summary.table!, 5);
     console.log(`\nFirst rows of ${summary.table}:`);
     console.table(sample);
     return EXIT_OK;

@@ -1,12 +1,24 @@
 // `batch-inference worker`
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createWarehouse } from '../../../adapters/warehouse/index.js';
+import { ensureCleanupSchedule } from '../../../temporal/cleanupSchedule.js';
 import type { Config } from '../../../config.js';
 import { createWorker } from '../../../worker.js';
 import { runningDevServer } from '../session.js';
 import { EXIT_OK, UsageError } from '../usage.js';
 
 export async function runWorkerUntilSignal(config: Config, address: string): Promise<void> {
+  // Retention runs as a Schedule on this task queue; every worker makes sure it exists and carries its TTL.
+  // A namespace that refuses schedules (permissions) still gets a working worker, with a warning.
+  const scheduling = await Connection.connect({ address });
+  try {
+    await ensureCleanupSchedule(new Client({ connection: scheduling, namespace: config.temporal.namespace }), config);
+  } catch (err) {
+    console.error(`Warning: cannot create the retention schedule (${(err as Error).message}); staged files will not expire`);
+  } finally {
+    await scheduling.close();
+  }
   const connection = await NativeConnection.connect({ address });
   const warehouse = await createWarehouse(config);
   const worker = await createWorker({ config, connection, warehouse });

@@ -1,0 +1,52 @@
+// The run's side of the tenant queue: ask the tenant's slots workflow for a slot, starting it when
+// it is not running. Workflows cannot signalWithStart, so this small activity does it for them.
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import {
+  acquireSlotSignal,
+  SLOTS_WORKFLOW_TYPE,
+  slotsWorkflowId,
+  type SlotHolder,
+} from '../workflows/definitions.js';
+import type { TenantSlotsState } from '../workflows/tenantSlots.js';
+import type { ActivityContext } from './deps.js';
+
+export const DEFAULT_MAX_CONCURRENT_JOBS = 3;
+
+export interface RequestSlotInput extends SlotHolder {
+  tenant: string;
+  submittedAt: number;
+}
+
+export function makeRequestSlot(ctx: ActivityContext) {
+  return async function requestSlot({ tenant, runId, executionId, submittedAt }: RequestSlotInput): Promise<void> {
+    const { client, info } = Context.current();
+    const limit = ctx.maxConcurrentJobs ?? DEFAULT_MAX_CONCURRENT_JOBS;
+    const initial: TenantSlotsState = { tenant, limit, holders: [], waiting: [] };
+    await client.workflow.signalWithStart(SLOTS_WORKFLOW_TYPE, {
+      workflowId: slotsWorkflowId(info.taskQueue, tenant),
+      taskQueue: info.taskQueue,
+      args: [initial],
+      signal: acquireSlotSignal,
+      signalArgs: [{ runId, executionId, submittedAt, limit }],
+      memo: { tenant },
+    });
+  };
+}
+
+/** Which of these executions are still running (the slots workflow drops the others). */
+export function makeOpenRuns() {
+  return async function openRuns({ runs }: { runs: SlotHolder[] }): Promise<SlotHolder[]> {
+    const { client } = Context.current();
+    const open: SlotHolder[] = [];
+    for (const run of runs) {
+      try {
+        const description = await client.workflow.getHandle(run.runId, run.executionId).describe();
+        if (description.status.name === 'RUNNING') open.push(run);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    }
+    return open;
+  };
+}

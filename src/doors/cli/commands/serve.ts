@@ -1,0 +1,38 @@
+// `batch-inference serve`: the HTTP API (see src/doors/http/), on the same Temporal as the other commands.
+import type { Config } from '../../../config.js';
+import { buildPredictorRegistry } from '../../../predictors/registry.js';
+import { ensureCleanupSchedule } from '../../../temporal/cleanupSchedule.js';
+import { ensureSearchAttributes } from '../../../temporal/searchAttributes.js';
+import { buildApi } from '../../http/server.js';
+import { openSession } from '../session.js';
+import { EXIT_OK, UsageError } from '../usage.js';
+
+export async function serveCommand(config: Config): Promise<number> {
+  if (Object.keys(config.api.tokens).length === 0) {
+    throw new UsageError('Set BATCH_API_TOKENS=token:tenant[,token:tenant…] (tokens of at least 8 characters) so that callers can authenticate');
+  }
+  // With no Temporal configured or running, an ephemeral server and a worker live in this process.
+  const session = await openSession(config, { worker: 'if-ephemeral' });
+  try {
+    const namespace = session.config.temporal.namespace;
+    const missing = await ensureSearchAttributes(session.client.client.connection, namespace);
+    if (missing.length) console.error(`Warning: namespace ${namespace} lacks the search attributes ${missing.join(', ')} and refused to add them; GET /api/v1/inference/batch answers 503 until they exist`);
+    await ensureCleanupSchedule(session.client.client, session.config).catch((err: Error) =>
+      console.error(`Warning: cannot create the retention schedule (${err.message}); staged files will not expire`),
+    );
+    // The names the workers know, when they load the same BATCH_PREDICTORS: model_id is checked at submit.
+    const predictors = Object.keys(await buildPredictorRegistry(config.predictorModules));
+    const app = buildApi({ client: session.client, warehouse: session.warehouse, config: session.config, predictors });
+    const address = await app.listen({ host: config.api.host, port: config.api.port });
+    console.log(`HTTP API on ${address}/api/v1/inference/batch (OpenAPI at ${address}/api/v1/openapi.json)`);
+    console.log(`Temporal ${session.config.temporal.address}, task queue ${session.config.temporal.taskQueue}${session.ephemeral ? ' (ephemeral server, worker in this process)' : ''}; Ctrl-C stops.`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await app.close();
+  } finally {
+    await session.close();
+  }
+  return EXIT_OK;
+}

@@ -1,0 +1,86 @@
+// The OpenAPI 3.1 document, generated from the zod schemas the server validates with.
+import { z } from 'zod';
+import { jobSpecSchema } from '../../spec/jobSpec.js';
+import {
+  cancelResponseSchema,
+  errorSchema,
+  jobListSchema,
+  jobStatusSchema,
+  listQuerySchema,
+  seedRequestSchema,
+  submitResponseSchema,
+} from './schemas.js';
+
+function schemaOf(schema: z.ZodType, io: 'input' | 'output' = 'output'): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: string) => ({ content: { 'application/json': { schema: ref(name) } } });
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((code) => [String(code), { description: ERROR_TEXT[code], ...json('Error') }]));
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Bad request: `problems` names each bad field and the fix',
+  401: 'Missing or unknown bearer token',
+  404: 'No such job for this tenant',
+  409: 'The job has already ended',
+  501: 'Not available yet (schedules)',
+  503: 'Temporal cannot answer (no worker, or search attributes missing)',
+};
+const jobIdParameter = { name: 'job_id', in: 'path', required: true, schema: { type: 'string' } };
+
+export function openApiDocument(version: string): Record<string, unknown> {
+  const listParameters = Object.entries(schemaOf(listQuerySchema, 'input').properties as Record<string, Record<string, unknown>>).map(
+    ([name, schema]) => ({ name, in: 'query', required: false, schema, ...(schema.description ? { description: schema.description } : {}) }),
+  );
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'batch-inference',
+      version,
+      description: 'Durable batch scoring on Temporal. Every route except this document needs `Authorization: Bearer <token>`; a token belongs to one tenant, which sees only its own jobs.',
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      '/api/v1/inference/batch': {
+        post: {
+          summary: 'Submit a batch job',
+          description: 'Body: seed 001\'s request ({model_id, input, output, config}) or a job spec as the CLI takes it (recognised by inputQuery or predictor). Nothing starts unless the whole request is valid.',
+          requestBody: { required: true, content: { 'application/json': { schema: { oneOf: [ref('BatchRequest'), ref('JobSpec')] } } } },
+          responses: { 202: { description: 'Accepted: the job is queued', ...json('SubmitResponse') }, ...errors(400, 401, 501) },
+        },
+        get: {
+          summary: "List the caller's jobs, newest first",
+          parameters: listParameters,
+          responses: { 200: { description: 'A page of jobs', ...json('JobList') }, ...errors(400, 401, 503) },
+        },
+      },
+      '/api/v1/inference/batch/{job_id}': {
+        get: {
+          summary: 'Status and progress of a job',
+          parameters: [jobIdParameter],
+          responses: { 200: { description: 'The job', ...json('JobStatus') }, ...errors(400, 401, 404, 503) },
+        },
+        delete: {
+          summary: 'Cancel a job',
+          description: 'Children and activities stop, nothing is published, staged files are deleted. A file publish already under way finishes first.',
+          parameters: [jobIdParameter],
+          responses: { 202: { description: 'Cancellation requested', ...json('CancelResponse') }, ...errors(400, 401, 404, 409) },
+        },
+      },
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token from BATCH_API_TOKENS' } },
+      schemas: {
+        BatchRequest: schemaOf(seedRequestSchema, 'input'),
+        JobSpec: schemaOf(jobSpecSchema, 'input'),
+        SubmitResponse: schemaOf(submitResponseSchema),
+        JobStatus: schemaOf(jobStatusSchema),
+        JobList: schemaOf(jobListSchema),
+        CancelResponse: schemaOf(cancelResponseSchema),
+        Error: schemaOf(errorSchema),
+      },
+    },
+  };
+}

@@ -1,0 +1,118 @@
+// The HTTP API's requests and responses as zod schemas: the server validates with them, and the
+// OpenAPI document is generated from them (src/doors/http/openapi.ts), so the two cannot drift.
+import { z } from 'zod';
+import { RUN_STATES } from '../../shared/types.js';
+import { DESTINATIONS, SAVE_MODES } from '../../spec/output.js';
+
+const templateValue = z.union([z.string(), z.number(), z.boolean()]);
+
+/** Seed 001's request body, plus a few optional fields for what our job spec can do. */
+export const seedRequestSchema = z
+  .object({
+    model_id: z.string().min(1, 'name a registered predictor, e.g. "linear-demo"').describe('The predictor that scores the rows'),
+    input: z
+      .object({
+        source: z.literal('sql', { error: 'use "sql" (the only source)' }),
+        query: z.string().trim().min(1, 'give the SQL query whose rows are scored'),
+        params: z.record(z.string(), templateValue).optional().describe('Values for {name} placeholders in the query ({schema} is built in)'),
+      })
+      .strict(),
+    output: z
+      .object({
+        destination: z
+          .enum(DESTINATIONS, { error: 'use "table", "parquet" or "csv" (kafka is not supported)' })
+          .default('table'),
+        table_name: z.string().optional().describe('For destination "table": TABLE or schema.TABLE'),
+        path: z.string().optional().describe('For "parquet" and "csv": a folder on the stage; read it only once its _SUCCESS file exists'),
+        mode: z.enum(SAVE_MODES, { error: 'use "overwrite", "append" or "error"' }).optional().describe('Default overwrite'),
+        include_input_columns: z.boolean().optional().describe('Keep every input column next to the predictions'),
+      })
+      .strict(),
+    config: z
+      .object({
+        batch_size: z.number().int('use a whole number').min(1).max(10_000_000).optional().describe('Rows per record batch handed to the model (at least one DuckDB vector, 2048)'),
+        parallelism: z.number().int('use a whole number').min(1, 'use at least 1').optional().describe('Parallel workers (BATCH_DEFAULT_PARALLELISM when absent)'),
+        timeout_minutes: z.number().positive('use a time above 0').max(10_080, 'use at most 10080 (7 days)').optional().describe('Default 60, counted from leaving the queue'),
+        retry_count: z.number().int('use a whole number').min(0).max(100).optional().describe('Retries of a failed chunk (default 3)'),
+      })
+      .strict()
+      .optional(),
+    schedule: z.unknown().optional().describe('Recurring runs: not available yet; a request with it is answered 501'),
+  })
+  .strict();
+
+export type SeedRequest = z.output<typeof seedRequestSchema>;
+
+export const jobIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,199}$/, 'use a job_id as returned by POST /api/v1/inference/batch');
+
+export const listQuerySchema = z
+  .object({
+    status: z.enum(RUN_STATES, { error: `use one of ${RUN_STATES.join(', ')}` }).optional().describe('Only jobs in this state'),
+    limit: z.coerce.number().int('use a whole number').min(1, 'use 1 to 100').max(100, 'use 1 to 100').default(20),
+    page_token: z.string().regex(/^[A-Za-z0-9_-]+$/, 'pass next_page_token from the previous page unchanged').optional(),
+  })
+  .strict();
+
+export const submitResponseSchema = z.object({
+  job_id: z.string(),
+  status: z.literal('submitted'),
+  estimated_duration_minutes: z.number().int().nullable().describe('A rough figure from the row count and parallelism; null without a row count'),
+  input_row_count: z.number().int().nullable().describe('From a count query; null when the warehouse cannot answer within a few seconds'),
+});
+
+const outputSchema = z.object({
+  destination: z.enum(DESTINATIONS),
+  table_name: z.string().optional(),
+  path: z.string().optional(),
+});
+
+export const jobStatusSchema = z.object({
+  job_id: z.string(),
+  status: z.enum(RUN_STATES),
+  model_id: z.string().nullable(),
+  output: outputSchema,
+  progress: z.object({
+    total_rows: z.number().int().nullable(),
+    processed_rows: z.number().int(),
+    percentage: z.number(),
+  }),
+  chunks: z.object({ done: z.number().int(), total: z.number().int().nullable() }),
+  started_at: z.string().describe('When the job was submitted'),
+  estimated_completion: z.string().nullable(),
+  error: z.string().optional().describe('Why the job failed'),
+});
+
+export const jobSummarySchema = z.object({
+  job_id: z.string(),
+  status: z.enum(RUN_STATES),
+  model_id: z.string().nullable(),
+  output: outputSchema,
+  started_at: z.string(),
+  closed_at: z.string().nullable(),
+});
+
+export const jobListSchema = z.object({
+  jobs: z.array(jobSummarySchema),
+  next_page_token: z.string().nullable().describe('Pass as page_token for the next page; null on the last page'),
+});
+
+export const cancelResponseSchema = z.object({
+  job_id: z.string(),
+  status: z.enum(RUN_STATES).describe('The state when the cancel was requested'),
+  cancel_requested: z.literal(true),
+});
+
+export const errorSchema = z.object({
+  error: z.string().describe('A machine-readable code: invalid_request, unauthorized, not_found, conflict, not_implemented, unavailable'),
+  message: z.string(),
+  problems: z.array(z.object({ field: z.string(), message: z.string() })).optional().describe('Each bad field and how to fix it'),
+});
+
+export type SubmitResponse = z.infer<typeof submitResponseSchema>;
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+export type JobSummary = z.infer<typeof jobSummarySchema>;
+export type JobList = z.infer<typeof jobListSchema>;
+export type CancelResponse = z.infer<typeof cancelResponseSchema>;
+export type ErrorBody = z.infer<typeof errorSchema>;

@@ -1,0 +1,62 @@
+// The HTTP door: Fastify routes over JobService. Requests are validated with zod inside the routes
+// (one code path for the answer's shape); every error is JSON.
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { bearerAuth } from './auth.js';
+import { badRequest, HttpError } from './errors.js';
+import { JobService, type JobServiceDeps } from './jobs.js';
+import { openApiDocument } from './openapi.js';
+
+export interface ApiOptions extends JobServiceDeps {
+  /** token → tenant; BATCH_API_TOKENS by default. */
+  tokens?: Record<string, string>;
+  version?: string;
+}
+
+const BASE = '/api/v1/inference/batch';
+const FASTIFY_CODES: Record<number, string> = { 413: 'payload_too_large', 415: 'unsupported_media_type' };
+
+export function buildApi(options: ApiOptions): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  // JSON only: any other content type is answered 415.
+  app.removeContentTypeParser('text/plain');
+  const jobs = new JobService(options);
+  const authenticate = bearerAuth(options.tokens ?? options.config.api.tokens);
+  const document = openApiDocument(options.version ?? '0.1.0');
+
+  app.setErrorHandler((err: FastifyError | HttpError, _request, reply) => {
+    if (err instanceof HttpError) return reply.code(err.status).send(err.body);
+    const status = (err as FastifyError).statusCode;
+    if (status && status >= 400 && status < 500) {
+      // Fastify's own checks: body not JSON, wrong content type, body too large.
+      // They are all about the body: not JSON, not an accepted content type, too large.
+      const field = '(body)';
+      const code = FASTIFY_CODES[status] ?? 'invalid_request';
+      return reply.code(status).send({ error: code, message: err.message, problems: [{ field, message: err.message }] });
+    }
+    return reply.code(500).send({ error: 'internal', message: err.message });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  app.get('/api/v1/openapi.json', async () => document);
+
+  app.register(async (api) => {
+    api.decorateRequest('tenant', '');
+    api.addHook('onRequest', async (request) => {
+      (request as { tenant?: string }).tenant = authenticate(request.headers.authorization);
+    });
+    const tenantOf = (request: object) => (request as { tenant: string }).tenant;
+
+    api.post(BASE, async (request, reply) => {
+      if (request.body === undefined) throw badRequest([{ field: '(body)', message: 'send the job as a JSON object (Content-Type: application/json)' }]);
+      return reply.code(202).send(await jobs.submit(tenantOf(request), request.body));
+    });
+    api.get(BASE, async (request) => jobs.list(tenantOf(request), request.query));
+    api.get<{ Params: { job_id: string } }>(`${BASE}/:job_id`, async (request) => jobs.get(tenantOf(request), request.params.job_id));
+    api.delete<{ Params: { job_id: string } }>(`${BASE}/:job_id`, async (request, reply) =>
+      reply.code(202).send(await jobs.cancel(tenantOf(request), request.params.job_id)),
+    );
+  });
+  return app;
+}
