@@ -84,11 +84,16 @@ export class BatchInferenceClient {
       workflowId: runId,
       args: Object.keys(runOptions).length ? [prepared, runOptions] : [prepared],
       memo: { ...runMemo(prepared, tenant), ...options.memo },
-      ...((await this.hasRunSearchAttributes())
-        ? { typedSearchAttributes: [{ key: TENANT_KEY, value: tenant }, { key: STATE_KEY, value: 'submitted' }] }
-        : {}),
+      ...((await this.hasRunSearchAttributes()) ? { typedSearchAttributes: await this.runSearchAttributes(tenant) } : {}),
     });
     return { runId };
+  }
+
+  /** BatchTenant and BatchState for a new run of this tenant, when the namespace has them. */
+  async runSearchAttributes(tenant: string) {
+    return (await this.hasRunSearchAttributes())
+      ? [{ key: TENANT_KEY, value: tenant }, { key: STATE_KEY, value: 'submitted' }]
+      : undefined;
   }
 
   private searchAttributes?: Promise<boolean>;

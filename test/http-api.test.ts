@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancelResponseSchema, jobListSchema, jobStatusSchema, submitResponseSchema } from '../src/doors/http/schemas.js';
+import { cancelResponseSchema, jobListSchema, jobStatusSchema, scheduleResponseSchema, submitResponseSchema } from '../src/doors/http/schemas.js';
 import { linearDemo } from '../src/predictors/linearDemo.js';
 import { startApi, TOKEN_A, TOKEN_B, type TestApi } from './support/api.js';
 import { cliEnv, runCli } from './support/cli.js';
@@ -167,11 +167,41 @@ describe('HTTP API', () => {
     expect(doc.body.paths[BASE].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'limit', 'page_token']);
   });
 
-  it('a schedule block is answered 501 (not yet) and starts nothing', async () => {
+  it('a schedule block creates a Schedule whose runs belong to the tenant; a bad cron starts nothing', async () => {
     const before = api.client.starts;
-    const response = await api.call('POST', BASE, { body: seedBody({ schedule: { cron: '0 2 * * *', timezone: 'UTC', enabled: true } }) });
-    expect(response).toMatchObject({ status: 501, body: { error: 'not_implemented', problems: [{ field: 'schedule' }] } });
+    const response = await api.call('POST', BASE, {
+      body: seedBody({ output: { destination: 'table', table_name: 'dev.nightly_scores' }, schedule: { cron: '0 2 * * *', timezone: 'Europe/Paris' } }),
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    const created = scheduleResponseSchema.parse(response.body);
+    expect(created).toMatchObject({ status: 'scheduled', cron: '0 2 * * *', timezone: 'Europe/Paris', enabled: true, input_row_count: 10_000 });
+    expect(created.schedule_id).toMatch(/^bi-cron-api-tenantA-/);
     expect(api.client.starts).toBe(before);
+
+    const schedule = h.temporal.schedule.getHandle(created.schedule_id);
+    try {
+      const described = await schedule.describe();
+      expect(described.spec).toMatchObject({ timezone: 'Europe/Paris' });
+      expect(described.memo).toMatchObject({ managedBy: 'batch-inference', kind: 'cron', origin: 'api', tenant: 'tenantA' });
+      // A tick now: the run it starts is tenantA's job, seen by tenantA only.
+      await schedule.trigger();
+      const runId = await until(async () => (await schedule.describe()).info.recentActions.at(-1)?.action.workflow.workflowId, 30_000, 'the triggered run');
+      const done = await finished(runId);
+      expect(done).toMatchObject({ job_id: runId, status: 'completed', progress: { total_rows: 10_000, processed_rows: 10_000 } });
+      expect((await api.call('GET', `${BASE}/${runId}`, { token: TOKEN_B })).status).toBe(404);
+      const listed = await until(async () => {
+        const { body } = await api.call('GET', `${BASE}?status=completed&limit=100`);
+        return body.jobs.some((j: { job_id: string }) => j.job_id === runId) ? body : undefined;
+      }, 30_000, 'the scheduled run in the tenant listing');
+      expect(listed.jobs.find((j: { job_id: string }) => j.job_id === runId)).toMatchObject({ status: 'completed' });
+      expect(await compareWithExpected(h, 'dev.nightly_scores')).toMatchObject({ missing: 0, extra: 0, wrong: 0 });
+    } finally {
+      await schedule.delete();
+    }
+
+    const bad = await api.call('POST', BASE, { body: seedBody({ schedule: { cron: '0 25 * * *', timezone: 'Mars/Olympus' } }) });
+    expect(bad.status).toBe(400);
+    expect(bad.body.problems.map((p: { field: string }) => p.field).sort()).toEqual(['schedule.cron', 'schedule.timezone']);
   });
 
   describe('malformed requests: a 4xx naming each bad field, and nothing starts', () => {

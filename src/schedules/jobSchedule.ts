@@ -1,6 +1,8 @@
 // Cron jobs without a sensor: a Schedule whose action starts a `batchInference` run every tick.
 // Used by `batch-inference deploy` for job specs with a `schedule` block, and by the HTTP API.
 import type { Client } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
+import type { RunOptions } from '../workflows/batchInference.js';
 import { SpecError, type FieldProblem } from '../spec/errors.js';
 import { WORKFLOW_TYPE } from '../workflows/definitions.js';
 import { cronProblem, timeZoneProblem } from './cron.js';
@@ -29,6 +31,10 @@ export interface JobScheduleOptions {
    * never deletes schedules made by the API).
    */
   memo?: Record<string, unknown>;
+  /** Passed to every run as its second argument, e.g. `{ tenant }` so runs take that tenant's slots. */
+  runOptions?: RunOptions;
+  /** Search attributes of every run (the HTTP API sets BatchTenant/BatchState so its listings find them). */
+  searchAttributes?: SearchAttributePair[];
   /** Only say what would change. */
   dryRun?: boolean;
   conflict?: UpsertOptions['conflict'];
@@ -57,7 +63,7 @@ export function jobScheduleFor(opts: JobScheduleOptions): DesiredSchedule {
     workflowType: WORKFLOW_TYPE,
     // Each run's id (and stage folder) is `<scheduleId>-<action time>`.
     workflowId: opts.scheduleId,
-    args: [spec],
+    args: opts.runOptions ? [spec, opts.runOptions] : [spec],
     taskQueue: opts.taskQueue,
     actionMemo: {
       ...opts.memo,
@@ -65,6 +71,7 @@ export function jobScheduleFor(opts: JobScheduleOptions): DesiredSchedule {
       outputTableName: spec.outputTableName,
       predictor: spec.predictor,
     },
+    actionSearchAttributes: opts.searchAttributes,
     scheduleMemo,
     paused: opts.paused ?? false,
     enforcePaused: true,

@@ -2,6 +2,7 @@
 // What we want is hashed into the memo of the workflows the Schedule starts (the Schedule's own memo
 // is fixed at creation), so a second deploy of the same file compares one string and changes nothing.
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import type { ManagedMemo } from './managed.js';
 
@@ -16,6 +17,8 @@ export interface DesiredSchedule {
   taskQueue: string;
   /** Memo of every workflow the Schedule starts (the config hash is added to it). */
   actionMemo: Record<string, unknown>;
+  /** Search attributes of every workflow the Schedule starts (e.g. BatchTenant, so API listings find its runs). */
+  actionSearchAttributes?: SearchAttributePair[];
   /** Memo of the Schedule itself; set at creation only. */
   scheduleMemo: ManagedMemo;
   /** Paused on creation; on update too when `enforcePaused` (cron jobs' `enabled`), else an operator's pause stays. */
@@ -75,6 +78,7 @@ export async function upsertSchedule(client: Client, desired: DesiredSchedule, o
     taskQueue: desired.taskQueue,
     args: desired.args,
     memo: { ...desired.actionMemo, [CONFIG_HASH_MEMO]: hash },
+    ...(desired.actionSearchAttributes ? { typedSearchAttributes: desired.actionSearchAttributes } : {}),
     staticSummary: desired.summary,
   };
   const spec = { cronExpressions: [desired.cron], timezone: desired.timezone };

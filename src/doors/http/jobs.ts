@@ -4,7 +4,11 @@
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { Warehouse } from '../../adapters/warehouse/warehouse.js';
-import type { BatchInferenceClient } from '../../client.js';
+import { randomUUID } from 'node:crypto';
+import { runMemo, type BatchInferenceClient } from '../../client.js';
+import { cronScheduleId } from '../../schedules/managed.js';
+import { upsertJobSchedule } from '../../schedules/jobSchedule.js';
+import { scheduleBlockSchema } from '../../spec/scheduleBlock.js';
 import type { Config } from '../../config.js';
 import { SpecError } from '../../spec/errors.js';
 import { resolveSpec } from '../../spec/jobSpec.js';
@@ -18,6 +22,7 @@ import {
   type JobList,
   type JobStatus,
   type JobSummary,
+  type ScheduleResponse,
   type SubmitResponse,
 } from './schemas.js';
 import { problemsInBodyTerms, translateBody } from './translate.js';
@@ -56,8 +61,8 @@ const STATE_FILTER: Record<RunState, string> = {
 export class JobService {
   constructor(private readonly deps: JobServiceDeps) {}
 
-  async submit(tenant: string, body: unknown): Promise<SubmitResponse> {
-    const { format, spec, problems, schedule } = translateBody(body);
+  async submit(tenant: string, body: unknown): Promise<SubmitResponse | ScheduleResponse> {
+    const { format, spec, problems } = translateBody(body);
     if (problems.length || !spec) throw badRequest(problems);
     let resolved: ResolvedSpec;
     try {
@@ -74,11 +79,7 @@ export class JobService {
       if (err instanceof SpecError) throw badRequest(problemsInBodyTerms(err.problems, format));
       throw err;
     }
-    if (schedule) {
-      throw new HttpError(501, 'not_implemented', 'Schedules are not available yet: send the request without "schedule" to start a single run', [
-        { field: 'schedule', message: 'not available yet' },
-      ]);
-    }
+    if (spec.schedule !== undefined) return this.schedule(tenant, spec, resolved);
     const rows = await this.countRows(resolved);
     const { runId } = await this.deps.client.startBatchInference(spec, { tenant });
     return {
@@ -86,6 +87,31 @@ export class JobService {
       status: 'submitted',
       estimated_duration_minutes: rows === null ? null : estimateMinutes(rows, resolved.parallelWorkers),
       input_row_count: rows,
+    };
+  }
+
+  /**
+   * A body with a `schedule` block becomes a Temporal Schedule (bi-cron-api-<tenant>-<id>) that starts
+   * the job every tick; its runs belong to the tenant (slots, memo, search attributes) like any job.
+   */
+  private async schedule(tenant: string, spec: Record<string, unknown>, resolved: ResolvedSpec): Promise<ScheduleResponse> {
+    const block = scheduleBlockSchema.parse(spec.schedule);
+    const scheduleId = cronScheduleId(`api-${tenant}-${randomUUID().slice(0, 8)}`);
+    const { client, config } = this.deps;
+    await upsertJobSchedule(client.client, {
+      scheduleId,
+      spec,
+      cron: block.cron,
+      timezone: block.timezone,
+      paused: !block.enabled,
+      taskQueue: config.temporal.taskQueue,
+      memo: { ...runMemo(spec, tenant), origin: 'api' },
+      runOptions: { tenant },
+      searchAttributes: await client.runSearchAttributes(tenant),
+    });
+    return {
+      schedule_id: scheduleId, status: 'scheduled', cron: block.cron, timezone: block.timezone, enabled: block.enabled,
+      input_row_count: await this.countRows(resolved),
     };
   }
 

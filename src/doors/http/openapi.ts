@@ -8,6 +8,7 @@ import {
   jobStatusSchema,
   listQuerySchema,
   seedRequestSchema,
+  scheduleResponseSchema,
   submitResponseSchema,
 } from './schemas.js';
 
@@ -25,7 +26,6 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'Missing or unknown bearer token',
   404: 'No such job for this tenant',
   409: 'The job has already ended',
-  501: 'Not available yet (schedules)',
   503: 'Temporal cannot answer (no worker, or search attributes missing)',
 };
 const jobIdParameter = { name: 'job_id', in: 'path', required: true, schema: { type: 'string' } };
@@ -48,7 +48,11 @@ export function openApiDocument(version: string): Record<string, unknown> {
           summary: 'Submit a batch job',
           description: 'Body: seed 001\'s request ({model_id, input, output, config}) or a job spec as the CLI takes it (recognised by inputQuery or predictor). Nothing starts unless the whole request is valid.',
           requestBody: { required: true, content: { 'application/json': { schema: { oneOf: [ref('BatchRequest'), ref('JobSpec')] } } } },
-          responses: { 202: { description: 'Accepted: the job is queued', ...json('SubmitResponse') }, ...errors(400, 401, 501) },
+          responses: {
+            201: { description: 'Created: the body had a schedule block, and a Schedule now starts the job on its cron', ...json('ScheduleResponse') },
+            202: { description: 'Accepted: the job is queued', ...json('SubmitResponse') },
+            ...errors(400, 401),
+          },
         },
         get: {
           summary: "List the caller's jobs, newest first",
@@ -76,6 +80,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         BatchRequest: schemaOf(seedRequestSchema, 'input'),
         JobSpec: schemaOf(jobSpecSchema, 'input'),
         SubmitResponse: schemaOf(submitResponseSchema),
+        ScheduleResponse: schemaOf(scheduleResponseSchema),
         JobStatus: schemaOf(jobStatusSchema),
         JobList: schemaOf(jobListSchema),
         CancelResponse: schemaOf(cancelResponseSchema),

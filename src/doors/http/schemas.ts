@@ -1,6 +1,7 @@
 // The HTTP API's requests and responses as zod schemas: the server validates with them, and the
 // OpenAPI document is generated from them (src/doors/http/openapi.ts), so the two cannot drift.
 import { z } from 'zod';
+import { scheduleBlockSchema } from '../../spec/scheduleBlock.js';
 import { RUN_STATES } from '../../shared/types.js';
 import { DESTINATIONS, SAVE_MODES } from '../../spec/output.js';
 
@@ -37,7 +38,7 @@ export const seedRequestSchema = z
       })
       .strict()
       .optional(),
-    schedule: z.unknown().optional().describe('Recurring runs: not available yet; a request with it is answered 501'),
+    schedule: scheduleBlockSchema.optional().describe('Run the job on a cron instead of once: a Temporal Schedule starts it every tick (overlap skip)'),
   })
   .strict();
 
@@ -54,6 +55,15 @@ export const listQuerySchema = z
     page_token: z.string().regex(/^[A-Za-z0-9_-]+$/, 'pass next_page_token from the previous page unchanged').optional(),
   })
   .strict();
+
+export const scheduleResponseSchema = z.object({
+  schedule_id: z.string().describe('The Temporal Schedule (bi-cron-api-<tenant>-<id>); its runs are listed with GET like any job'),
+  status: z.literal('scheduled'),
+  cron: z.string(),
+  timezone: z.string(),
+  enabled: z.boolean(),
+  input_row_count: z.number().int().nullable().describe('Rows the query returns now; each tick counts again'),
+});
 
 export const submitResponseSchema = z.object({
   job_id: z.string(),
@@ -111,6 +121,7 @@ export const errorSchema = z.object({
 });
 
 export type SubmitResponse = z.infer<typeof submitResponseSchema>;
+export type ScheduleResponse = z.infer<typeof scheduleResponseSchema>;
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 export type JobSummary = z.infer<typeof jobSummarySchema>;
 export type JobList = z.infer<typeof jobListSchema>;

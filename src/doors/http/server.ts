@@ -50,7 +50,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
     api.post(BASE, async (request, reply) => {
       if (request.body === undefined) throw badRequest([{ field: '(body)', message: 'send the job as a JSON object (Content-Type: application/json)' }]);
-      return reply.code(202).send(await jobs.submit(tenantOf(request), request.body));
+      const answer = await jobs.submit(tenantOf(request), request.body);
+      // A single run is accepted (202); a schedule block creates a Schedule (201).
+      return reply.code('schedule_id' in answer ? 201 : 202).send(answer);
     });
     api.get(BASE, async (request) => jobs.list(tenantOf(request), request.query));
     api.get<{ Params: { job_id: string } }>(`${BASE}/:job_id`, async (request) => jobs.get(tenantOf(request), request.params.job_id));

@@ -19,6 +19,7 @@ const SEED_FIELD: Record<string, string> = {
   timeoutMinutes: 'config.timeout_minutes',
   batchRows: 'config.batch_size',
   retries: 'config.retry_count',
+  schedule: 'schedule',
   '(spec)': '(body)',
 };
 
@@ -29,8 +30,6 @@ export interface TranslatedBody {
   /** The job spec to validate and start; undefined when the body itself is malformed. */
   spec?: Record<string, unknown>;
   problems: FieldProblem[];
-  /** The body asked for a schedule (not available yet). */
-  schedule: boolean;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -42,12 +41,12 @@ export function formatOf(body: unknown): BodyFormat {
 
 export function translateBody(body: unknown): TranslatedBody {
   if (!isRecord(body)) {
-    return { format: 'seed', problems: [{ field: '(body)', message: 'send a JSON object' }], schedule: false };
+    return { format: 'seed', problems: [{ field: '(body)', message: 'send a JSON object' }] };
   }
-  if (formatOf(body) === 'spec') return { format: 'spec', spec: body, problems: [], schedule: false };
+  if (formatOf(body) === 'spec') return { format: 'spec', spec: body, problems: [] };
   const parsed = seedRequestSchema.safeParse(body);
-  if (!parsed.success) return { format: 'seed', problems: zodProblems(parsed.error), schedule: 'schedule' in body };
-  return { format: 'seed', spec: specFromSeed(parsed.data), problems: [], schedule: parsed.data.schedule !== undefined };
+  if (!parsed.success) return { format: 'seed', problems: zodProblems(parsed.error) };
+  return { format: 'seed', spec: specFromSeed(parsed.data), problems: [] };
 }
 
 function specFromSeed(body: SeedRequest): Record<string, unknown> {
@@ -64,6 +63,7 @@ function specFromSeed(body: SeedRequest): Record<string, unknown> {
     timeoutMinutes: body.config?.timeout_minutes,
     batchRows: body.config?.batch_size,
     retries: body.config?.retry_count,
+    schedule: body.schedule,
   };
   return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined));
 }
