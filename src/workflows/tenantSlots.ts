@@ -93,7 +93,9 @@ export async function tenantSlots(initial: TenantSlotsState): Promise<void> {
     if (signalled) continue;
     if (idle) {
       await condition(allHandlersFinished);
-      return;
+      // A request may land in the same workflow task as the idle timer: then it is not idle after all.
+      if (state.holders.length === 0 && state.waiting.length === 0) return;
+      continue;
     }
     checkHolders = true; // runs still wait after a while: look again
   }
