@@ -48,6 +48,13 @@ describe('S3 stage', () => {
     expect(await stage.getJson('runs/many2/manifest.json')).toEqual({ other: true });
   });
 
+  it('deletePrefix removes a single object by its key, as the local stage does for a file', async () => {
+    await stage.putJson('results/p/part-a.parquet', {});
+    await stage.putJson('results/p/part-b.parquet', {});
+    await stage.deletePrefix('results/p/part-a.parquet');
+    expect((await stage.list('results/p')).map((o) => o.key)).toEqual(['results/p/part-b.parquet']);
+  });
+
   it('answers undefined for a missing object and round-trips JSON', async () => {
     expect(await stage.stat('runs/none/manifest.json')).toBeUndefined();
     expect(await stage.getJson('runs/none/manifest.json')).toBeUndefined();

@@ -131,8 +131,10 @@ export class S3Stage implements Stage {
     };
   }
 
+  /** Deletes everything under prefix/ and an object named exactly prefix, as rm -rf does for a folder or a file. */
   async deletePrefix(prefix: string): Promise<void> {
-    const keys = (await this.list(prefix)).map((o) => this.objectKey(o.key));
+    const exact = this.objectKey(prefix.replace(/\/+$/, ''));
+    const keys = [exact, ...(await this.list(prefix)).map((o) => this.objectKey(o.key))];
     for (let i = 0; i < keys.length; i += 1000) {
       const res = await this.s3.send(new DeleteObjectsCommand({
         Bucket: this.bucket,
