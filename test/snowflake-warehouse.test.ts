@@ -86,7 +86,7 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
       'CREATE TABLE "PREDICTIONS" ("ID" NUMBER, "SCORE" FLOAT, "LABEL" VARCHAR, "SCORED_AT" TIMESTAMP_NTZ)',
     );
     expect(fk.statements.map((s) => s.sqlText)).toContain(
-      'COPY INTO "PREDICTIONS" FROM @BI_STAGE/runs/run-a/output/ FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE',
+      `COPY INTO "PREDICTIONS" FROM '@BI_STAGE/runs/run-a/output/' FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE`,
     );
     const [stats] = await admin(`SELECT COUNT(*) AS N, COUNT(DISTINCT ID) AS D, MIN(ID) AS LO, MAX(ID) AS HI, SUM(IFF(LABEL = 'even', 1, 0)) AS EVEN FROM PREDICTIONS`);
     expect(stats).toEqual({ N: 750, D: 750, LO: 0, HI: 749, EVEN: 375 });
@@ -138,6 +138,19 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
       .rejects.toThrow(/MISSING_TABLE does not exist: create it first or set autoCreateTable: true/);
   });
 
+  it('publishes runs started by a Schedule (":" in the run id) into a schema it creates', async () => {
+    const runId = 'bi-cron-nightly-2026-02-26T06:00:00Z';
+    await writeOutput(runId, 20);
+    expect(await publish(runId, { table: 'NIGHTLY.SCORES' })).toMatchObject({ rows: 20, loaded: true });
+    expect(fk.statements.map((s) => s.sqlText)).toContain(
+      `COPY INTO "NIGHTLY"."SCORES" FROM '@BI_STAGE/runs/${runId}/output/' FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE`,
+    );
+    expect(await admin('SELECT COUNT(*) AS N FROM NIGHTLY.SCORES')).toEqual([{ N: 20 }]);
+    expect(await wh.tableHasRows('nightly.scores')).toBe(true);
+    expect(await wh.tableHasRows('NIGHTLY.NO_SUCH_TABLE')).toBe(false);
+    await expect(publish("run'x", { publishId: 'quote-in-run-id' })).rejects.toThrow(/has characters a stage location cannot carry/);
+  });
+
   it('quotes names and refuses ones that could carry SQL, before sending anything', async () => {
     const sent = fk.statements.length;
     for (const table of ['PREDICTIONS"; DROP TABLE FEATURES; --', 'a b', 'x.y.z.w', "t'"]) {
@@ -183,7 +196,7 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     const mine = fk.statements.slice(sent);
     expect(mine.map((s) => s.sqlText)).toEqual([
       'USE WAREHOUSE "BIG_WH"',
-      `COPY INTO @BI_STAGE/runs/run-x/input/ FROM (${query}) FILE_FORMAT = (TYPE = PARQUET) HEADER = TRUE MAX_FILE_SIZE = 268435456 OVERWRITE = TRUE DETAILED_OUTPUT = TRUE`,
+      `COPY INTO '@BI_STAGE/runs/run-x/input/' FROM (${query}) FILE_FORMAT = (TYPE = PARQUET) HEADER = TRUE MAX_FILE_SIZE = 268435456 OVERWRITE = TRUE DETAILED_OUTPUT = TRUE`,
     ]);
     expect(mine[1].sqlText).toBe(unloadSql('BI_STAGE', 'runs/run-x/input', query, 256 * 1024 * 1024));
     expect(JSON.parse(String(mine[1].parameters?.QUERY_TAG))).toEqual({ app: 'batch-inference', run: 'run-x', step: 'export' });

@@ -1,6 +1,5 @@
 // saveMode "error": refuse to start when the destination already holds data, before any scoring.
-import { OutputExistsError, QueryError } from '../spec/errors.js';
-import { quoteQualified } from '../spec/identifiers.js';
+import { OutputExistsError } from '../spec/errors.js';
 import type { ResolvedSpec } from '../shared/types.js';
 import type { ActivityContext } from './deps.js';
 
@@ -8,17 +7,9 @@ export async function checkOutputTarget(ctx: ActivityContext, spec: ResolvedSpec
   if (spec.saveMode !== 'error') return;
   if (spec.outputDestination === 'table') {
     const table = spec.outputTableName!;
-    let rows: unknown[];
-    try {
-      rows = await ctx.warehouse.query(`SELECT 1 AS present FROM ${quoteQualified(table)}`, {
-        maxRows: 1, useUtc: spec.useUtc, warehouse: spec.warehouse, tag: 'batch-inference:save-mode-check',
-      });
-    } catch (err) {
-      // The table does not exist (or cannot be read): publish creates it or says why it cannot.
-      if (err instanceof QueryError) return;
-      throw err;
-    }
-    if (rows.length) {
+    // A missing table is empty: publish creates it or says why it cannot.
+    const hasRows = await ctx.warehouse.tableHasRows(table, { useUtc: spec.useUtc, warehouse: spec.warehouse });
+    if (hasRows) {
       throw new OutputExistsError(`Table ${table} already has rows and saveMode is "error"; use an empty or new table, or saveMode "overwrite" or "append"`);
     }
     return;

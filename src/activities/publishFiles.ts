@@ -7,6 +7,7 @@ import { PublishError } from '../spec/errors.js';
 import type { FilePublishResult, RunRef } from '../shared/types.js';
 import type { ActivityContext } from './deps.js';
 import { atActivityEdge } from './failures.js';
+import { withKeepAlive } from './keepAlive.js';
 
 export interface PublishFilesInput extends RunRef {
   /** Rows the run wrote (from the slices' totals), recorded in _SUCCESS. */
@@ -34,7 +35,11 @@ export function makePublishFiles(ctx: ActivityContext) {
       });
       if (spec.saveMode === 'error') {
         // Checked in preparing too; another writer may have arrived since.
-        const foreign = (await ctx.stage.list(`${path}/`)).filter((o) => runOfPartFile(o.key) !== runId);
+        // This run's own _SUCCESS (an attempt that landed it and then lost its answer) is not foreign.
+        const ownSuccess = (await ctx.stage.getJson<{ runId?: string }>(successKey(path)))?.runId === runId;
+        const foreign = (await ctx.stage.list(`${path}/`)).filter(
+          (o) => runOfPartFile(o.key) !== runId && !(ownSuccess && o.key === successKey(path)),
+        );
         if (foreign.length) {
           throw new PublishError(`outputPath "${path}" is no longer empty (${foreign[0].key}) and saveMode is "error"; choose an empty path or saveMode "overwrite" or "append"`);
         }
@@ -45,8 +50,11 @@ export function makePublishFiles(ctx: ActivityContext) {
         const copy = await ctx.stage.localCopy(source);
         const scratch = await ctx.stage.scratchPath(`result.${format}`);
         try {
-          await writeResultFile(copy.path, scratch, format);
-          await ctx.stage.putFile(scratch, target);
+          // One large file can take longer than the heartbeat timeout to convert and upload.
+          await withKeepAlive(() => activity.heartbeat({ phase: 'files', done: i }), async () => {
+            await writeResultFile(copy.path, scratch, format);
+            await ctx.stage.putFile(scratch, target);
+          });
         } finally {
           await fs.rm(scratch, { force: true });
           await copy.release();

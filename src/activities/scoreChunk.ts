@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import { sqlPathList, withEngine } from '../adapters/engine/localEngine.js';
 import { OutputWriter } from '../adapters/engine/outputWriter.js';
 import { readRecordBatches } from '../adapters/engine/recordBatches.js';
-import { chunkOutputKey, type LocalCopy } from '../adapters/stage/stage.js';
+import { chunkOutputKey, localCopies, type LocalCopy } from '../adapters/stage/stage.js';
 import type { Chunk } from '../planning/chunks.js';
 import { normalizeOutput } from '../predictors/normalizeOutput.js';
 import { quoteLiteral } from '../spec/identifiers.js';
@@ -63,7 +63,7 @@ export function makeScoreChunk(ctx: ActivityContext) {
       const predict = ctx.predictors[spec.predictor];
       if (!predict) throw new Error(`Predictor "${spec.predictor}" is not registered on this worker`);
       const required = spec.outputTableDefinition?.map(([name]) => name);
-      const copies = await Promise.all(chunk.parts.map((p) => ctx.stage.localCopy(p.key)));
+      const copies = await localCopies(ctx.stage, chunk.parts.map((p) => p.key));
       const scratch = await ctx.stage.scratchPath(`w${worker}-c${index}.parquet`);
       try {
         const keyed = spec.includeInputColumns;

@@ -204,6 +204,7 @@ export function duckdbExportThenSnowflake(duckdb: Warehouse, snowflake: Warehous
     exportQuery: (req) => duckdb.exportQuery(req),
     publish: (req) => snowflake.publish(req),
     query: (sql, options) => snowflake.query(sql, options),
+    tableHasRows: (table, options) => snowflake.tableHasRows(table, options),
     preview: (table, limit) => snowflake.preview(table, limit),
     close: () => snowflake.close(),
   };

@@ -7,5 +7,8 @@ import type { Stage } from './stage.js';
 export async function createStage(config: Config): Promise<Stage> {
   if (config.stage.kind === 'file') return new LocalStage(config.stage.root);
   const [{ S3Stage }, { createS3Client }] = await Promise.all([import('./s3Stage.js'), import('../s3/s3Client.js')]);
-  return new S3Stage(createS3Client(config.s3), config.stage.url, path.resolve(config.dataDir, 'scratch'));
+  const stage = new S3Stage(createS3Client(config.s3), config.stage.url, path.resolve(config.dataDir, 'scratch'));
+  // Files a killed worker left in the local scratch folder; a day is far longer than any live transfer.
+  await stage.sweepScratch(24 * 3_600_000);
+  return stage;
 }

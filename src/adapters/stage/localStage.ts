@@ -29,7 +29,8 @@ export class LocalStage implements Stage {
       try {
         entries = await fs.readdir(dir, { withFileTypes: true });
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        // Nothing there, or a file rather than a folder: nothing under it, as on S3.
+        if (['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '')) return;
         throw err;
       }
       for (const entry of entries) {

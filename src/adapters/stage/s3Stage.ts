@@ -55,7 +55,11 @@ export class S3Stage implements Stage {
     let ContinuationToken: string | undefined;
     do {
       const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, ContinuationToken }));
-      for (const o of page.Contents ?? []) out.push({ key: this.stageKey(o.Key!), size: o.Size ?? 0, modifiedAt: o.LastModified });
+      for (const o of page.Contents ?? []) {
+        // Zero-byte "folder" objects (made by consoles and some tools) are not files.
+        if (o.Key!.endsWith('/')) continue;
+        out.push({ key: this.stageKey(o.Key!), size: o.Size ?? 0, modifiedAt: o.LastModified });
+      }
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);
     return out.sort((a, b) => a.key.localeCompare(b.key));
@@ -96,6 +100,29 @@ export class S3Stage implements Stage {
       throw err;
     }
     return { path: file, release: () => fs.rm(file, { force: true }) };
+  }
+
+  /**
+   * Deletes local scratch files older than maxAgeMs: downloads and uploads of a worker that was killed
+   * mid-activity. Retention cannot see them (they are on this machine, not in the bucket).
+   */
+  async sweepScratch(maxAgeMs: number, now = Date.now()): Promise<number> {
+    let swept = 0;
+    let names: string[];
+    try {
+      names = await fs.readdir(this.scratchRoot);
+    } catch {
+      return 0;
+    }
+    for (const name of names) {
+      const full = path.join(this.scratchRoot, name);
+      const stats = await fs.stat(full).catch(() => undefined);
+      if (stats && now - stats.mtimeMs > maxAgeMs) {
+        await fs.rm(full, { recursive: true, force: true });
+        swept++;
+      }
+    }
+    return swept;
   }
 
   async scratchPath(name: string): Promise<string> {

@@ -42,3 +42,29 @@ export const manifestKey = (runId: string) => `${runPrefix(runId)}/manifest.json
 /** A pure function of (run, worker, chunk): a retried chunk replaces its own file. */
 export const chunkOutputKey = (runId: string, worker: number, chunk: number) =>
   `${outputPrefix(runId)}/${worker}/${String(chunk).padStart(6, '0')}.parquet`;
+
+/**
+ * Local copies of several objects, a few at a time, in the order of keys. If one cannot be had, the
+ * copies already made are released before the error is thrown: a failed attempt leaves no downloads.
+ */
+export async function localCopies(stage: Stage, keys: readonly string[], concurrency = 8): Promise<LocalCopy[]> {
+  const copies: (LocalCopy | undefined)[] = new Array(keys.length);
+  let failure: { error: unknown } | undefined;
+  let next = 0;
+  const lane = async () => {
+    while (next < keys.length && !failure) {
+      const i = next++;
+      try {
+        copies[i] = await stage.localCopy(keys[i]);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, lane));
+  if (failure) {
+    await Promise.all(copies.map((c) => c?.release().catch(() => {})));
+    throw failure.error;
+  }
+  return copies as LocalCopy[];
+}

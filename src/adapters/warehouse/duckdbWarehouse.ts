@@ -4,12 +4,12 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { StagedFile } from '../../planning/chunks.js';
-import { mapLimit } from '../../shared/concurrency.js';
 import type { PublishResult } from '../../shared/types.js';
 import { duckdbTypeOf, parseColumnType } from '../../spec/columnTypes.js';
 import { PublishError, QueryError } from '../../spec/errors.js';
 import { quoteIdentifier, quoteLiteral, quoteQualified } from '../../spec/identifiers.js';
 import { sqlPathList } from '../engine/localEngine.js';
+import { localCopies } from '../stage/stage.js';
 import type { ExportRequest, PublishRequest, QueryOptions, Warehouse } from './warehouse.js';
 
 const PUBLISHES_TABLE = 'batch_inference_publishes';
@@ -76,7 +76,7 @@ export class DuckDBWarehouse implements Warehouse {
   async publish(req: PublishRequest): Promise<PublishResult> {
     const objects = (await req.stage.list(req.prefix)).filter((o) => o.key.endsWith('.parquet'));
     // Local copies (downloads from S3) a few at a time: a run can have thousands of output files.
-    const copies = await mapLimit(objects, 8, (o) => req.stage.localCopy(o.key));
+    const copies = await localCopies(req.stage, objects.map((o) => o.key));
     try {
       return await this.withConnection((conn) => this.load(conn, req, copies.map((c) => c.path)));
     } finally {
@@ -139,6 +139,13 @@ export class DuckDBWarehouse implements Warehouse {
         if (USER_ERROR.test(message)) throw new QueryError(message);
         throw err;
       }
+    });
+  }
+
+  async tableHasRows(table: string): Promise<boolean> {
+    return this.withConnection(async (conn) => {
+      if (!(await tableExists(conn, quoteQualified(table)))) return false;
+      return (await conn.runAndReadAll(`SELECT 1 FROM ${quoteQualified(table)} LIMIT 1`)).currentRowCount > 0;
     });
   }
 

@@ -37,25 +37,36 @@ export class SnowflakeWarehouse implements Warehouse {
 
   /**
    * Borrows a pooled connection for one operation. Every statement carries the run's query tag and,
-   * with useUtc, the UTC time zone as statement parameters; the compute warehouse is chosen per run.
+   * with useUtc, the UTC time zone as statement parameters. A run that picks another compute
+   * warehouse than the configured one gets a connection that is closed afterwards, not pooled, so
+   * its USE WAREHOUSE never carries over to another run's statements.
    */
   private async session<T>(tag: Record<string, string>, opts: { useUtc?: boolean; warehouse?: string }, fn: (s: Session) => Promise<T>): Promise<T> {
     const parameters: Record<string, string> = { QUERY_TAG: JSON.stringify({ app: 'batch-inference', ...tag }) };
     if (opts.useUtc ?? true) parameters.TIMEZONE = 'UTC';
-    return this.pool.use(async (conn) => {
+    const switches = opts.warehouse !== undefined && opts.warehouse.toUpperCase() !== this.settings.warehouse?.toUpperCase();
+    const conn = await this.pool.acquire();
+    let healthy = !switches;
+    try {
       const session: Session = { run: (sql, o = {}) => execute(conn, sql, { ...o, parameters }) };
       const warehouse = opts.warehouse ?? this.settings.warehouse;
       if (warehouse) await session.run(`USE WAREHOUSE ${sfIdentifier(warehouse)}`);
-      return fn(session);
-    });
+      return await fn(session);
+    } catch (err) {
+      // A connection that failed below SQL (network, session) is not handed to the next operation.
+      if (!(err instanceof QueryError) && !(err instanceof PublishError)) healthy = false;
+      throw err;
+    } finally {
+      if (healthy) await this.pool.release(conn);
+      else await this.pool.destroy(conn);
+    }
   }
 
   async exportQuery(req: ExportRequest): Promise<StagedFile[]> {
+    const unload = unloadSql(this.settings.stage, req.prefix, req.sql, req.fileSizeBytes);
     // Files of an earlier attempt must not mix with this one's.
     await req.stage.deletePrefix(req.prefix);
-    const rows = await this.session({ run: req.runId, step: 'export' }, req, (s) =>
-      s.run(unloadSql(this.settings.stage, req.prefix, req.sql, req.fileSizeBytes)),
-    );
+    const rows = await this.session({ run: req.runId, step: 'export' }, req, (s) => s.run(unload));
     // An empty result unloads no file; each row of DETAILED_OUTPUT names one file written.
     return rows
       .filter((r) => r.FILE_NAME)
@@ -71,9 +82,14 @@ export class SnowflakeWarehouse implements Warehouse {
     const table = sfQualified(req.table);
     const marker = publishesTable(sfSchemaOf(req.table));
     const files = (await req.stage.list(req.prefix)).filter((o) => o.key.endsWith('.parquet'));
+    const schema = sfSchemaOf(req.table);
+    // Before any statement: a run id the stage location cannot carry fails here, not after a DELETE.
+    loadSql(req.table, this.settings.stage, req.prefix);
     return this.session({ run: req.runId, step: 'publish' }, req, async (s) => {
-      // DDL commits on its own in Snowflake, so it happens before the transaction.
-      await s.run(publishesTableSql(sfSchemaOf(req.table)));
+      // DDL commits on its own in Snowflake, so it happens before the transaction. The marker table
+      // lives in the table's schema, which a new table may also need created first.
+      if (schema && req.autoCreateTable) await createSchemaKeepingCurrent(s, schema);
+      await s.run(publishesTableSql(schema));
       const done = await s.run(`SELECT ROW_COUNT FROM ${marker} WHERE PUBLISH_ID = ?`, { binds: [req.publishId] });
       if (done.length > 0) return { table: req.table, rows: Number(done[0].ROW_COUNT), loaded: false };
 
@@ -99,8 +115,11 @@ export class SnowflakeWarehouse implements Warehouse {
         return { table: req.table, rows, loaded: true };
       } catch (err) {
         await s.run('ROLLBACK').catch(() => {});
+        // A COMMIT whose answer was lost may have landed: then the marker says so and the rows stay.
+        const landed = await s.run(`SELECT ROW_COUNT FROM ${marker} WHERE PUBLISH_ID = ?`, { binds: [req.publishId] }).catch(() => undefined);
+        if (landed?.length) return { table: req.table, rows: Number(landed[0].ROW_COUNT), loaded: true };
         // A table this publish created holds nothing worth keeping: a failed publish leaves no trace.
-        if (created) await s.run(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
+        if (created && landed) await s.run(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
         if (err instanceof QueryError) throw new PublishError(`Cannot load predictions into ${req.table}: ${err.message}`);
         throw err;
       }
@@ -122,8 +141,6 @@ export class SnowflakeWarehouse implements Warehouse {
         await copy.release();
       }
     }
-    const schema = sfSchemaOf(req.table);
-    if (schema) await s.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await s.run(createTableSql(req.table, columns));
     return true;
   }
@@ -132,6 +149,13 @@ export class SnowflakeWarehouse implements Warehouse {
     const limit = Math.floor(options.maxRows ?? 1000);
     return this.session({ step: 'query', ...(options.tag ? { tag: options.tag } : {}) }, options, (s) =>
       s.run(`SELECT * FROM (${sql}) LIMIT ${limit}`, { fetchAsString: ['Number', 'Date'] }),
+    );
+  }
+
+  async tableHasRows(table: string, options: QueryOptions = {}): Promise<boolean> {
+    const quoted = sfQualified(table);
+    return this.session({ step: 'save-mode-check' }, options, async (s) =>
+      (await tableExists(s, quoted)) && (await s.run(`SELECT 1 AS PRESENT FROM ${quoted} LIMIT 1`)).length > 0,
     );
   }
 
@@ -148,6 +172,16 @@ export class SnowflakeWarehouse implements Warehouse {
     await bounded(this.pool.drain());
     await bounded(this.pool.clear());
   }
+}
+
+/**
+ * CREATE SCHEMA makes the new schema the session's current one in Snowflake; unqualified names (the
+ * stage, other runs' tables on this pooled connection) must keep resolving where they did.
+ */
+async function createSchemaKeepingCurrent(s: Session, schema: string): Promise<void> {
+  const [current] = await s.run('SELECT CURRENT_DATABASE() AS DB, CURRENT_SCHEMA() AS SCH');
+  await s.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  if (current?.DB && current?.SCH) await s.run(`USE SCHEMA ${sfQualified(`${current.DB}.${current.SCH}`)}`);
 }
 
 async function tableExists(s: Session, quotedTable: string): Promise<boolean> {

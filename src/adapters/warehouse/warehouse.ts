@@ -50,6 +50,8 @@ export interface Warehouse {
   exportQuery(request: ExportRequest): Promise<StagedFile[]>;
   /** Loads the run's output into the table in one transaction; repeating it for a run changes nothing. */
   publish(request: PublishRequest): Promise<PublishResult>;
+  /** Whether the table exists and holds at least one row (saveMode "error"); names are quoted the warehouse's way. */
+  tableHasRows(table: string, options?: QueryOptions): Promise<boolean>;
   /** The first rows of a table, ordered by its first column: what the CLI shows after a run. */
   preview(table: string, limit: number): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
