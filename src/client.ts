@@ -102,7 +102,11 @@ export class BatchInferenceClient {
   hasRunSearchAttributes(): Promise<boolean> {
     this.searchAttributes ??= missingSearchAttributes(this.client.connection, this.config.temporal.namespace).then(
       (missing) => missing.length === 0,
-      () => false,
+      () => {
+        // A failed check is not an answer: ask again next time rather than never list these runs.
+        this.searchAttributes = undefined;
+        return false;
+      },
     );
     return this.searchAttributes;
   }

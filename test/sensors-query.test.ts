@@ -117,7 +117,8 @@ describe('query sensors on DuckDB', () => {
 
     const observation: Observation = await env.run(activities.checkSensor, { sensor: 'features', source: definition.source });
     expect(observation.value).toBe('2026-03-01');
-    const report: ObserveRequest = { checkId: 'manual-check/run-1', checkedAt: new Date().toISOString(), observation, sensor: definition };
+    const now = new Date().toISOString();
+    const report: ObserveRequest = { checkId: 'manual-check/run-1', observedAt: now, checkedAt: now, observation, sensor: definition };
     const first: SensorCheckOutcome = await env.run(activities.recordSensorCheck, report);
     const again = await env.run(activities.recordSensorCheck, report);
     expect(first).toMatchObject({ changed: true, value: '2026-03-01' });
@@ -126,6 +127,14 @@ describe('query sensors on DuckDB', () => {
     expect(await env.run(activities.recordSensorCheck, { ...report, checkId: 'manual-check/run-2' })).toMatchObject({ changed: false });
     await h.client.waitForResult(first.runId!);
     expect((await stateOf(h.temporal, 'features')).changes).toBe(3);
+
+    // A slow check that began looking before that one reports the older value late: out of date, no run.
+    const stale: ObserveRequest = {
+      ...report, checkId: 'slow-check/run-1', observedAt: new Date(Date.parse(now) - 60_000).toISOString(),
+      observation: { ...observation, value: '2026-02-28', fingerprint: 'older-result' },
+    };
+    expect(await env.run(activities.recordSensorCheck, stale)).toMatchObject({ changed: false, stale: true, value: '2026-03-01' });
+    expect(await stateOf(h.temporal, 'features')).toMatchObject({ changes: 3, lastValue: '2026-03-01' });
   });
 
   it('a check whose query fails once is retried and starts one run', async () => {

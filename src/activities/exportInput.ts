@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { CancelledFailure, Context } from '@temporalio/activity';
 import { inputPrefix, manifestKey, outputPrefix } from '../adapters/stage/stage.js';
 import { planChunks, planSlices } from '../planning/chunks.js';
 import type { RunManifest } from '../planning/manifest.js';
@@ -34,6 +34,8 @@ export function makeExportInput(ctx: ActivityContext) {
           warehouse: spec.warehouse,
         }),
       );
+      // Cancelled while the warehouse unloaded: the workflow deletes the run's files once this returns.
+      if (activity.cancellationSignal.aborted) throw new CancelledFailure('export cancelled');
       const rows = files.reduce((s, f) => s + f.rows, 0);
       if (ctx.maxInputRows !== undefined && rows > ctx.maxInputRows) {
         // Nothing will score these rows: do not keep a copy of a too-large input on the stage.

@@ -50,6 +50,8 @@ export async function deploy(client: Client, config: Config, options: DeployOpti
   const items = readConfigDir(options.dir, config);
   const lines: DeployLine[] = [];
   const keep = new Set<string>();
+  /** Files that could not be read: a Schedule deployed from one of them stays, whatever it is named. */
+  const invalidFiles = new Set<string>();
 
   for (const item of items) {
     const file = path.basename(item.file);
@@ -59,6 +61,7 @@ export async function deploy(client: Client, config: Config, options: DeployOpti
     }
     if (item.kind === 'invalid') {
       item.ids.forEach((id) => keep.add(id));
+      invalidFiles.add(file);
       lines.push({ action: 'invalid', file, problems: item.problems });
       continue;
     }
@@ -81,6 +84,8 @@ export async function deploy(client: Client, config: Config, options: DeployOpti
   if (options.prune) {
     for (const managed of await listManagedSchedules(client)) {
       if (managed.memo.origin !== DEPLOY_ORIGIN || keep.has(managed.scheduleId)) continue;
+      // Its file is there but broken (e.g. a YAML typo hides a renamed sensor's name): not gone.
+      if (managed.memo.file && invalidFiles.has(managed.memo.file)) continue;
       // Deploys to other task queues (other environments on this namespace) are not ours to prune.
       const description = await describeSchedule(client, managed.scheduleId);
       if (!description || description.action.taskQueue !== taskQueue) continue;

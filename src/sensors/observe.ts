@@ -9,6 +9,8 @@ import { SensorSourceError } from './errors.js';
 
 /** A payload is inserted into SQL and kept in memos: it must stay short. */
 export const MAX_VALUE_LENGTH = 2_000;
+/** What may not appear in a value that is pasted into SQL. */
+const UNSAFE_IN_SQL = /['"`\\;]|--|\/\*|[\u0000-\u001f]/;
 /** Rows of a query sensor's result that count toward its fingerprint. */
 const MAX_QUERY_ROWS = 1_000;
 
@@ -24,6 +26,11 @@ const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word
 
 export async function observeSource(sensor: string, source: SensorSource, deps: ObserveDeps): Promise<Observation> {
   const observation = source.type === 's3' ? await observeS3(source, deps) : await observeQuery(sensor, source, deps);
+  if (UNSAFE_IN_SQL.test(observation.value)) {
+    // The value is pasted into the run's SQL as {payloadKey}: whoever can write the watched source
+    // (an object key, a table value) must not be able to write SQL with the worker's credentials.
+    throw new SensorSourceError(`the watched value ${JSON.stringify(observation.value.slice(0, 200))} holds quotes, semicolons, backslashes, comment markers or control characters, which cannot go into the run's SQL; watch a value without them`);
+  }
   if (observation.value.length > MAX_VALUE_LENGTH) {
     throw new SensorSourceError(`the watched value is ${observation.value.length} characters long (at most ${MAX_VALUE_LENGTH}); watch something shorter, e.g. SELECT MAX(ds)`);
   }

@@ -39,6 +39,8 @@ export interface Observation {
 export interface SensorCheckRecord {
   /** The check workflow's id and run id: a retried report of the same check is answered from the first one. */
   checkId: string;
+  /** When the check began to look (workflow time): a slower, older look never overrides a newer one. */
+  observedAt: string;
   checkedAt: string;
   observation?: Observation;
   /** Why the check failed; the last value seen is kept. */
@@ -50,6 +52,8 @@ export interface SensorCheckOutcome {
   changed: boolean;
   /** The first successful check records the value it sees as the baseline and starts nothing. */
   baseline: boolean;
+  /** The check began before the one that set the current value: what it saw is already out of date. */
+  stale?: boolean;
   value?: string;
   runId?: string;
 }
@@ -61,6 +65,8 @@ export interface SensorState {
   lastValue?: string;
   lastSummary?: string;
   lastCheckAt?: string;
+  /** When the look behind the current value began. */
+  lastObservedAt?: string;
   lastError?: string;
   lastChangeAt?: string;
   lastRunId?: string;

@@ -1,6 +1,7 @@
 // The run: prepare (validate, export, plan) → score (one child per slice) → publish → completed.
 // Only stage keys and small numbers pass through history; the manifest lives on the stage.
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -33,10 +34,18 @@ const { prepareRun, deleteRunFiles, discardFiles, requestSlot } = proxyActivitie
   startToCloseTimeout: '2m',
   retry: { maximumAttempts: 3 },
 });
-const { exportInput, publishOutput, publishFiles } = proxyActivities<Activities>({
+const { publishOutput, publishFiles } = proxyActivities<Activities>({
   startToCloseTimeout: '6h',
   heartbeatTimeout: '2m',
   retry: { maximumAttempts: 4, initialInterval: '2s', backoffCoefficient: 2 },
+});
+// A cancelled run waits for its export to stop before deleting the run's files: an export still
+// writing after the delete would leave its input on the stage.
+const { exportInput } = proxyActivities<Activities>({
+  startToCloseTimeout: '6h',
+  heartbeatTimeout: '2m',
+  retry: { maximumAttempts: 4, initialInterval: '2s', backoffCoefficient: 2 },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 /** The innermost failure, whose message is the one a user can act on. */
@@ -175,7 +184,9 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
     const sum = (pick: (t: SliceTotals) => number) => totals.reduce((s, t) => s + pick(t), 0);
     let where: { table: string } | { path: string };
     if (resolved.outputDestination === 'table') {
-      const published: PublishResult = await publishOutput({ runId, executionId });
+      // A publish is one transaction: once begun it commits or rolls back, whatever arrives meanwhile,
+      // and the run's final state says which (a cancel during it does not hide a committed table).
+      const published: PublishResult = await CancellationScope.nonCancellable(() => publishOutput({ runId, executionId }));
       where = { table: published.table };
     } else {
       filesPath = resolved.outputPath!;

@@ -27,13 +27,15 @@ export async function sensorCheck(definition: SensorDefinition): Promise<SensorC
   const { name, project, eventName, payloadKey, run } = definition;
   const sensor = { name, project, eventName, payloadKey, run };
 
+  // Taken before looking: overlapping checks (a manual trigger during a tick) report in any order.
+  const observedAt = new Date().toISOString();
   let observation: Observation;
   try {
     observation = await checkSensor({ sensor: name, source: definition.source });
   } catch (err) {
     const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
     const message = cause instanceof Error ? cause.message : String(cause);
-    await recordSensorCheck({ checkId, checkedAt: new Date().toISOString(), error: message, sensor });
+    await recordSensorCheck({ checkId, observedAt, checkedAt: new Date().toISOString(), error: message, sensor });
     throw ApplicationFailure.create({
       message: `Sensor ${name} could not check its source: ${message}`,
       type: 'SensorCheckFailed',
@@ -41,6 +43,6 @@ export async function sensorCheck(definition: SensorDefinition): Promise<SensorC
       cause: err instanceof Error ? err : undefined,
     });
   }
-  const outcome = await recordSensorCheck({ checkId, checkedAt: new Date().toISOString(), observation, sensor });
+  const outcome = await recordSensorCheck({ checkId, observedAt, checkedAt: new Date().toISOString(), observation, sensor });
   return { sensor: name, summary: observation.summary, ...outcome };
 }

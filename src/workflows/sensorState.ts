@@ -44,6 +44,13 @@ export async function sensorState(input: SensorStateInput): Promise<void> {
       publishMemo(state);
       return { changed: false, baseline: false };
     }
+    if (state.lastObservedAt !== undefined && request.observedAt < state.lastObservedAt) {
+      // This check began looking before the one that set the current value: it may have seen an
+      // older value, which must not count as a change (nor undo the newer one).
+      publishMemo(state);
+      return { changed: false, baseline: false, stale: true, value: state.lastValue };
+    }
+    state.lastObservedAt = request.observedAt;
     state.lastError = undefined;
     state.lastSummary = observation.summary;
     if (observation.fingerprint === state.lastFingerprint) {
