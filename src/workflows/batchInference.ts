@@ -11,6 +11,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   workflowInfo,
@@ -30,9 +31,15 @@ import { estimateCompletion, progressEvery } from './progressMath.js';
 import { recordState, timeoutMinutesOf } from './runLimits.js';
 import { scoreSlice } from './scoreSlice.js';
 
-const { prepareRun, deleteRunFiles, discardFiles, requestSlot } = proxyActivities<Activities>({
+const { prepareRun, deleteRunFiles, discardFiles } = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
   retry: { maximumAttempts: 3 },
+});
+// One signalWithStart: a local activity runs it in the same worker right after this workflow task,
+// without a round trip through the server's task queue (it was most of a run's time in `submitted`).
+const { requestSlot } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { maximumAttempts: 5 },
 });
 const { publishOutput, publishFiles } = proxyActivities<Activities>({
   startToCloseTimeout: '6h',
