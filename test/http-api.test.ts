@@ -158,7 +158,7 @@ describe('HTTP API', () => {
     const doc = await api.call('GET', '/api/v1/openapi.json', { token: null });
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.body.paths)).toEqual([BASE, `${BASE}/{job_id}`]);
+    expect(Object.keys(doc.body.paths)).toEqual([BASE, `${BASE}/{job_id}`, '/api/v1/inference/schedules/{schedule_id}']);
     const request = doc.body.components.schemas.BatchRequest;
     expect(request.required).toEqual(['model_id', 'input', 'output']);
     expect(request.properties.output.properties.destination.enum).toEqual(['table', 'parquet', 'csv']);
@@ -195,8 +195,17 @@ describe('HTTP API', () => {
       }, 30_000, 'the scheduled run in the tenant listing');
       expect(listed.jobs.find((j: { job_id: string }) => j.job_id === runId)).toMatchObject({ status: 'completed' });
       expect(await compareWithExpected(h, 'dev.nightly_scores')).toMatchObject({ missing: 0, extra: 0, wrong: 0 });
+      // The tenant reads and deletes its recurring job through the API; another tenant cannot see it.
+      const read = await api.call('GET', `/api/v1/inference/schedules/${created.schedule_id}`);
+      expect(read).toMatchObject({ status: 200, body: { schedule_id: created.schedule_id, cron: '0 2 * * *', timezone: 'Europe/Paris', paused: false } });
+      expect(read.body.recent_job_ids).toContain(runId);
+      expect((await api.call('GET', `/api/v1/inference/schedules/${created.schedule_id}`, { token: TOKEN_B })).status).toBe(404);
+      expect((await api.call('DELETE', `/api/v1/inference/schedules/${created.schedule_id}`, { token: TOKEN_B })).status).toBe(404);
+      expect(await api.call('DELETE', `/api/v1/inference/schedules/${created.schedule_id}`)).toMatchObject({ status: 200, body: { deleted: true } });
+      await expect(schedule.describe()).rejects.toThrow();
+      expect((await api.call('GET', `/api/v1/inference/schedules/${created.schedule_id}`)).status).toBe(404);
     } finally {
-      await schedule.delete();
+      await schedule.delete().catch(() => {});
     }
 
     const bad = await api.call('POST', BASE, { body: seedBody({ schedule: { cron: '0 25 * * *', timezone: 'Mars/Olympus' } }) });

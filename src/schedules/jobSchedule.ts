@@ -68,6 +68,9 @@ export function jobScheduleFor(opts: JobScheduleOptions): DesiredSchedule {
     actionMemo: {
       ...opts.memo,
       schedule: opts.scheduleId,
+      // As written: Temporal describes a Schedule's cron back as calendar specs.
+      cron: opts.cron.trim(),
+      timezone,
       outputTableName: spec.outputTableName,
       predictor: spec.predictor,
     },

@@ -8,7 +8,9 @@ import {
   jobStatusSchema,
   listQuerySchema,
   seedRequestSchema,
+  scheduleDeletedSchema,
   scheduleResponseSchema,
+  scheduleStatusSchema,
   submitResponseSchema,
 } from './schemas.js';
 
@@ -29,6 +31,7 @@ const ERROR_TEXT: Record<number, string> = {
   503: 'Temporal cannot answer (no worker, or search attributes missing)',
 };
 const jobIdParameter = { name: 'job_id', in: 'path', required: true, schema: { type: 'string' } };
+const scheduleIdParameter = { name: 'schedule_id', in: 'path', required: true, schema: { type: 'string' } };
 
 export function openApiDocument(version: string): Record<string, unknown> {
   const listParameters = Object.entries(schemaOf(listQuerySchema, 'input').properties as Record<string, Record<string, unknown>>).map(
@@ -68,9 +71,21 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
         delete: {
           summary: 'Cancel a job',
-          description: 'Children and activities stop, nothing is published, staged files are deleted. A file publish already under way finishes first.',
+          description: 'Children and activities stop, nothing is published, staged files are deleted. A publish already under way (table or files) finishes first, and the job then ends completed.',
           parameters: [jobIdParameter],
           responses: { 202: { description: 'Cancellation requested', ...json('CancelResponse') }, ...errors(400, 401, 404, 409) },
+        },
+      },
+      '/api/v1/inference/schedules/{schedule_id}': {
+        get: {
+          summary: 'A recurring job made by a POST with a schedule block',
+          parameters: [scheduleIdParameter],
+          responses: { 200: { description: 'The schedule', ...json('ScheduleStatus') }, ...errors(401, 404) },
+        },
+        delete: {
+          summary: 'Delete a recurring job; jobs it already started go on',
+          parameters: [scheduleIdParameter],
+          responses: { 200: { description: 'Deleted', ...json('ScheduleDeleted') }, ...errors(401, 404) },
         },
       },
     },
@@ -81,6 +96,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
         JobSpec: schemaOf(jobSpecSchema, 'input'),
         SubmitResponse: schemaOf(submitResponseSchema),
         ScheduleResponse: schemaOf(scheduleResponseSchema),
+        ScheduleStatus: schemaOf(scheduleStatusSchema),
+        ScheduleDeleted: schemaOf(scheduleDeletedSchema),
         JobStatus: schemaOf(jobStatusSchema),
         JobList: schemaOf(jobListSchema),
         CancelResponse: schemaOf(cancelResponseSchema),

@@ -65,6 +65,17 @@ export const scheduleResponseSchema = z.object({
   input_row_count: z.number().int().nullable().describe('Rows the query returns now; each tick counts again'),
 });
 
+export const scheduleStatusSchema = z.object({
+  schedule_id: z.string(),
+  cron: z.string(),
+  timezone: z.string(),
+  paused: z.boolean(),
+  next_run_at: z.string().nullable(),
+  recent_job_ids: z.array(z.string()).describe('Jobs it started lately, newest last; read them with GET /api/v1/inference/batch/{job_id}'),
+});
+
+export const scheduleDeletedSchema = z.object({ schedule_id: z.string(), deleted: z.literal(true) });
+
 export const submitResponseSchema = z.object({
   job_id: z.string(),
   status: z.literal('submitted'),
@@ -122,6 +133,8 @@ export const errorSchema = z.object({
 
 export type SubmitResponse = z.infer<typeof submitResponseSchema>;
 export type ScheduleResponse = z.infer<typeof scheduleResponseSchema>;
+export type ScheduleStatus = z.infer<typeof scheduleStatusSchema>;
+export type ScheduleDeleted = z.infer<typeof scheduleDeletedSchema>;
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 export type JobSummary = z.infer<typeof jobSummarySchema>;
 export type JobList = z.infer<typeof jobListSchema>;

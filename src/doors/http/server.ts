@@ -5,6 +5,7 @@ import { bearerAuth } from './auth.js';
 import { badRequest, HttpError } from './errors.js';
 import { JobService, type JobServiceDeps } from './jobs.js';
 import { openApiDocument } from './openapi.js';
+import { ScheduleService } from './schedules.js';
 
 export interface ApiOptions extends JobServiceDeps {
   /** token → tenant; BATCH_API_TOKENS by default. */
@@ -13,6 +14,7 @@ export interface ApiOptions extends JobServiceDeps {
 }
 
 const BASE = '/api/v1/inference/batch';
+const SCHEDULES = '/api/v1/inference/schedules';
 const FASTIFY_CODES: Record<number, string> = { 413: 'payload_too_large', 415: 'unsupported_media_type' };
 
 export function buildApi(options: ApiOptions): FastifyInstance {
@@ -20,6 +22,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   // JSON only: any other content type is answered 415.
   app.removeContentTypeParser('text/plain');
   const jobs = new JobService(options);
+  const schedules = new ScheduleService(options.client.client);
   const authenticate = bearerAuth(options.tokens ?? options.config.api.tokens);
   const document = openApiDocument(options.version ?? '0.1.0');
 
@@ -58,6 +61,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     api.get<{ Params: { job_id: string } }>(`${BASE}/:job_id`, async (request) => jobs.get(tenantOf(request), request.params.job_id));
     api.delete<{ Params: { job_id: string } }>(`${BASE}/:job_id`, async (request, reply) =>
       reply.code(202).send(await jobs.cancel(tenantOf(request), request.params.job_id)),
+    );
+    api.get<{ Params: { schedule_id: string } }>(`${SCHEDULES}/:schedule_id`, async (request) =>
+      schedules.get(tenantOf(request), request.params.schedule_id),
+    );
+    api.delete<{ Params: { schedule_id: string } }>(`${SCHEDULES}/:schedule_id`, async (request) =>
+      schedules.remove(tenantOf(request), request.params.schedule_id),
     );
   });
   return app;
