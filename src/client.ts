@@ -79,12 +79,13 @@ export class BatchInferenceClient {
     const runId = options.runId ?? newRunId();
     const tenant = options.tenant ?? DEFAULT_TENANT;
     const runOptions: RunOptions = { ...options.runOptions, ...(options.tenant ? { tenant } : {}) };
+    const searchAttributes = await this.runSearchAttributes(tenant);
     await this.client.workflow.start(WORKFLOW_TYPE, {
       taskQueue: this.config.temporal.taskQueue,
       workflowId: runId,
       args: Object.keys(runOptions).length ? [prepared, runOptions] : [prepared],
       memo: { ...runMemo(prepared, tenant), ...options.memo },
-      ...((await this.hasRunSearchAttributes()) ? { typedSearchAttributes: await this.runSearchAttributes(tenant) } : {}),
+      ...(searchAttributes ? { typedSearchAttributes: searchAttributes } : {}),
     });
     return { runId };
   }

@@ -1,5 +1,5 @@
 // One S3 client per process, built from the S3 settings (region, endpoint, credentials or the default chain).
-import { S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, S3Client, type _Object } from '@aws-sdk/client-s3';
 import type { S3Settings } from '../../config.js';
 
 export function createS3Client(settings: S3Settings): S3Client {
@@ -23,4 +23,14 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } {
 export function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
+}
+
+/** Every object under prefix, a page (at most 1,000) at a time: S3 truncates listings. */
+export async function* listObjectPages(s3: S3Client, bucket: string, prefix: string | undefined): AsyncGenerator<_Object[]> {
+  let ContinuationToken: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }));
+    yield page.Contents ?? [];
+    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (ContinuationToken);
 }

@@ -1,6 +1,7 @@
 // Object metadata from S3 (or any S3-compatible server): what S3 sensors watch. Listing and HEAD only;
 // a missing object is an answer (undefined), not an error.
-import { HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, HeadObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { isNotFound, listObjectPages } from './s3Client.js';
 import { SensorSourceError } from '../../sensors/errors.js';
 
 export interface ObjectMeta {
@@ -27,21 +28,18 @@ export class S3Objects implements ObjectMetadataSource {
   constructor(private readonly client: S3Client) {}
 
   async list(bucket: string, prefix: string): Promise<ObjectMeta[]> {
-    const objects: ObjectMeta[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.call(bucket, () =>
-        this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token })),
-      );
-      for (const o of page.Contents ?? []) {
-        objects.push({ key: o.Key!, size: Number(o.Size ?? 0), etag: o.ETag, lastModified: o.LastModified?.toISOString() });
+    return this.call(bucket, async () => {
+      const objects: ObjectMeta[] = [];
+      for await (const contents of listObjectPages(this.client, bucket, prefix || undefined)) {
+        for (const o of contents) {
+          objects.push({ key: o.Key!, size: Number(o.Size ?? 0), etag: o.ETag, lastModified: o.LastModified?.toISOString() });
+        }
+        if (objects.length > MAX_OBJECTS) {
+          throw new SensorSourceError(`s3://${bucket}/${prefix} holds more than ${MAX_OBJECTS} objects; watch a narrower prefix`);
+        }
       }
-      if (objects.length > MAX_OBJECTS) {
-        throw new SensorSourceError(`s3://${bucket}/${prefix} holds more than ${MAX_OBJECTS} objects; watch a narrower prefix`);
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    });
   }
 
   async head(bucket: string, key: string): Promise<ObjectMeta | undefined> {
@@ -49,7 +47,7 @@ export class S3Objects implements ObjectMetadataSource {
       const o = await this.call(bucket, () => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
       return { key, size: Number(o.ContentLength ?? 0), etag: o.ETag, lastModified: o.LastModified?.toISOString() };
     } catch (err) {
-      if (!(err instanceof S3ServiceException && (err.name === 'NotFound' || err.name === 'NoSuchKey'))) throw err;
+      if (!isNotFound(err)) throw err;
       // A HEAD cannot tell a missing object from a missing bucket: ask about the bucket.
       await this.call(bucket, () => this.client.send(new HeadBucketCommand({ Bucket: bucket }))).catch((bucketErr) => {
         if (bucketErr instanceof S3ServiceException && bucketErr.name === 'NotFound') throw new SensorSourceError(`S3 bucket ${bucket}: NoSuchBucket`);

@@ -5,7 +5,6 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -16,7 +15,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { mapLimit } from '../../shared/concurrency.js';
 import { downloadToFile } from '../s3/download.js';
-import { isNotFound, parseS3Url } from '../s3/s3Client.js';
+import { isNotFound, listObjectPages, parseS3Url } from '../s3/s3Client.js';
 import type { LocalCopy, Stage, StagedObject } from './stage.js';
 
 const PART_SIZE = 16 * 1024 * 1024;
@@ -52,16 +51,13 @@ export class S3Stage implements Stage {
     const out: StagedObject[] = [];
     // A trailing slash: runs/a must not list runs/ab.
     const Prefix = `${this.objectKey(prefix).replace(/\/+$/, '')}/`;
-    let ContinuationToken: string | undefined;
-    do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, ContinuationToken }));
-      for (const o of page.Contents ?? []) {
+    for await (const contents of listObjectPages(this.s3, this.bucket, Prefix)) {
+      for (const o of contents) {
         // Zero-byte "folder" objects (made by consoles and some tools) are not files.
         if (o.Key!.endsWith('/')) continue;
         out.push({ key: this.stageKey(o.Key!), size: o.Size ?? 0, modifiedAt: o.LastModified });
       }
-      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (ContinuationToken);
+    }
     return out.sort((a, b) => a.key.localeCompare(b.key));
   }
 

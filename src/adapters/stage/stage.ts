@@ -1,5 +1,6 @@
 // The stage: where a run's input, output and manifest live between activities.
 // Keys are '/'-separated paths under the stage root, e.g. runs/<runId>/output/3/17.parquet.
+import { mapLimit } from '../../shared/concurrency.js';
 
 export interface StagedObject {
   key: string;
@@ -48,23 +49,15 @@ export const chunkOutputKey = (runId: string, worker: number, chunk: number) =>
  * copies already made are released before the error is thrown: a failed attempt leaves no downloads.
  */
 export async function localCopies(stage: Stage, keys: readonly string[], concurrency = 8): Promise<LocalCopy[]> {
-  const copies: (LocalCopy | undefined)[] = new Array(keys.length);
-  let failure: { error: unknown } | undefined;
-  let next = 0;
-  const lane = async () => {
-    while (next < keys.length && !failure) {
-      const i = next++;
-      try {
-        copies[i] = await stage.localCopy(keys[i]);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, lane));
-  if (failure) {
-    await Promise.all(copies.map((c) => c?.release().catch(() => {})));
-    throw failure.error;
+  const made: LocalCopy[] = [];
+  try {
+    return await mapLimit(keys, concurrency, async (key) => {
+      const copy = await stage.localCopy(key);
+      made.push(copy);
+      return copy;
+    });
+  } catch (err) {
+    await Promise.all(made.map((c) => c.release().catch(() => {})));
+    throw err;
   }
-  return copies as LocalCopy[];
 }

@@ -135,9 +135,7 @@ export class DuckDBWarehouse implements Warehouse {
       try {
         return (await conn.runAndReadAll(limited)).getRowObjectsJson() as Record<string, unknown>[];
       } catch (err) {
-        const message = (err as Error).message;
-        if (USER_ERROR.test(message)) throw new QueryError(message);
-        throw err;
+        throw asQueryError(err);
       }
     });
   }
@@ -189,8 +187,12 @@ async function runUserSql(conn: DuckDBConnection, sql: string): Promise<number> 
     const result = await conn.run(sql);
     return result.rowsChanged;
   } catch (err) {
-    const message = (err as Error).message;
-    if (USER_ERROR.test(message)) throw new QueryError(message);
-    throw err;
+    throw asQueryError(err);
   }
+}
+
+/** A DuckDB error a retry cannot fix becomes a QueryError carrying its message; others stay as they are. */
+function asQueryError(err: unknown): unknown {
+  const message = (err as Error).message;
+  return USER_ERROR.test(message) ? new QueryError(message) : err;
 }

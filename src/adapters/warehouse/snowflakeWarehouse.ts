@@ -80,31 +80,36 @@ export class SnowflakeWarehouse implements Warehouse {
 
   async publish(req: PublishRequest): Promise<PublishResult> {
     const table = sfQualified(req.table);
-    const marker = publishesTable(sfSchemaOf(req.table));
-    const files = (await req.stage.list(req.prefix)).filter((o) => o.key.endsWith('.parquet'));
     const schema = sfSchemaOf(req.table);
-    // Before any statement: a run id the stage location cannot carry fails here, not after a DELETE.
-    loadSql(req.table, this.settings.stage, req.prefix);
+    const marker = publishesTable(schema);
+    // Built before any statement: a run id the stage location cannot carry fails here, not after a DELETE.
+    const load = loadSql(req.table, this.settings.stage, req.prefix);
+    const files = (await req.stage.list(req.prefix)).filter((o) => o.key.endsWith('.parquet'));
     return this.session({ run: req.runId, step: 'publish' }, req, async (s) => {
+      /** The row count this publish recorded, when it has committed. */
+      const published = async () => {
+        const rows = await s.run(`SELECT ROW_COUNT FROM ${marker} WHERE PUBLISH_ID = ?`, { binds: [req.publishId] });
+        return rows.length ? Number(rows[0].ROW_COUNT) : undefined;
+      };
       // DDL commits on its own in Snowflake, so it happens before the transaction. The marker table
       // lives in the table's schema, which a new table may also need created first.
       if (schema && req.autoCreateTable) await createSchemaKeepingCurrent(s, schema);
       await s.run(publishesTableSql(schema));
-      const done = await s.run(`SELECT ROW_COUNT FROM ${marker} WHERE PUBLISH_ID = ?`, { binds: [req.publishId] });
-      if (done.length > 0) return { table: req.table, rows: Number(done[0].ROW_COUNT), loaded: false };
+      const done = await published();
+      if (done !== undefined) return { table: req.table, rows: done, loaded: false };
 
       const created = !(await tableExists(s, table)) && (await this.createTable(s, req, files[0]?.key));
       try {
         await s.run('BEGIN');
-        const again = await s.run(`SELECT ROW_COUNT FROM ${marker} WHERE PUBLISH_ID = ?`, { binds: [req.publishId] });
-        if (again.length > 0) {
+        const again = await published();
+        if (again !== undefined) {
           await s.run('ROLLBACK');
-          return { table: req.table, rows: Number(again[0].ROW_COUNT), loaded: false };
+          return { table: req.table, rows: again, loaded: false };
         }
         if (req.overwrite && !created) await s.run(`DELETE FROM ${table}`);
         let rows = 0;
         if (files.length > 0) {
-          const loaded = await s.run(loadSql(req.table, this.settings.stage, req.prefix));
+          const loaded = await s.run(load);
           rows = loaded.reduce((sum, r) => sum + Number(r.rows_loaded ?? r.ROWS_LOADED ?? 0), 0);
         }
         await s.run(
@@ -116,10 +121,11 @@ export class SnowflakeWarehouse implements Warehouse {
       } catch (err) {
         await s.run('ROLLBACK').catch(() => {});
         // A COMMIT whose answer was lost may have landed: then the marker says so and the rows stay.
-        const landed = await s.run(`SELECT ROW_COUNT FROM ${marker} WHERE PUBLISH_ID = ?`, { binds: [req.publishId] }).catch(() => undefined);
-        if (landed?.length) return { table: req.table, rows: Number(landed[0].ROW_COUNT), loaded: true };
+        // (null: the marker could not be read either, so the table is left alone.)
+        const landed = await published().catch(() => null);
+        if (landed !== undefined && landed !== null) return { table: req.table, rows: landed, loaded: true };
         // A table this publish created holds nothing worth keeping: a failed publish leaves no trace.
-        if (created && landed) await s.run(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
+        if (created && landed === undefined) await s.run(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
         if (err instanceof QueryError) throw new PublishError(`Cannot load predictions into ${req.table}: ${err.message}`);
         throw err;
       }

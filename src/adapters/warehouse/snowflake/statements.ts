@@ -32,13 +32,13 @@ export function createTableSql(table: string, columns: ColumnDefinition[]): stri
   return `CREATE TABLE ${sfQualified(table)} (${columns.map(([name, type]) => `${sfIdentifier(name)} ${sfTypeOf(type)}`).join(', ')})`;
 }
 
-export function publishesTableSql(schema: string | undefined): string {
-  const name = schema ? `${schema}.${sfIdentifier(PUBLISHES_TABLE)}` : sfIdentifier(PUBLISHES_TABLE);
-  return `CREATE TABLE IF NOT EXISTS ${name} (PUBLISH_ID VARCHAR, RUN_ID VARCHAR, TABLE_NAME VARCHAR, ROW_COUNT NUMBER(38,0), PUBLISHED_AT TIMESTAMP_NTZ)`;
-}
-
+/** The publish marker table, in the schema of the table it records (or the session's schema). */
 export function publishesTable(schema: string | undefined): string {
   return schema ? `${schema}.${sfIdentifier(PUBLISHES_TABLE)}` : sfIdentifier(PUBLISHES_TABLE);
+}
+
+export function publishesTableSql(schema: string | undefined): string {
+  return `CREATE TABLE IF NOT EXISTS ${publishesTable(schema)} (PUBLISH_ID VARCHAR, RUN_ID VARCHAR, TABLE_NAME VARCHAR, ROW_COUNT NUMBER(38,0), PUBLISHED_AT TIMESTAMP_NTZ)`;
 }
 
 /** The Snowflake column type for a DuckDB type read from an output parquet file (tables made without a definition). */
