@@ -5,10 +5,10 @@ import path from 'node:path';
 import { loadConfig, type Config } from './config.js';
 import { resolveSpec } from './spec/jobSpec.js';
 import type { Progress, RunState, RunSummary } from './shared/types.js';
-import type { RunOptions } from './workflows/batchInference.js';
+import type { RunOptions } from './workflows/run/batchInference.js';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { missingSearchAttributes } from './temporal/searchAttributes.js';
-import { DEFAULT_TENANT, progressQuery, STATE_ATTRIBUTE, TENANT_ATTRIBUTE, WORKFLOW_TYPE } from './workflows/definitions.js';
+import { DEFAULT_TENANT, progressQuery, STATE_ATTRIBUTE, TENANT_ATTRIBUTE, WORKFLOW_TYPE } from './workflows/run/contract.js';
 
 const TENANT_KEY = defineSearchAttributeKey(TENANT_ATTRIBUTE, 'KEYWORD');
 const STATE_KEY = defineSearchAttributeKey(STATE_ATTRIBUTE, 'KEYWORD');

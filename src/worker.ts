@@ -2,11 +2,11 @@
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from './activities/index.js';
-import { lazyS3Objects } from './adapters/s3/lazyObjects.js';
-import type { ObjectMetadataSource } from './adapters/s3/s3Objects.js';
-import { createStage } from './adapters/stage/index.js';
+import { lazyS3Objects } from './adapters/stage/s3/lazyObjects.js';
+import type { ObjectMetadataSource } from './adapters/stage/s3/s3Objects.js';
+import { createStage } from './adapters/stage/registry.js';
 import type { Stage } from './adapters/stage/stage.js';
-import { createWarehouse } from './adapters/warehouse/index.js';
+import { createWarehouse } from './adapters/warehouse/registry.js';
 import type { Warehouse } from './adapters/warehouse/warehouse.js';
 import { loadConfig, type Config } from './config.js';
 import { buildPredictorRegistry } from './predictors/registry.js';

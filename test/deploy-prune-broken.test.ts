@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deploy } from '../src/deploy/deploy.js';
+import { deploy } from '../src/schedules/deploy.js';
 import { describeSchedule } from '../src/schedules/upsert.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { until } from './support/wait.js';

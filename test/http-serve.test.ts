@@ -1,7 +1,7 @@
 // `batch-inference serve` as a separate process, as an operator starts it: it refuses to start without
 // tokens, serves the API on the configured port, creates the retention schedule, and stops on SIGTERM.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupScheduleId } from '../src/temporal/cleanupSchedule.js';
+import { cleanupScheduleId } from '../src/retention/schedule.js';
 import { cliEnv, runCli, spawnCli } from './support/cli.js';
 import { compareWithExpected, createFeatures } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../src/shared/types.js';
-import { slotsQuery, slotsWorkflowId } from '../src/workflows/definitions.js';
+import { slotsQuery, slotsWorkflowId } from '../src/workflows/run/contract.js';
 import { gatedPredictor } from './fixtures/gatedPredictor.js';
 import { createFeatures, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';

@@ -1,10 +1,10 @@
 // The same pipeline with S3 (moto) as the stage: exact values through a connection that keeps
 // dropping, and a cancelled run's prefix deleted. Listing past 1,000 keys is in s3-stage.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { S3Stage } from '../src/adapters/stage/s3Stage.js';
+import type { S3Stage } from '../src/adapters/stage/s3/s3Stage.js';
 import { slowLinear } from './fixtures/slowPredictors.js';
 import { startCuttingProxy, type CuttingProxy } from './support/cuttingProxy.js';
-import { CLEANUP_WORKFLOW_TYPE } from '../src/workflows/definitions.js';
+import { CLEANUP_WORKFLOW_TYPE } from '../src/workflows/run/contract.js';
 import { compareWithExpected, createFeatures, EXPECTED_SQL, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { s3StageEnv, startS3Server, type S3Server } from './support/s3Server.js';

@@ -2,7 +2,7 @@
 // fakesnow cannot unload, so the worker's export is DuckDB's, written into the folder behind
 // fakesnow's internal stage; scoring, the publish activity and its retries are the production code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SnowflakeWarehouse } from '../src/adapters/warehouse/snowflakeWarehouse.js';
+import { SnowflakeWarehouse } from '../src/adapters/warehouse/snowflake/snowflakeWarehouse.js';
 import { createFeatures, EXPECTED_SQL, seedSpec } from './support/data.js';
 import { duckdbExportThenSnowflake, fakesnowAccount, startFakesnow, type FakesnowAccount, type FakesnowServer } from './support/fakesnowServer.js';
 import { createHarness, type Harness } from './support/harness.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { readConfigDir, readConfigFile } from '../src/deploy/configFiles.js';
+import { readConfigDir, readConfigFile } from '../src/schedules/configFiles.js';
 import { cronProblem, timeZoneProblem } from '../src/schedules/cron.js';
 import { parseSensorFile } from '../src/sensors/sensorConfig.js';
 import { SpecError } from '../src/spec/errors.js';

@@ -9,11 +9,11 @@ import { createActivities } from '../src/activities/index.js';
 import type { Warehouse } from '../src/adapters/warehouse/warehouse.js';
 import { buildPredictorRegistry } from '../src/predictors/registry.js';
 import { createWorker } from '../src/worker.js';
-import type { ObserveRequest, Observation, SensorCheckOutcome, SensorDefinition } from '../src/shared/sensors.js';
-import type { SensorCheckResult } from '../src/workflows/sensorCheck.js';
+import type { ObserveRequest, Observation, SensorCheckOutcome, SensorDefinition } from '../src/sensors/types.js';
+import type { SensorCheckResult } from '../src/workflows/sensors/sensorCheck.js';
 import { compareWithExpected, createFeatures } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';
-import { sensorStateWorkflowId } from '../src/workflows/sensorDefinitions.js';
+import { sensorStateWorkflowId } from '../src/workflows/sensors/contract.js';
 import { check, deploySensor, runsOnQueue, stateOf } from './support/sensors.js';
 import { until } from './support/wait.js';
 

@@ -3,7 +3,7 @@
 // Snowflake, as in pipeline-snowflake.test.ts; the check itself is the production Warehouse.query.
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SnowflakeWarehouse } from '../src/adapters/warehouse/snowflakeWarehouse.js';
+import { SnowflakeWarehouse } from '../src/adapters/warehouse/snowflake/snowflakeWarehouse.js';
 import { createWorker } from '../src/worker.js';
 import { createFeatures } from './support/data.js';
 import { duckdbExportThenSnowflake, fakesnowAccount, startFakesnow, type FakesnowAccount, type FakesnowServer } from './support/fakesnowServer.js';

@@ -1,5 +1,5 @@
 // What the activities need, injected by the worker (or a test): adapters, predictors, limits.
-import type { ObjectMetadataSource } from '../adapters/s3/s3Objects.js';
+import type { ObjectMetadataSource } from '../adapters/stage/s3/s3Objects.js';
 import type { Stage } from '../adapters/stage/stage.js';
 import type { Warehouse } from '../adapters/warehouse/warehouse.js';
 import type { PredictorMap } from '../predictors/types.js';

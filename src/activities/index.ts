@@ -1,14 +1,14 @@
 // createActivities(deps): the worker injects the warehouse, stage and predictors; tests inject theirs.
 import type { ActivityDeps } from './deps.js';
-import { makeCheckSensor } from './checkSensor.js';
-import { makeCleanupExpired } from './cleanupExpired.js';
+import { makeCheckSensor } from './sensors/checkSensor.js';
+import { makeCleanupExpired } from './retention.js';
 import { makeDeleteRunFiles } from './deleteRunFiles.js';
 import { makeExportInput } from './exportInput.js';
 import { ManifestCache } from './manifestCache.js';
 import { makePrepareRun } from './prepareRun.js';
 import { makeDiscardFiles, makePublishFiles } from './publishFiles.js';
 import { makePublishOutput } from './publishOutput.js';
-import { makeRecordSensorCheck } from './recordSensorCheck.js';
+import { makeRecordSensorCheck } from './sensors/recordSensorCheck.js';
 import { makeScoreChunk } from './scoreChunk.js';
 import { makeOpenRuns, makeRequestSlot } from './slots.js';
 

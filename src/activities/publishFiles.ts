@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import fs from 'node:fs/promises';
-import { writeResultFile } from '../adapters/engine/resultFormats.js';
+import { writeResultFile } from '../scoring/resultFormats.js';
 import { chunkOfOutputKey, partFileName, runOfPartFile, successKey, type FileFormat } from '../adapters/stage/resultFiles.js';
 import { outputPrefix } from '../adapters/stage/stage.js';
 import { PublishError } from '../spec/errors.js';

@@ -1,8 +1,8 @@
 import { CancelledFailure, Context } from '@temporalio/activity';
 import fs from 'node:fs/promises';
-import { sqlPathList, withEngine } from '../adapters/engine/localEngine.js';
-import { OutputWriter } from '../adapters/engine/outputWriter.js';
-import { readRecordBatches } from '../adapters/engine/recordBatches.js';
+import { sqlPathList, withEngine } from '../scoring/localEngine.js';
+import { OutputWriter } from '../scoring/outputWriter.js';
+import { readRecordBatches } from '../scoring/recordBatches.js';
 import { chunkOutputKey, localCopies, type LocalCopy } from '../adapters/stage/stage.js';
 import type { Chunk } from '../planning/chunks.js';
 import { normalizeOutput } from '../predictors/normalizeOutput.js';

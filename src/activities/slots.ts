@@ -7,8 +7,8 @@ import {
   SLOTS_WORKFLOW_TYPE,
   slotsWorkflowId,
   type SlotHolder,
-} from '../workflows/definitions.js';
-import type { TenantSlotsState } from '../workflows/tenantSlots.js';
+} from '../workflows/run/contract.js';
+import type { TenantSlotsState } from '../workflows/slots/tenantSlots.js';
 import type { ActivityContext } from './deps.js';
 
 export const DEFAULT_MAX_CONCURRENT_JOBS = 3;

@@ -1,7 +1,7 @@
 // Turns what a predictor returned (an Arrow table or named columns) into typed columns the
 // output writer can append, and checks the shape: one row per input row, required columns present.
 import * as arrow from 'apache-arrow';
-import { copyBits, type FixedArray } from '../adapters/engine/duckdbVectors.js';
+import { copyBits, type FixedArray } from '../scoring/duckdbVectors.js';
 import type { ColumnKind } from '../spec/columnTypes.js';
 import { PredictorOutputError } from '../spec/errors.js';
 import type { PredictorOutput } from './types.js';

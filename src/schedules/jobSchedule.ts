@@ -2,9 +2,9 @@
 // Used by `batch-inference deploy` for job specs with a `schedule` block, and by the HTTP API.
 import type { Client } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import type { RunOptions } from '../workflows/batchInference.js';
+import type { RunOptions } from '../workflows/run/batchInference.js';
 import { SpecError, type FieldProblem } from '../spec/errors.js';
-import { WORKFLOW_TYPE } from '../workflows/definitions.js';
+import { WORKFLOW_TYPE } from '../workflows/run/contract.js';
 import { cronProblem, timeZoneProblem } from './cron.js';
 import { CRON_SCHEDULE_PREFIX, MANAGED_BY, type ManagedMemo } from './managed.js';
 import { upsertSchedule, type DesiredSchedule, type UpsertOptions, type UpsertOutcome } from './upsert.js';

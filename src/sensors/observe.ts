@@ -1,9 +1,9 @@
 // What a sensor sees when it looks at its source: the value a run receives as {payloadKey}, and a
 // fingerprint compared with the last check. A missing object or an empty result is a value too.
 import { createHash } from 'node:crypto';
-import type { ObjectMeta, ObjectMetadataSource } from '../adapters/s3/s3Objects.js';
+import type { ObjectMeta, ObjectMetadataSource } from '../adapters/stage/s3/s3Objects.js';
 import type { Warehouse } from '../adapters/warehouse/warehouse.js';
-import type { Observation, SensorSource } from '../shared/sensors.js';
+import type { Observation, SensorSource } from './types.js';
 import { renderSql } from '../spec/template.js';
 import { SensorSourceError } from './errors.js';
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { prepareSpecForStart } from '../client.js';
 import type { Config } from '../config.js';
 import { cronExpression, timeZone } from '../schedules/cron.js';
-import { S3_CHECK_MODES, type SensorDefinition, type SensorSource } from '../shared/sensors.js';
+import { S3_CHECK_MODES, type SensorDefinition, type SensorSource } from './types.js';
 import { SpecError, type FieldProblem } from '../spec/errors.js';
 import { placeholdersIn } from '../spec/template.js';
 

@@ -3,8 +3,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { listManagedSchedules, sensorScheduleId } from '../schedules/managed.js';
 import { describeSchedule } from '../schedules/upsert.js';
-import type { SensorDefinition, SensorState } from '../shared/sensors.js';
-import { sensorStateWorkflowId } from '../workflows/sensorDefinitions.js';
+import type { SensorDefinition, SensorState } from './types.js';
+import { sensorStateWorkflowId } from '../workflows/sensors/contract.js';
 
 export interface SensorStatus {
   name: string;

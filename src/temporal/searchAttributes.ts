@@ -1,7 +1,7 @@
 // The custom search attributes that let the HTTP API list a tenant's runs by state. Dev servers we
 // start register them with --search-attribute; `serve` adds them to any other namespace it can.
 import type { Connection } from '@temporalio/client';
-import { STATE_ATTRIBUTE, TENANT_ATTRIBUTE } from '../workflows/definitions.js';
+import { STATE_ATTRIBUTE, TENANT_ATTRIBUTE } from '../workflows/run/contract.js';
 
 /** temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD */
 const KEYWORD = 2;

@@ -1,6 +1,6 @@
 // A real local stage that also records every write and delete in order, so tests can check that a
 // result's data files land before its _SUCCESS marker.
-import type { LocalStage } from '../../src/adapters/stage/localStage.js';
+import type { LocalStage } from '../../src/adapters/stage/local/localStage.js';
 import type { Stage } from '../../src/adapters/stage/stage.js';
 
 export interface StageEvent {

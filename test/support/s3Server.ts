@@ -1,7 +1,7 @@
 // A local S3-compatible server for tests: moto's server (`pip install 'moto[server]'`), on loopback.
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
-import { createS3Client } from '../../src/adapters/s3/s3Client.js';
+import { createS3Client } from '../../src/adapters/stage/s3/s3Client.js';
 import { loadConfig } from '../../src/config.js';
 import { freePort } from '../../src/temporal/devServer.js';
 

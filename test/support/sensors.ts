@@ -1,12 +1,12 @@
 // Sensors in tests: deploy one from a config object, trigger its Schedule now, read its state.
 import type { Client } from '@temporalio/client';
 import path from 'node:path';
-import { sensorScheduleFor } from '../../src/schedules/sensorSchedule.js';
+import { sensorScheduleFor } from '../../src/sensors/schedule.js';
 import { upsertSchedule } from '../../src/schedules/upsert.js';
 import { parseSensorFile } from '../../src/sensors/sensorConfig.js';
-import type { SensorDefinition, SensorState } from '../../src/shared/sensors.js';
-import type { SensorCheckResult } from '../../src/workflows/sensorCheck.js';
-import { sensorStateQuery, sensorStateWorkflowId } from '../../src/workflows/sensorDefinitions.js';
+import type { SensorDefinition, SensorState } from '../../src/sensors/types.js';
+import type { SensorCheckResult } from '../../src/workflows/sensors/sensorCheck.js';
+import { sensorStateQuery, sensorStateWorkflowId } from '../../src/workflows/sensors/contract.js';
 import type { Harness } from './harness.js';
 import { trigger } from './schedules.js';
 

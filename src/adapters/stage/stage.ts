@@ -1,6 +1,6 @@
 // The stage: where a run's input, output and manifest live between activities.
 // Keys are '/'-separated paths under the stage root, e.g. runs/<runId>/output/3/17.parquet.
-import { mapLimit } from '../../shared/concurrency.js';
+import { mapLimit } from './mapLimit.js';
 
 export interface StagedObject {
   key: string;

@@ -1,7 +1,7 @@
 // The demo's source table: 1,000,000 rows over two ds dates, with NULLs in both features,
 // made by DuckDB from a formula so every run sees the same data.
 import type { Warehouse } from '../../adapters/warehouse/warehouse.js';
-import { DuckDBWarehouse } from '../../adapters/warehouse/duckdbWarehouse.js';
+import { DuckDBWarehouse } from '../../adapters/warehouse/duckdb/duckdbWarehouse.js';
 import { quoteIdentifier } from '../../spec/identifiers.js';
 import { UsageError } from './usage.js';
 

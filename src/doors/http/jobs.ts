@@ -13,7 +13,7 @@ import type { Config } from '../../config.js';
 import { SpecError } from '../../spec/errors.js';
 import { resolveSpec } from '../../spec/jobSpec.js';
 import type { Progress, ResolvedSpec, RunState } from '../../shared/types.js';
-import { DEFAULT_TENANT, progressQuery, STATE_ATTRIBUTE, TENANT_ATTRIBUTE, WORKFLOW_TYPE } from '../../workflows/definitions.js';
+import { DEFAULT_TENANT, progressQuery, STATE_ATTRIBUTE, TENANT_ATTRIBUTE, WORKFLOW_TYPE } from '../../workflows/run/contract.js';
 import { badRequest, HttpError, notFound, zodProblems } from './errors.js';
 import {
   jobIdSchema,

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DuckDBWarehouse } from '../../../adapters/warehouse/duckdbWarehouse.js';
+import { DuckDBWarehouse } from '../../../adapters/warehouse/duckdb/duckdbWarehouse.js';
 import { loadConfig, type Config } from '../../../config.js';
 import type { RunSummary } from '../../../shared/types.js';
 import { openSession } from '../session.js';

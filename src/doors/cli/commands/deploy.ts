@@ -1,7 +1,7 @@
 // `batch-inference deploy <dir> [--prune] [--dry-run] [--json]`
 import fs from 'node:fs';
 import type { Config } from '../../../config.js';
-import { deploy, type DeployLine } from '../../../deploy/deploy.js';
+import { deploy, type DeployLine } from '../../../schedules/deploy.js';
 import { openSession } from '../session.js';
 import { EXIT_BAD_INPUT, EXIT_OK, UsageError } from '../usage.js';
 

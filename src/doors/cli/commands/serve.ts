@@ -1,7 +1,7 @@
 // `batch-inference serve`: the HTTP API (see src/doors/http/), on the same Temporal as the other commands.
 import type { Config } from '../../../config.js';
 import { buildPredictorRegistry } from '../../../predictors/registry.js';
-import { ensureCleanupSchedule } from '../../../temporal/cleanupSchedule.js';
+import { ensureCleanupSchedule } from '../../../retention/schedule.js';
 import { ensureSearchAttributes } from '../../../temporal/searchAttributes.js';
 import { buildApi } from '../../http/server.js';
 import { openSession } from '../session.js';

@@ -1,8 +1,8 @@
 // `batch-inference worker`
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createWarehouse } from '../../../adapters/warehouse/index.js';
-import { ensureCleanupSchedule } from '../../../temporal/cleanupSchedule.js';
+import { createWarehouse } from '../../../adapters/warehouse/registry.js';
+import { ensureCleanupSchedule } from '../../../retention/schedule.js';
 import type { Config } from '../../../config.js';
 import { createWorker } from '../../../worker.js';
 import { runningDevServer } from '../session.js';

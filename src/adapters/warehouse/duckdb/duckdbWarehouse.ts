@@ -1,0 +1,198 @@
+// The embedded default warehouse: a DuckDB file. It is opened per operation and closed when the
+// last one ends, so another process (the CLI, a test) can read it between runs.
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { StagedFile } from '../../../planning/chunks.js';
+import type { PublishResult } from '../../../shared/types.js';
+import { duckdbTypeOf, parseColumnType } from '../../../spec/columnTypes.js';
+import { PublishError, QueryError } from '../../../spec/errors.js';
+import { quoteIdentifier, quoteLiteral, quoteQualified } from '../../../spec/identifiers.js';
+import { sqlPathList } from '../../../scoring/localEngine.js';
+import { localCopies } from '../../stage/stage.js';
+import type { ExportRequest, PublishRequest, QueryOptions, Warehouse } from '../warehouse.js';
+
+const PUBLISHES_TABLE = 'batch_inference_publishes';
+/** DuckDB errors that a retry cannot fix: the SQL or the catalog is wrong. */
+const USER_ERROR = /^(Parser|Binder|Catalog|Conversion|Invalid Input|Not implemented) Error/;
+
+export class DuckDBWarehouse implements Warehouse {
+  private instance?: Promise<DuckDBInstance>;
+  private users = 0;
+  readonly path: string;
+
+  constructor(file: string) {
+    this.path = path.resolve(file);
+  }
+
+  describe(): string {
+    return `duckdb:${this.path}`;
+  }
+
+  /** Runs fn on a connection to the warehouse file, opening it if needed and closing it after the last user. */
+  async withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    this.users++;
+    try {
+      if (!this.instance) {
+        await fs.mkdir(path.dirname(this.path), { recursive: true });
+        this.instance = DuckDBInstance.create(this.path);
+      }
+      const conn = await (await this.instance).connect();
+      try {
+        return await fn(conn);
+      } finally {
+        conn.closeSync();
+      }
+    } finally {
+      this.users--;
+      if (this.users === 0 && this.instance) {
+        const closing = this.instance;
+        this.instance = undefined;
+        (await closing).closeSync();
+      }
+    }
+  }
+
+  async exportQuery(req: ExportRequest): Promise<StagedFile[]> {
+    const folder = await req.stage.writeFolder(req.prefix);
+    try {
+      const files = await this.withConnection(async (conn) => {
+        if (req.useUtc) await conn.run(`SET TimeZone = 'UTC'`);
+        await runUserSql(conn, `COPY (${req.sql}) TO ${quoteLiteral(folder.dir)} (FORMAT parquet, FILE_SIZE_BYTES ${Math.max(1, Math.floor(req.fileSizeBytes))}, OVERWRITE_OR_IGNORE true)`);
+        // An empty result still gets one (empty) file, so the predictor defines the output schema.
+        if ((await fs.readdir(folder.dir)).length === 0) {
+          await conn.run(`COPY (SELECT * FROM (${req.sql}) LIMIT 0) TO ${quoteLiteral(path.join(folder.dir, 'data_0.parquet'))} (FORMAT parquet)`);
+        }
+        return describeParquetFiles(conn, folder.dir, req.prefix);
+      });
+      await folder.commit();
+      return files;
+    } catch (err) {
+      await folder.discard();
+      throw err;
+    }
+  }
+
+  async publish(req: PublishRequest): Promise<PublishResult> {
+    const objects = (await req.stage.list(req.prefix)).filter((o) => o.key.endsWith('.parquet'));
+    // Local copies (downloads from S3) a few at a time: a run can have thousands of output files.
+    const copies = await localCopies(req.stage, objects.map((o) => o.key));
+    try {
+      return await this.withConnection((conn) => this.load(conn, req, copies.map((c) => c.path)));
+    } finally {
+      await Promise.all(copies.map((c) => c.release()));
+    }
+  }
+
+  private async load(conn: DuckDBConnection, req: PublishRequest, files: string[]): Promise<PublishResult> {
+    const table = quoteQualified(req.table);
+    await conn.run(`CREATE TABLE IF NOT EXISTS ${PUBLISHES_TABLE} (publish_id VARCHAR PRIMARY KEY, run_id VARCHAR, table_name VARCHAR, row_count BIGINT, published_at TIMESTAMP)`);
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      const done = await conn.runAndReadAll(`SELECT row_count FROM ${PUBLISHES_TABLE} WHERE publish_id = ${quoteLiteral(req.publishId)}`);
+      if (done.currentRowCount > 0) {
+        await conn.run('ROLLBACK');
+        return { table: req.table, rows: Number(done.getRows()[0][0]), loaded: false };
+      }
+      const exists = await tableExists(conn, table);
+      if (!exists && !req.autoCreateTable) {
+        throw new PublishError(`Table ${req.table} does not exist: create it first or set autoCreateTable: true`);
+      }
+      const source = files.length ? `read_parquet(${sqlPathList(files)})` : null;
+      if (!exists) {
+        const parts = req.table.split('.');
+        if (parts.length > 1) await conn.run(`CREATE SCHEMA IF NOT EXISTS ${quoteQualified(parts.slice(0, -1).join('.'))}`);
+        if (req.definition) {
+          const cols = req.definition.map(([name, type]) => `${quoteIdentifier(name)} ${duckdbTypeOf(parseColumnType(type)!)}`);
+          await conn.run(`CREATE TABLE ${table} (${cols.join(', ')})`);
+        } else if (source) {
+          await conn.run(`CREATE TABLE ${table} AS SELECT * FROM ${source} LIMIT 0`);
+        } else {
+          throw new PublishError(`Run ${req.runId} produced no output files to create ${req.table} from; give outputTableDefinition`);
+        }
+      } else if (req.overwrite) {
+        await conn.run(`DELETE FROM ${table}`);
+      }
+      let rows = 0;
+      if (source) {
+        const inserted = await runUserSql(conn, `INSERT INTO ${table} BY NAME SELECT * FROM ${source}`);
+        rows = Number(inserted);
+      }
+      await conn.run(`INSERT INTO ${PUBLISHES_TABLE} VALUES (${quoteLiteral(req.publishId)}, ${quoteLiteral(req.runId)}, ${quoteLiteral(req.table)}, ${rows}, now()::TIMESTAMP)`);
+      await conn.run('COMMIT');
+      return { table: req.table, rows, loaded: true };
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => {});
+      if (err instanceof QueryError) throw new PublishError(`Cannot load predictions into ${req.table}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  async query(sql: string, options: QueryOptions = {}): Promise<Record<string, unknown>[]> {
+    return this.withConnection(async (conn) => {
+      if (options.useUtc ?? true) await conn.run(`SET TimeZone = 'UTC'`);
+      const limited = `SELECT * FROM (${sql}) LIMIT ${Math.floor(options.maxRows ?? 1000)}`;
+      try {
+        return (await conn.runAndReadAll(limited)).getRowObjectsJson() as Record<string, unknown>[];
+      } catch (err) {
+        throw asQueryError(err);
+      }
+    });
+  }
+
+  async tableHasRows(table: string): Promise<boolean> {
+    return this.withConnection(async (conn) => {
+      if (!(await tableExists(conn, quoteQualified(table)))) return false;
+      return (await conn.runAndReadAll(`SELECT 1 FROM ${quoteQualified(table)} LIMIT 1`)).currentRowCount > 0;
+    });
+  }
+
+  async preview(table: string, limit: number): Promise<Record<string, unknown>[]> {
+    return this.withConnection(async (conn) =>
+      (await conn.runAndReadAll(`SELECT * FROM ${quoteQualified(table)} ORDER BY 1 LIMIT ${Math.floor(limit)}`)).getRowObjectsJson() as Record<string, unknown>[],
+    );
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Key, size and row count (from the footer) of each parquet file written to dir. */
+async function describeParquetFiles(conn: DuckDBConnection, dir: string, prefix: string): Promise<StagedFile[]> {
+  const names = (await fs.readdir(dir)).filter((n) => n.endsWith('.parquet')).sort();
+  if (names.length === 0) return [];
+  const reader = await conn.runAndReadAll(
+    `SELECT file_name, num_rows FROM parquet_file_metadata(${sqlPathList(names.map((n) => path.join(dir, n)))})`,
+  );
+  const rows = new Map(reader.getRows().map(([file, n]) => [path.basename(String(file)), Number(n)]));
+  return Promise.all(names.map(async (name) => ({
+    key: `${prefix}/${name}`,
+    bytes: (await fs.stat(path.join(dir, name))).size,
+    rows: rows.get(name) ?? 0,
+  })));
+}
+
+async function tableExists(conn: DuckDBConnection, quotedTable: string): Promise<boolean> {
+  try {
+    await conn.run(`SELECT 1 FROM ${quotedTable} LIMIT 0`);
+    return true;
+  } catch (err) {
+    if (/Catalog Error/.test((err as Error).message)) return false;
+    throw err;
+  }
+}
+
+/** Runs SQL that comes from or depends on the user; errors a retry cannot fix become QueryErrors. */
+async function runUserSql(conn: DuckDBConnection, sql: string): Promise<number> {
+  try {
+    const result = await conn.run(sql);
+    return result.rowsChanged;
+  } catch (err) {
+    throw asQueryError(err);
+  }
+}
+
+/** A DuckDB error a retry cannot fix becomes a QueryError carrying its message; others stay as they are. */
+function asQueryError(err: unknown): unknown {
+  const message = (err as Error).message;
+  return USER_ERROR.test(message) ? new QueryError(message) : err;
+}

@@ -1,0 +1,201 @@
+// The production warehouse: Snowflake through snowflake-sdk. Export unloads the query straight to
+// the S3 stage (COPY INTO @stage), publish loads the run's output from it (COPY INTO table) in one
+// transaction with a publish marker, so a failed publish keeps the old rows and a repeat loads nothing.
+import type { Connection, Pool } from 'snowflake-sdk';
+import path from 'node:path';
+import type { SnowflakeSettings } from '../../../config.js';
+import type { StagedFile } from '../../../planning/chunks.js';
+import type { PublishResult } from '../../../shared/types.js';
+import { PublishError, QueryError } from '../../../spec/errors.js';
+import { parquetColumns } from '../../../scoring/parquetSchema.js';
+import { createSnowflakePool, execute, type Row, type StatementOptions } from './connection.js';
+import { sfIdentifier, sfQualified, sfSchemaOf } from './names.js';
+import {
+  createTableSql,
+  loadSql,
+  publishesTable,
+  publishesTableSql,
+  sfTypeFromDuckdb,
+  unloadSql,
+} from './statements.js';
+import type { ExportRequest, PublishRequest, QueryOptions, Warehouse } from '../warehouse.js';
+
+interface Session {
+  run(sql: string, options?: Omit<StatementOptions, 'parameters'>): Promise<Row[]>;
+}
+
+export class SnowflakeWarehouse implements Warehouse {
+  private readonly pool: Pool<Connection>;
+
+  constructor(private readonly settings: SnowflakeSettings) {
+    this.pool = createSnowflakePool(settings);
+  }
+
+  describe(): string {
+    return `snowflake:${this.settings.account}${this.settings.database ? `/${this.settings.database}` : ''}`;
+  }
+
+  /**
+   * Borrows a pooled connection for one operation. Every statement carries the run's query tag and,
+   * with useUtc, the UTC time zone as statement parameters. A run that picks another compute
+   * warehouse than the configured one gets a connection that is closed afterwards, not pooled, so
+   * its USE WAREHOUSE never carries over to another run's statements.
+   */
+  private async session<T>(tag: Record<string, string>, opts: { useUtc?: boolean; warehouse?: string }, fn: (s: Session) => Promise<T>): Promise<T> {
+    const parameters: Record<string, string> = { QUERY_TAG: JSON.stringify({ app: 'batch-inference', ...tag }) };
+    if (opts.useUtc ?? true) parameters.TIMEZONE = 'UTC';
+    const switches = opts.warehouse !== undefined && opts.warehouse.toUpperCase() !== this.settings.warehouse?.toUpperCase();
+    const conn = await this.pool.acquire();
+    let healthy = !switches;
+    try {
+      const session: Session = { run: (sql, o = {}) => execute(conn, sql, { ...o, parameters }) };
+      const warehouse = opts.warehouse ?? this.settings.warehouse;
+      if (warehouse) await session.run(`USE WAREHOUSE ${sfIdentifier(warehouse)}`);
+      return await fn(session);
+    } catch (err) {
+      // A connection that failed below SQL (network, session) is not handed to the next operation.
+      if (!(err instanceof QueryError) && !(err instanceof PublishError)) healthy = false;
+      throw err;
+    } finally {
+      if (healthy) await this.pool.release(conn);
+      else await this.pool.destroy(conn);
+    }
+  }
+
+  async exportQuery(req: ExportRequest): Promise<StagedFile[]> {
+    const unload = unloadSql(this.settings.stage, req.prefix, req.sql, req.fileSizeBytes);
+    // Files of an earlier attempt must not mix with this one's.
+    await req.stage.deletePrefix(req.prefix);
+    const rows = await this.session({ run: req.runId, step: 'export' }, req, (s) => s.run(unload));
+    // An empty result unloads no file; each row of DETAILED_OUTPUT names one file written.
+    return rows
+      .filter((r) => r.FILE_NAME)
+      .map((r) => ({
+        key: `${req.prefix}/${path.posix.basename(String(r.FILE_NAME))}`,
+        bytes: Number(r.FILE_SIZE),
+        rows: Number(r.ROW_COUNT),
+      }))
+      .sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  async publish(req: PublishRequest): Promise<PublishResult> {
+    const table = sfQualified(req.table);
+    const schema = sfSchemaOf(req.table);
+    const marker = publishesTable(schema);
+    // Built before any statement: a run id the stage location cannot carry fails here, not after a DELETE.
+    const load = loadSql(req.table, this.settings.stage, req.prefix);
+    const files = (await req.stage.list(req.prefix)).filter((o) => o.key.endsWith('.parquet'));
+    return this.session({ run: req.runId, step: 'publish' }, req, async (s) => {
+      /** The row count this publish recorded, when it has committed. */
+      const published = async () => {
+        const rows = await s.run(`SELECT ROW_COUNT FROM ${marker} WHERE PUBLISH_ID = ?`, { binds: [req.publishId] });
+        return rows.length ? Number(rows[0].ROW_COUNT) : undefined;
+      };
+      // DDL commits on its own in Snowflake, so it happens before the transaction. The marker table
+      // lives in the table's schema, which a new table may also need created first.
+      if (schema && req.autoCreateTable) await createSchemaKeepingCurrent(s, schema);
+      await s.run(publishesTableSql(schema));
+      const done = await published();
+      if (done !== undefined) return { table: req.table, rows: done, loaded: false };
+
+      const created = !(await tableExists(s, table)) && (await this.createTable(s, req, files[0]?.key));
+      try {
+        await s.run('BEGIN');
+        const again = await published();
+        if (again !== undefined) {
+          await s.run('ROLLBACK');
+          return { table: req.table, rows: again, loaded: false };
+        }
+        if (req.overwrite && !created) await s.run(`DELETE FROM ${table}`);
+        let rows = 0;
+        if (files.length > 0) {
+          const loaded = await s.run(load);
+          rows = loaded.reduce((sum, r) => sum + Number(r.rows_loaded ?? r.ROWS_LOADED ?? 0), 0);
+        }
+        await s.run(
+          `INSERT INTO ${marker} (PUBLISH_ID, RUN_ID, TABLE_NAME, ROW_COUNT, PUBLISHED_AT) SELECT ?, ?, ?, ?, CURRENT_TIMESTAMP()::TIMESTAMP_NTZ`,
+          { binds: [req.publishId, req.runId, req.table, rows] },
+        );
+        await s.run('COMMIT');
+        return { table: req.table, rows, loaded: true };
+      } catch (err) {
+        await s.run('ROLLBACK').catch(() => {});
+        // A COMMIT whose answer was lost may have landed: then the marker says so and the rows stay.
+        // (null: the marker could not be read either, so the table is left alone.)
+        const landed = await published().catch(() => null);
+        if (landed !== undefined && landed !== null) return { table: req.table, rows: landed, loaded: true };
+        // A table this publish created holds nothing worth keeping: a failed publish leaves no trace.
+        if (created && landed === undefined) await s.run(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
+        if (err instanceof QueryError) throw new PublishError(`Cannot load predictions into ${req.table}: ${err.message}`);
+        throw err;
+      }
+    });
+  }
+
+  /** Creates the table from the definition, else from the first output file's columns. */
+  private async createTable(s: Session, req: PublishRequest, firstFile: string | undefined): Promise<boolean> {
+    if (!req.autoCreateTable) {
+      throw new PublishError(`Table ${req.table} does not exist: create it first or set autoCreateTable: true`);
+    }
+    let columns = req.definition;
+    if (!columns) {
+      if (!firstFile) throw new PublishError(`Run ${req.runId} produced no output files to create ${req.table} from; give outputTableDefinition`);
+      const copy = await req.stage.localCopy(firstFile);
+      try {
+        columns = (await parquetColumns(copy.path)).map(({ name, type }) => [name, sfTypeFromDuckdb(type)]);
+      } finally {
+        await copy.release();
+      }
+    }
+    await s.run(createTableSql(req.table, columns));
+    return true;
+  }
+
+  async query(sql: string, options: QueryOptions = {}): Promise<Record<string, unknown>[]> {
+    const limit = Math.floor(options.maxRows ?? 1000);
+    return this.session({ step: 'query', ...(options.tag ? { tag: options.tag } : {}) }, options, (s) =>
+      s.run(`SELECT * FROM (${sql}) LIMIT ${limit}`, { fetchAsString: ['Number', 'Date'] }),
+    );
+  }
+
+  async tableHasRows(table: string, options: QueryOptions = {}): Promise<boolean> {
+    const quoted = sfQualified(table);
+    return this.session({ step: 'save-mode-check' }, options, async (s) =>
+      (await tableExists(s, quoted)) && (await s.run(`SELECT 1 AS PRESENT FROM ${quoted} LIMIT 1`)).length > 0,
+    );
+  }
+
+  async preview(table: string, limit: number): Promise<Record<string, unknown>[]> {
+    return this.session({ step: 'preview' }, {}, (s) =>
+      s.run(`SELECT * FROM ${sfQualified(table)} ORDER BY 1 LIMIT ${Math.floor(limit)}`),
+    );
+  }
+
+  /** Closes idle connections; a login still being retried (Snowflake unreachable) is abandoned after a while. */
+  async close(): Promise<void> {
+    const bounded = (p: PromiseLike<unknown>) =>
+      Promise.race([p, new Promise((resolve) => setTimeout(resolve, this.settings.connectTimeoutMs).unref())]);
+    await bounded(this.pool.drain());
+    await bounded(this.pool.clear());
+  }
+}
+
+/**
+ * CREATE SCHEMA makes the new schema the session's current one in Snowflake; unqualified names (the
+ * stage, other runs' tables on this pooled connection) must keep resolving where they did.
+ */
+async function createSchemaKeepingCurrent(s: Session, schema: string): Promise<void> {
+  const [current] = await s.run('SELECT CURRENT_DATABASE() AS DB, CURRENT_SCHEMA() AS SCH');
+  await s.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  if (current?.DB && current?.SCH) await s.run(`USE SCHEMA ${sfQualified(`${current.DB}.${current.SCH}`)}`);
+}
+
+async function tableExists(s: Session, quotedTable: string): Promise<boolean> {
+  try {
+    await s.run(`SELECT 1 FROM ${quotedTable} LIMIT 0`);
+    return true;
+  } catch (err) {
+    if (err instanceof QueryError && /does not exist|not authorized/i.test(err.message)) return false;
+    throw err;
+  }
+}
