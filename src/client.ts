@@ -4,14 +4,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type Config } from './config.js';
 import { resolveSpec } from './spec/jobSpec.js';
-import type { Progress, RunState, RunSummary } from './shared/types.js';
-import type { RunOptions } from './workflows/run/batchInference.js';
-import { defineSearchAttributeKey } from '@temporalio/common';
+import type { Progress, RunState, RunSummary } from './workflows/run/contract.js';
+import type { RunOptions } from './workflows/run/contract.js';
 import { missingSearchAttributes } from './temporal/searchAttributes.js';
-import { DEFAULT_TENANT, progressQuery, STATE_ATTRIBUTE, TENANT_ATTRIBUTE, WORKFLOW_TYPE } from './workflows/run/contract.js';
+import { progressQuery, WORKFLOW_TYPE } from './workflows/run/contract.js';
+import { DEFAULT_TENANT } from './workflows/slots/contract.js';
+import { STATE_KEY, TENANT_KEY } from './workflows/run/searchAttributes.js';
 
-const TENANT_KEY = defineSearchAttributeKey(TENANT_ATTRIBUTE, 'KEYWORD');
-const STATE_KEY = defineSearchAttributeKey(STATE_ATTRIBUTE, 'KEYWORD');
 
 export interface StartOptions {
   /** The workflow id, also the run id used in stage paths. Generated when absent. */

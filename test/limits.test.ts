@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../src/shared/types.js';
-import { slotsQuery, slotsWorkflowId } from '../src/workflows/run/contract.js';
+import type { RunSummary } from '../src/workflows/run/contract.js';
+import { slotsQuery, slotsWorkflowId } from '../src/workflows/slots/contract.js';
 import { gatedPredictor } from './fixtures/gatedPredictor.js';
 import { createFeatures, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Stage } from '../src/adapters/stage/s3/s3Stage.js';
 import { slowLinear } from './fixtures/slowPredictors.js';
 import { startCuttingProxy, type CuttingProxy } from './support/cuttingProxy.js';
-import { CLEANUP_WORKFLOW_TYPE } from '../src/workflows/run/contract.js';
+import { CLEANUP_WORKFLOW_TYPE } from '../src/workflows/retention/contract.js';
 import { compareWithExpected, createFeatures, EXPECTED_SQL, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { s3StageEnv, startS3Server, type S3Server } from './support/s3Server.js';

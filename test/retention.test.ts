@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupScheduleId, ensureCleanupSchedule } from '../src/retention/schedule.js';
 import type { CleanupResult } from '../src/retention/expiredRuns.js';
-import { CLEANUP_WORKFLOW_TYPE } from '../src/workflows/run/contract.js';
+import { CLEANUP_WORKFLOW_TYPE } from '../src/workflows/retention/contract.js';
 import { gatedPredictor } from './fixtures/gatedPredictor.js';
 import { createFeatures, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';

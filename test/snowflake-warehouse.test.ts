@@ -13,7 +13,7 @@ import { unloadSql } from '../src/adapters/warehouse/snowflake/statements.js';
 import { SnowflakeWarehouse } from '../src/adapters/warehouse/snowflake/snowflakeWarehouse.js';
 import type { SnowflakeSettings } from '../src/config.js';
 import { QueryError } from '../src/spec/errors.js';
-import type { ColumnDefinition } from '../src/shared/types.js';
+import type { ColumnDefinition } from '../src/spec/types.js';
 import { fakesnowAccount, startFakesnow, type FakesnowAccount, type FakesnowServer } from './support/fakesnowServer.js';
 
 const DEFINITION: ColumnDefinition[] = [['id', 'NUMBER'], ['score', 'FLOAT'], ['label', 'VARCHAR'], ['scored_at', 'TIMESTAMP_NTZ']];

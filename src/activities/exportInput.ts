@@ -1,12 +1,22 @@
 import { CancelledFailure, Context } from '@temporalio/activity';
 import { inputPrefix, manifestKey, outputPrefix } from '../adapters/stage/stage.js';
-import { planChunks, planSlices } from '../planning/chunks.js';
+import { planChunks, planSlices, type Slice } from '../planning/chunks.js';
 import type { RunManifest } from '../planning/manifest.js';
-import type { ExportResult, ResolvedSpec, RunRef } from '../shared/types.js';
+import type { ResolvedSpec } from '../spec/types.js';
+import type { RunRef } from '../workflows/run/contract.js';
 import { InputTooLargeError } from '../spec/errors.js';
 import type { ActivityContext } from './deps.js';
 import { atActivityEdge } from './failures.js';
 import { withKeepAlive } from './keepAlive.js';
+
+/** What the export staged: totals, and the slices the run fans out to. */
+export interface ExportResult {
+  rows: number;
+  bytes: number;
+  files: number;
+  chunks: number;
+  slices: Slice[];
+}
 
 const MB = 1024 * 1024;
 

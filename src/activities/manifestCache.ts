@@ -3,7 +3,7 @@
 import type { Stage } from '../adapters/stage/stage.js';
 import { manifestKey } from '../adapters/stage/stage.js';
 import type { RunManifest } from '../planning/manifest.js';
-import type { RunRef } from '../shared/types.js';
+import type { RunRef } from '../workflows/run/contract.js';
 import { QueryError } from '../spec/errors.js';
 
 const MAX_MANIFESTS = 8;

@@ -1,6 +1,6 @@
 // saveMode "error": refuse to start when the destination already holds data, before any scoring.
 import { OutputExistsError } from '../spec/errors.js';
-import type { ResolvedSpec } from '../shared/types.js';
+import type { ResolvedSpec } from '../spec/types.js';
 import type { ActivityContext } from './deps.js';
 
 export async function checkOutputTarget(ctx: ActivityContext, spec: ResolvedSpec): Promise<void> {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { resolveSpec } from '../spec/jobSpec.js';
-import type { ResolvedSpec } from '../shared/types.js';
+import type { ResolvedSpec } from '../spec/types.js';
 import type { ActivityContext } from './deps.js';
 import { atActivityEdge } from './failures.js';
 import { checkOutputTarget } from './outputTarget.js';

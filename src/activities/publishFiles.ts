@@ -4,10 +4,17 @@ import { writeResultFile } from '../scoring/resultFormats.js';
 import { chunkOfOutputKey, partFileName, runOfPartFile, successKey, type FileFormat } from '../adapters/stage/resultFiles.js';
 import { outputPrefix } from '../adapters/stage/stage.js';
 import { PublishError } from '../spec/errors.js';
-import type { FilePublishResult, RunRef } from '../shared/types.js';
+import type { RunRef } from '../workflows/run/contract.js';
 import type { ActivityContext } from './deps.js';
 import { atActivityEdge } from './failures.js';
 import { withKeepAlive } from './keepAlive.js';
+
+/** What publishing files to a stage path did. */
+export interface FilePublishResult {
+  path: string;
+  files: number;
+  rows: number;
+}
 
 export interface PublishFilesInput extends RunRef {
   /** Rows the run wrote (from the slices' totals), recorded in _SUCCESS. */

@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { outputPrefix } from '../adapters/stage/stage.js';
-import type { PublishResult, RunRef } from '../shared/types.js';
+import type { PublishResult } from '../adapters/warehouse/warehouse.js';
+import type { RunRef } from '../workflows/run/contract.js';
 import type { ActivityContext } from './deps.js';
 import { atActivityEdge } from './failures.js';
 import { withKeepAlive } from './keepAlive.js';

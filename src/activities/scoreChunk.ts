@@ -7,9 +7,17 @@ import { chunkOutputKey, localCopies, type LocalCopy } from '../adapters/stage/s
 import type { Chunk } from '../planning/chunks.js';
 import { normalizeOutput } from '../predictors/normalizeOutput.js';
 import { quoteLiteral } from '../spec/identifiers.js';
-import type { ChunkResult, RunRef } from '../shared/types.js';
+import type { RunRef } from '../workflows/run/contract.js';
 import type { ActivityContext } from './deps.js';
 import { atActivityEdge } from './failures.js';
+
+export interface ChunkResult {
+  rowsIn: number;
+  rowsOut: number;
+  bytesOut: number;
+  /** True when the chunk's output was already on the stage (a retry after a lost completion). */
+  reused: boolean;
+}
 
 const DEFAULT_BATCH_ROWS = 131_072;
 

@@ -2,13 +2,8 @@
 // it is not running. Workflows cannot signalWithStart, so this small activity does it for them.
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import {
-  acquireSlotSignal,
-  SLOTS_WORKFLOW_TYPE,
-  slotsWorkflowId,
-  type SlotHolder,
-} from '../workflows/run/contract.js';
-import type { TenantSlotsState } from '../workflows/slots/tenantSlots.js';
+import { acquireSlotSignal, SLOTS_WORKFLOW_TYPE, slotsWorkflowId, type SlotHolder } from '../workflows/slots/contract.js';
+import type { TenantSlotsState } from '../workflows/slots/contract.js';
 import type { ActivityContext } from './deps.js';
 
 export const DEFAULT_MAX_CONCURRENT_JOBS = 3;

@@ -27,6 +27,11 @@ export interface SliceRange {
   rows: number;
 }
 
+/** A contiguous range of the run's chunk list, scored by one child workflow (`worker`). */
+export interface Slice extends SliceRange {
+  worker: number;
+}
+
 /** Files up to 1.5× the target stay whole; larger ones are cut by row ranges. */
 const SPLIT_FACTOR = 1.5;
 

@@ -1,6 +1,6 @@
 // The run manifest stored on the stage: the resolved spec, the staged input files and the chunks.
 // Activities read it by run id, so workflow history carries only numbers and keys.
-import type { ResolvedSpec } from '../shared/types.js';
+import type { ResolvedSpec } from '../spec/types.js';
 import type { Chunk, StagedFile } from './chunks.js';
 
 export interface RunManifest {

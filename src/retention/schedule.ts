@@ -2,7 +2,7 @@
 // up to date) by `serve`, `worker` and `dev` at startup; any number of them may do it at once.
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Config } from '../config.js';
-import { CLEANUP_WORKFLOW_TYPE } from '../workflows/run/contract.js';
+import { CLEANUP_WORKFLOW_TYPE } from '../workflows/retention/contract.js';
 
 export const cleanupScheduleId = (taskQueue: string) => `batch-inference-cleanup/${taskQueue}`;
 

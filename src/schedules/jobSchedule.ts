@@ -2,7 +2,7 @@
 // Used by `batch-inference deploy` for job specs with a `schedule` block, and by the HTTP API.
 import type { Client } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import type { RunOptions } from '../workflows/run/batchInference.js';
+import type { RunOptions } from '../workflows/run/contract.js';
 import { SpecError, type FieldProblem } from '../spec/errors.js';
 import { WORKFLOW_TYPE } from '../workflows/run/contract.js';
 import { cronProblem, timeZoneProblem } from './cron.js';

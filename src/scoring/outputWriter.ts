@@ -9,7 +9,7 @@ import type { OutputColumn, StorageType } from '../predictors/normalizeOutput.js
 import { duckdbTypeOf, parseColumnType, type ColumnKind, type ColumnType } from '../spec/columnTypes.js';
 import { PredictorOutputError } from '../spec/errors.js';
 import { quoteIdentifier, quoteLiteral } from '../spec/identifiers.js';
-import type { ColumnDefinition } from '../shared/types.js';
+import type { ColumnDefinition } from '../spec/types.js';
 import { fixedItems, setValidity } from './duckdbVectors.js';
 
 const DUCK_TYPES: Record<StorageType, DuckDBType> = {

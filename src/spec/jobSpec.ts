@@ -1,7 +1,7 @@
 // The job spec: the seed's run() parameters in camelCase, plus `predictor`.
 // Validation collects every problem at once so the user fixes them in one go.
 import { z } from 'zod';
-import type { ColumnDefinition, ResolvedSpec } from '../shared/types.js';
+import type { ColumnDefinition, ResolvedSpec } from './types.js';
 import { COLUMN_TYPE_HELP, parseColumnType } from './columnTypes.js';
 import { SpecError, type FieldProblem } from './errors.js';
 import { IDENTIFIER, QUALIFIED_NAME } from './identifiers.js';

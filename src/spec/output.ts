@@ -3,7 +3,7 @@
 import type { FieldProblem } from './errors.js';
 
 export const DESTINATIONS = ['table', 'parquet', 'csv'] as const;
-export type Destination = (typeof DESTINATIONS)[number];
+export type OutputDestination = (typeof DESTINATIONS)[number];
 
 export const SAVE_MODES = ['overwrite', 'append', 'error'] as const;
 export type SaveMode = (typeof SAVE_MODES)[number];
@@ -28,7 +28,7 @@ export function outputPathProblem(path: string): string | undefined {
 export const normalizeOutputPath = (path: string) => path.replace(/\/+$/, '');
 
 export interface OutputFields {
-  outputDestination: Destination;
+  outputDestination: OutputDestination;
   outputTableName?: string;
   outputPath?: string;
   saveMode: SaveMode;
@@ -36,7 +36,7 @@ export interface OutputFields {
   overwrite: boolean;
 }
 
-const isDestination = (v: unknown): v is Destination => (DESTINATIONS as readonly unknown[]).includes(v);
+const isDestination = (v: unknown): v is OutputDestination => (DESTINATIONS as readonly unknown[]).includes(v);
 const isSaveMode = (v: unknown): v is SaveMode => (SAVE_MODES as readonly unknown[]).includes(v);
 
 /**
@@ -76,7 +76,7 @@ export function outputProblems(input: Record<string, unknown>): FieldProblem[] {
 
 /** The save mode from saveMode, else from the older overwrite flag (false → append), else overwrite. */
 export function resolveOutput(spec: {
-  outputDestination: Destination;
+  outputDestination: OutputDestination;
   outputTableName?: string;
   outputPath?: string;
   saveMode?: SaveMode;

@@ -1,12 +1,12 @@
 // The custom search attributes that let the HTTP API list a tenant's runs by state. Dev servers we
 // start register them with --search-attribute; `serve` adds them to any other namespace it can.
 import type { Connection } from '@temporalio/client';
-import { STATE_ATTRIBUTE, TENANT_ATTRIBUTE } from '../workflows/run/contract.js';
+import { STATE_KEY, TENANT_KEY } from '../workflows/run/searchAttributes.js';
 
 /** temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD */
 const KEYWORD = 2;
 
-export const RUN_SEARCH_ATTRIBUTES: Record<string, number> = { [TENANT_ATTRIBUTE]: KEYWORD, [STATE_ATTRIBUTE]: KEYWORD };
+export const RUN_SEARCH_ATTRIBUTES: Record<string, number> = { [TENANT_KEY.name]: KEYWORD, [STATE_KEY.name]: KEYWORD };
 
 export async function missingSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string): Promise<string[]> {
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });

@@ -1,5 +1,5 @@
 // The warehouse runs the source query and receives the predictions.
-import type { ColumnDefinition, PublishResult } from '../../shared/types.js';
+import type { ColumnDefinition } from '../../spec/types.js';
 import type { StagedFile } from '../../planning/chunks.js';
 import type { Stage } from '../stage/stage.js';
 
@@ -28,6 +28,13 @@ export interface PublishRequest {
   prefix: string;
   useUtc: boolean;
   warehouse?: string;
+}
+
+export interface PublishResult {
+  table: string;
+  rows: number;
+  /** False when this run had already been published (a repeated publish changes nothing). */
+  loaded: boolean;
 }
 
 export interface QueryOptions {

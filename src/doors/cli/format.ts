@@ -1,5 +1,5 @@
 // What the CLI prints for people: a progress line and a run summary.
-import type { Progress, RunSummary } from '../../shared/types.js';
+import type { Progress, RunSummary } from '../../workflows/run/contract.js';
 
 const int = (n: number) => n.toLocaleString('en-US');
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;

@@ -1,6 +1,6 @@
 // Follows a run until it ends: a live bar on a terminal, a line per change elsewhere.
 import type { BatchInferenceClient } from '../../client.js';
-import type { Progress } from '../../shared/types.js';
+import type { Progress } from '../../workflows/run/contract.js';
 import { progressLine } from './format.js';
 
 const FINAL = new Set(['completed', 'failed', 'cancelled']);

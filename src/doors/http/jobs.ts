@@ -12,8 +12,14 @@ import { scheduleBlockSchema } from '../../spec/scheduleBlock.js';
 import type { Config } from '../../config.js';
 import { SpecError } from '../../spec/errors.js';
 import { resolveSpec } from '../../spec/jobSpec.js';
-import type { Progress, ResolvedSpec, RunState } from '../../shared/types.js';
-import { DEFAULT_TENANT, progressQuery, STATE_ATTRIBUTE, TENANT_ATTRIBUTE, WORKFLOW_TYPE } from '../../workflows/run/contract.js';
+import type { Progress, RunState } from '../../workflows/run/contract.js';
+import type { ResolvedSpec } from '../../spec/types.js';
+import { progressQuery, WORKFLOW_TYPE } from '../../workflows/run/contract.js';
+import { DEFAULT_TENANT } from '../../workflows/slots/contract.js';
+import { STATE_KEY, TENANT_KEY } from '../../workflows/run/searchAttributes.js';
+
+const TENANT_ATTRIBUTE = TENANT_KEY.name;
+const STATE_ATTRIBUTE = STATE_KEY.name;
 import { badRequest, HttpError, notFound, zodProblems } from './errors.js';
 import {
   jobIdSchema,

@@ -2,7 +2,7 @@
 // OpenAPI document is generated from them (src/doors/http/openapi.ts), so the two cannot drift.
 import { z } from 'zod';
 import { scheduleBlockSchema } from '../../spec/scheduleBlock.js';
-import { RUN_STATES } from '../../shared/types.js';
+import { RUN_STATES } from '../../workflows/run/contract.js';
 import { DESTINATIONS, SAVE_MODES } from '../../spec/output.js';
 
 const templateValue = z.union([z.string(), z.number(), z.boolean()]);

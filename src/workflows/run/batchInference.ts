@@ -17,16 +17,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
-import type {
-  ExportResult,
-  Progress,
-  PublishResult,
-  ResolvedSpec,
-  RunState,
-  RunSummary,
-  SliceTotals,
-} from '../../shared/types.js';
-import { DEFAULT_TENANT, progressQuery, releaseSlotSignal, sliceProgressSignal, slotGrantedSignal, slotsWorkflowId } from './contract.js';
+import type { ExportResult } from '../../activities/exportInput.js';
+import type { Progress, RunOptions, RunState, RunSummary } from './contract.js';
+import type { PublishResult } from '../../adapters/warehouse/warehouse.js';
+import type { ResolvedSpec } from '../../spec/types.js';
+import type { SliceTotals } from './scoreSlice.js';
+import { progressQuery, sliceProgressSignal } from './contract.js';
+import { DEFAULT_TENANT, releaseSlotSignal, slotGrantedSignal, slotsWorkflowId } from '../slots/contract.js';
 import { estimateCompletion, progressEvery } from './progressMath.js';
 import { recordState, timeoutMinutesOf } from './runLimits.js';
 import { scoreSlice } from './scoreSlice.js';
@@ -62,14 +59,6 @@ function rootCause(err: unknown): unknown {
     current = current.cause;
   }
   return current;
-}
-
-/** Knobs for operators, doors and tests that are not part of the job spec. */
-export interface RunOptions {
-  /** Chunks a slice workflow scores before it continues-as-new. */
-  chunksPerRun?: number;
-  /** Whose concurrency slots the run takes (BATCH_MAX_CONCURRENT_JOBS per tenant); "default" when absent. */
-  tenant?: string;
 }
 
 /** The failure type of a run stopped by its timeoutMinutes. */

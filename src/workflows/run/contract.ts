@@ -1,43 +1,80 @@
-// Queries, signals and names shared by the workflows, the activities and the doors (client, CLI, HTTP).
+// The run's contract with everyone who starts or watches it (client, CLI, HTTP, Temporal CLI):
+// its workflow types, query, signal, states and result. Workflow-safe: the workflows import it too.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { Progress, ProgressSignal } from '../../shared/types.js';
-
-export const progressQuery = defineQuery<Progress>('progress');
-/** Sent by each slice workflow with its cumulative chunks and rows. */
-export const sliceProgressSignal = defineSignal<[ProgressSignal]>('sliceProgress');
+import type { OutputDestination } from '../../spec/output.js';
 
 export const WORKFLOW_TYPE = 'batchInference';
 export const SLICE_WORKFLOW_TYPE = 'scoreSlice';
-export const SLOTS_WORKFLOW_TYPE = 'tenantSlots';
-export const CLEANUP_WORKFLOW_TYPE = 'cleanupResults';
 
-/** Runs started without a tenant (the CLI, the Temporal CLI) share this one. */
-export const DEFAULT_TENANT = 'default';
+export const RUN_STATES = ['submitted', 'preparing', 'running', 'completing', 'completed', 'failed', 'cancelled'] as const;
+export type RunState = (typeof RUN_STATES)[number];
 
-/** One execution of a run, as the tenant's slots workflow knows it. */
-export interface SlotHolder {
+/**
+ * Names one execution of a run. The run id (the workflow id) names the stage folder; the execution id
+ * (Temporal's run id) tells a re-run under the same workflow id from the first one, so nothing of an
+ * earlier execution is ever reused or counted as published.
+ */
+export interface RunRef {
   runId: string;
   executionId: string;
 }
-export interface SlotRequest extends SlotHolder {
-  /** When the run was submitted (epoch ms): the queue's order, whatever order the requests arrive in. */
-  submittedAt: number;
-  /** BATCH_MAX_CONCURRENT_JOBS of the worker that asked: the latest one wins. */
-  limit: number;
+
+/** Knobs for operators, doors and tests that are not part of the job spec. */
+export interface RunOptions {
+  /** Chunks a slice workflow scores before it continues-as-new. */
+  chunksPerRun?: number;
+  /** Whose concurrency slots the run takes (BATCH_MAX_CONCURRENT_JOBS per tenant); "default" when absent. */
+  tenant?: string;
 }
-export const acquireSlotSignal = defineSignal<[SlotRequest]>('acquireSlot');
-export const releaseSlotSignal = defineSignal<[SlotHolder]>('releaseSlot');
-/** Sent by the slots workflow to the run it lets through. */
-export const slotGrantedSignal = defineSignal('slotGranted');
-export const slotsQuery = defineQuery<{ tenant: string; limit: number; holders: SlotHolder[]; waiting: (SlotHolder & { submittedAt: number })[] }>('slots');
 
-/** One slots workflow per (task queue, tenant): a task queue is one deployment of workers. */
-export const slotsWorkflowId = (taskQueue: string, tenant: string) => `batch-inference-slots/${taskQueue}/${tenant}`;
+export interface Progress {
+  runId: string;
+  state: RunState;
+  totalRows: number | null;
+  processedRows: number;
+  percentage: number;
+  chunksDone: number;
+  chunksTotal: number | null;
+  startedAt: string;
+  estimatedCompletion: string | null;
+  error?: string;
+}
 
-/**
- * Search attributes that let the HTTP API list a tenant's runs by state. Registered by `serve` (and
- * on every dev server we start); a run upserts BatchState only when it was started with BatchTenant,
- * so a namespace without them never sees an upsert it would reject.
- */
-export const TENANT_ATTRIBUTE = 'BatchTenant';
-export const STATE_ATTRIBUTE = 'BatchState';
+/** Sent by each slice workflow with its cumulative chunks and rows. */
+export interface ProgressSignal {
+  worker: number;
+  chunks: number;
+  rows: number;
+}
+
+export interface PhaseDurations {
+  /** Waiting in `submitted` for one of the tenant's slots (BATCH_MAX_CONCURRENT_JOBS). */
+  queuedMs: number;
+  preparingMs: number;
+  runningMs: number;
+  completingMs: number;
+  totalMs: number;
+}
+
+/** What a completed run returns. */
+export interface RunSummary {
+  runId: string;
+  state: 'completed';
+  destination: OutputDestination;
+  /** The table the predictions went to (destination 'table'). */
+  table?: string;
+  /** The stage path the files went to (destination 'parquet' or 'csv'). */
+  path?: string;
+  rowsIn: number;
+  rowsOut: number;
+  chunks: number;
+  bytesIn: number;
+  bytesOut: number;
+  workers: number;
+  durations: PhaseDurations;
+  startedAt: string;
+  completedAt: string;
+}
+
+export const progressQuery = defineQuery<Progress>('progress');
+export const sliceProgressSignal = defineSignal<[ProgressSignal]>('sliceProgress');

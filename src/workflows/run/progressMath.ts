@@ -1,5 +1,5 @@
 // Pure arithmetic behind the progress query. Deterministic: times come from the workflow clock.
-import type { RunState } from '../../shared/types.js';
+import type { RunState } from './contract.js';
 
 /** Slices signal progress at most this many times in all, to keep the parent's history short. */
 const MAX_PROGRESS_SIGNALS = 1000;

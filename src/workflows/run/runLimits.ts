@@ -1,7 +1,7 @@
 // Pure helpers for the run's limits and its visible state. Deterministic: workflow APIs only.
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { RunState } from '../../shared/types.js';
-import { STATE_ATTRIBUTE, TENANT_ATTRIBUTE } from './contract.js';
+import type { RunState } from './contract.js';
+import { STATE_KEY, TENANT_KEY } from './searchAttributes.js';
 
 export const DEFAULT_TIMEOUT_MINUTES = 60;
 const MAX_TIMEOUT_MINUTES = 10_080;
@@ -23,11 +23,9 @@ export function timeoutMinutesOf(spec: unknown): number {
   return typeof value === 'number' && value > 0 && Number.isFinite(value) ? Math.min(value, MAX_TIMEOUT_MINUTES) : DEFAULT_TIMEOUT_MINUTES;
 }
 
-const tenantKey = { name: TENANT_ATTRIBUTE, type: 'KEYWORD' } as const;
-const stateKey = { name: STATE_ATTRIBUTE, type: 'KEYWORD' } as const;
 
 /** Makes the run's state searchable (BatchState), when the run was started with search attributes. */
 export function recordState(state: RunState): void {
-  if (workflowInfo().typedSearchAttributes.get(tenantKey) === undefined) return;
-  upsertSearchAttributes([{ key: stateKey, value: state }]);
+  if (workflowInfo().typedSearchAttributes.get(TENANT_KEY) === undefined) return;
+  upsertSearchAttributes([{ key: STATE_KEY, value: state }]);
 }

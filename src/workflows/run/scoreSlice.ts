@@ -8,8 +8,15 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
-import type { SliceTotals } from '../../shared/types.js';
 import { sliceProgressSignal } from './contract.js';
+
+/** What a slice scored: the child's result, summed by the parent. */
+export interface SliceTotals {
+  chunksDone: number;
+  rowsIn: number;
+  rowsOut: number;
+  bytesOut: number;
+}
 
 export interface ScoreSliceInput {
   runId: string;

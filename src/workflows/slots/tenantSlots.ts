@@ -12,17 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
-import { acquireSlotSignal, releaseSlotSignal, slotGrantedSignal, slotsQuery, type SlotHolder } from '../run/contract.js';
-
-type Waiting = SlotHolder & { submittedAt: number };
-
-export interface TenantSlotsState {
-  tenant: string;
-  limit: number;
-  holders: SlotHolder[];
-  /** Oldest submission first. */
-  waiting: Waiting[];
-}
+import { acquireSlotSignal, releaseSlotSignal, slotGrantedSignal, slotsQuery, type SlotHolder, type TenantSlotsState } from './contract.js';
 
 const { openRuns } = proxyActivities<Activities>({ startToCloseTimeout: '1m', retry: { maximumAttempts: 3 } });
 

@@ -4,7 +4,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { StagedFile } from '../../../planning/chunks.js';
-import type { PublishResult } from '../../../shared/types.js';
+import type { PublishResult } from '../warehouse.js';
 import { duckdbTypeOf, parseColumnType } from '../../../spec/columnTypes.js';
 import { PublishError, QueryError } from '../../../spec/errors.js';
 import { quoteIdentifier, quoteLiteral, quoteQualified } from '../../../spec/identifiers.js';

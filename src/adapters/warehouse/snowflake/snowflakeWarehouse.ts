@@ -5,7 +5,7 @@ import type { Connection, Pool } from 'snowflake-sdk';
 import path from 'node:path';
 import type { SnowflakeSettings } from '../../../config.js';
 import type { StagedFile } from '../../../planning/chunks.js';
-import type { PublishResult } from '../../../shared/types.js';
+import type { PublishResult } from '../warehouse.js';
 import { PublishError, QueryError } from '../../../spec/errors.js';
 import { parquetColumns } from '../../../scoring/parquetSchema.js';
 import { createSnowflakePool, execute, type Row, type StatementOptions } from './connection.js';

@@ -1,6 +1,6 @@
 // The SQL this warehouse sends, built by pure functions so tests can assert the exact text of the
 // statements no local emulator runs (the unload), and so every name goes through names.ts.
-import type { ColumnDefinition } from '../../../shared/types.js';
+import type { ColumnDefinition } from '../../../spec/types.js';
 import { parseColumnType } from '../../../spec/columnTypes.js';
 import { sfIdentifier, sfQualified, sfStageLocation } from './names.js';
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBWarehouse } from '../../../adapters/warehouse/duckdb/duckdbWarehouse.js';
 import { loadConfig, type Config } from '../../../config.js';
-import type { RunSummary } from '../../../shared/types.js';
+import type { RunSummary } from '../../../workflows/run/contract.js';
 import { openSession } from '../session.js';
 import { EXIT_OK, UsageError } from '../usage.js';
 

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../../config.js';
-import type { RunSummary } from '../../../shared/types.js';
+import type { RunSummary } from '../../../workflows/run/contract.js';
 import { createDemoTable } from '../demoData.js';
 import { summaryText } from '../format.js';
 import { openSession } from '../session.js';

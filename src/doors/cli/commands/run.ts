@@ -1,7 +1,7 @@
 // `batch-inference run <spec> [--wait] [--json]`
 import type { BatchInferenceClient } from '../../../client.js';
 import type { Config } from '../../../config.js';
-import type { Progress } from '../../../shared/types.js';
+import type { Progress } from '../../../workflows/run/contract.js';
 import { summaryText } from '../format.js';
 import { openSession } from '../session.js';
 import { readSpecFile } from '../specFile.js';
