@@ -11,8 +11,8 @@ import { atActivityEdge } from '../src/activities/failures.js';
 import { LocalStage } from '../src/adapters/stage/local/localStage.js';
 import { unloadSql } from '../src/adapters/warehouse/snowflake/statements.js';
 import { SnowflakeWarehouse } from '../src/adapters/warehouse/snowflake/snowflakeWarehouse.js';
-import type { SnowflakeSettings } from '../src/config.js';
-import { QueryError } from '../src/spec/errors.js';
+import type { SnowflakeSettings } from '../src/adapters/warehouse/snowflake/settings.js';
+import { QueryError } from '../src/adapters/warehouse/errors.js';
 import type { ColumnDefinition } from '../src/spec/types.js';
 import { fakesnowAccount, startFakesnow, type FakesnowAccount, type FakesnowServer } from './support/fakesnowServer.js';
 

@@ -4,10 +4,13 @@ import { planChunks, planSlices, type Slice } from '../planning/chunks.js';
 import type { RunManifest } from '../planning/manifest.js';
 import type { ResolvedSpec } from '../spec/types.js';
 import type { RunRef } from '../workflows/run/contract.js';
-import { InputTooLargeError } from '../spec/errors.js';
+import { NonRetryableError } from '../nonRetryableError.js';
 import type { ActivityContext } from './deps.js';
 import { atActivityEdge } from './failures.js';
 import { withKeepAlive } from './keepAlive.js';
+
+/** The query returned more rows than BATCH_MAX_INPUT_ROWS allows. */
+export class InputTooLargeError extends NonRetryableError {}
 
 /** What the export staged: totals, and the slices the run fans out to. */
 export interface ExportResult {

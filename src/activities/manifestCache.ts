@@ -4,9 +4,12 @@ import type { Stage } from '../adapters/stage/stage.js';
 import { manifestKey } from '../adapters/stage/stage.js';
 import type { RunManifest } from '../planning/manifest.js';
 import type { RunRef } from '../workflows/run/contract.js';
-import { QueryError } from '../spec/errors.js';
+import { NonRetryableError } from '../nonRetryableError.js';
 
 const MAX_MANIFESTS = 8;
+
+/** A newer execution under the same workflow id has re-exported the run: this one must not go on. */
+export class StaleExecutionError extends NonRetryableError {}
 
 export class ManifestCache {
   private manifests = new Map<string, Promise<RunManifest>>();
@@ -25,7 +28,7 @@ export class ManifestCache {
     const manifest = await loading;
     if (manifest.executionId !== executionId) {
       // A newer execution under the same workflow id has re-exported: this one must not go on.
-      throw new QueryError(`Run ${runId} was restarted (execution ${manifest.executionId}); execution ${executionId} is stale`);
+      throw new StaleExecutionError(`Run ${runId} was restarted (execution ${manifest.executionId}); execution ${executionId} is stale`);
     }
     return manifest;
   }

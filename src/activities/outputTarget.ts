@@ -1,7 +1,10 @@
 // saveMode "error": refuse to start when the destination already holds data, before any scoring.
-import { OutputExistsError } from '../spec/errors.js';
+import { NonRetryableError } from '../nonRetryableError.js';
 import type { ResolvedSpec } from '../spec/types.js';
 import type { ActivityContext } from './deps.js';
+
+/** saveMode "error" and the output table or path already holds data. */
+export class OutputExistsError extends NonRetryableError {}
 
 export async function checkOutputTarget(ctx: ActivityContext, spec: ResolvedSpec): Promise<void> {
   if (spec.saveMode !== 'error') return;

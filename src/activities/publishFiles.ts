@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import { writeResultFile } from '../scoring/resultFormats.js';
 import { chunkOfOutputKey, partFileName, runOfPartFile, successKey, type FileFormat } from '../adapters/stage/resultFiles.js';
 import { outputPrefix } from '../adapters/stage/stage.js';
-import { PublishError } from '../spec/errors.js';
+import { PublishError } from '../adapters/warehouse/errors.js';
 import type { RunRef } from '../workflows/run/contract.js';
 import type { ActivityContext } from './deps.js';
 import { atActivityEdge } from './failures.js';

@@ -3,7 +3,7 @@
 import * as arrow from 'apache-arrow';
 import { copyBits, type FixedArray } from '../scoring/duckdbVectors.js';
 import type { ColumnKind } from '../spec/columnTypes.js';
-import { PredictorOutputError } from '../spec/errors.js';
+import { PredictorOutputError } from './errors.js';
 import type { PredictorOutput } from './types.js';
 
 export type StorageType =
@@ -52,7 +52,7 @@ function gatherFixed(vector: arrow.Vector, make: (n: number) => FixedArray): [Fi
   return [values, bitmap];
 }
 
-function fromArrow(name: string, vector: arrow.Vector): OutputColumn {
+function fromArrow(predictor: string, name: string, vector: arrow.Vector): OutputColumn {
   const type = vector.type;
   if (arrow.DataType.isFloat(type) || arrow.DataType.isInt(type)) {
     const sample = vector.data[0].values as FixedArray;
@@ -70,10 +70,10 @@ function fromArrow(name: string, vector: arrow.Vector): OutputColumn {
     return { name, storage: 'TIMESTAMP', kind: 'timestamp', values, validity };
   }
   // Booleans, strings, other dates and anything else: through their JS values.
-  return fromArray(name, vector.toArray() as unknown[]);
+  return fromArray(predictor, name, vector.toArray() as unknown[]);
 }
 
-function fromArray(name: string, input: ArrayLike<unknown>): OutputColumn {
+function fromArray(predictor: string, name: string, input: ArrayLike<unknown>): OutputColumn {
   if (ArrayBuffer.isView(input)) {
     const values = input as unknown as FixedArray;
     const [storage, kind] = typedInfo(values);
@@ -92,7 +92,7 @@ function fromArray(name: string, input: ArrayLike<unknown>): OutputColumn {
     const t = v instanceof Date ? 'date' : typeof v;
     if (firstType === undefined) firstType = t;
     else if (t !== firstType) {
-      throw new PredictorOutputError('', `column "${name}" mixes ${firstType} and ${t} values at row ${i}; return one type per column`);
+      throw new PredictorOutputError(predictor, `column "${name}" mixes ${firstType} and ${t} values at row ${i}; return one type per column`);
     }
   }
   const valueAt = (i: number) => input[i];
@@ -122,7 +122,7 @@ function fromArray(name: string, input: ArrayLike<unknown>): OutputColumn {
       return { name, storage: 'DOUBLE', kind: 'timestamp', epochMs: true, values, validity };
     }
     default:
-      throw new PredictorOutputError('', `column "${name}" holds ${firstType} values; return numbers, bigints, booleans, strings or Dates`);
+      throw new PredictorOutputError(predictor, `column "${name}" holds ${firstType} values; return numbers, bigints, booleans, strings or Dates`);
   }
 }
 
@@ -166,11 +166,6 @@ export function normalizeOutput(
     if (length !== inputRows) {
       throw new PredictorOutputError(predictor, `column "${name}" has ${length} rows for ${inputRows} input rows; return exactly one row per input row`);
     }
-    try {
-      return values instanceof arrow.Vector ? fromArrow(name, values) : fromArray(name, values as ArrayLike<unknown>);
-    } catch (err) {
-      if (err instanceof PredictorOutputError) throw new PredictorOutputError(predictor, err.message.replace(/^Predictor "" returned bad output: /, ''));
-      throw err;
-    }
+    return values instanceof arrow.Vector ? fromArrow(predictor, name, values) : fromArray(predictor, name, values as ArrayLike<unknown>);
   });
 }

@@ -7,7 +7,7 @@ import {
 } from '@duckdb/node-api';
 import type { OutputColumn, StorageType } from '../predictors/normalizeOutput.js';
 import { duckdbTypeOf, parseColumnType, type ColumnKind, type ColumnType } from '../spec/columnTypes.js';
-import { PredictorOutputError } from '../spec/errors.js';
+import { PredictorOutputError } from '../predictors/errors.js';
 import { quoteIdentifier, quoteLiteral } from '../spec/identifiers.js';
 import type { ColumnDefinition } from '../spec/types.js';
 import { fixedItems, setValidity } from './duckdbVectors.js';

@@ -1,8 +1,5 @@
 // A sensor's source cannot be read and a retry will not change that (no such bucket, bad credentials,
-// a value too long to be a payload). The check activity turns it into a non-retryable failure.
-export class SensorSourceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SensorSourceError';
-  }
-}
+// a value too long to be a payload): the check fails visibly and the Schedule stays on.
+import { NonRetryableError } from '../nonRetryableError.js';
+
+export class SensorSourceError extends NonRetryableError {}

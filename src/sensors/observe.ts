@@ -1,7 +1,7 @@
 // What a sensor sees when it looks at its source: the value a run receives as {payloadKey}, and a
 // fingerprint compared with the last check. A missing object or an empty result is a value too.
 import { createHash } from 'node:crypto';
-import type { ObjectMeta, ObjectMetadataSource } from '../adapters/stage/s3/s3Objects.js';
+import { S3AccessError, type ObjectMeta, type ObjectMetadataSource } from '../adapters/stage/s3/s3Objects.js';
 import type { Warehouse } from '../adapters/warehouse/warehouse.js';
 import type { Observation, SensorSource } from './types.js';
 import { renderSql } from '../spec/template.js';
@@ -21,11 +21,16 @@ export interface ObserveDeps {
   schema: string;
 }
 
+/** An unreadable bucket is the sensor's source error: the check fails visibly, the Schedule stays on. */
+function asSourceError(err: unknown): never {
+  throw err instanceof S3AccessError ? new SensorSourceError(err.message, { cause: err }) : err;
+}
+
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 
 export async function observeSource(sensor: string, source: SensorSource, deps: ObserveDeps): Promise<Observation> {
-  const observation = source.type === 's3' ? await observeS3(source, deps) : await observeQuery(sensor, source, deps);
+  const observation = source.type === 's3' ? await observeS3(source, deps).catch(asSourceError) : await observeQuery(sensor, source, deps);
   if (UNSAFE_IN_SQL.test(observation.value)) {
     // The value is pasted into the run's SQL as {payloadKey}: whoever can write the watched source
     // (an object key, a table value) must not be able to write SQL with the worker's credentials.

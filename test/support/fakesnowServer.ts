@@ -12,7 +12,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { createSnowflakePool, execute } from '../../src/adapters/warehouse/snowflake/connection.js';
 import type { Warehouse } from '../../src/adapters/warehouse/warehouse.js';
-import { loadConfig, type SnowflakeSettings } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
+import type { SnowflakeSettings } from '../../src/adapters/warehouse/snowflake/settings.js';
 import { freePort } from '../../src/temporal/devServer.js';
 
 export interface SentStatement {

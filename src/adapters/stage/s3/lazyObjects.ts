@@ -1,6 +1,6 @@
 // S3 object metadata for sensors, with the AWS SDK loaded on first use: workers and CLI commands
 // that never watch S3 do not pay for loading it.
-import type { S3Settings } from '../../../config.js';
+import type { S3Settings } from './settings.js';
 import type { ObjectMetadataSource } from './s3Objects.js';
 
 export function lazyS3Objects(settings: S3Settings): ObjectMetadataSource {

@@ -1,6 +1,6 @@
 // One S3 client per process, built from the S3 settings (region, endpoint, credentials or the default chain).
 import { ListObjectsV2Command, S3Client, type _Object } from '@aws-sdk/client-s3';
-import type { S3Settings } from '../../../config.js';
+import type { S3Settings } from './settings.js';
 
 export function createS3Client(settings: S3Settings): S3Client {
   return new S3Client({

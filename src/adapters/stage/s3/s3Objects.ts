@@ -2,7 +2,7 @@
 // a missing object is an answer (undefined), not an error.
 import { HeadBucketCommand, HeadObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { isNotFound, listObjectPages } from './s3Client.js';
-import { SensorSourceError } from '../../../sensors/errors.js';
+import { NonRetryableError } from '../../../nonRetryableError.js';
 
 export interface ObjectMeta {
   key: string;
@@ -24,6 +24,9 @@ const PERMANENT = new Set(['NoSuchBucket', 'AccessDenied', 'InvalidAccessKeyId',
 /** Past this many objects a prefix is too broad to fingerprint on every tick. */
 const MAX_OBJECTS = 100_000;
 
+/** The bucket cannot be read and a retry will not change that (no such bucket, access denied, too many objects). */
+export class S3AccessError extends NonRetryableError {}
+
 export class S3Objects implements ObjectMetadataSource {
   constructor(private readonly client: S3Client) {}
 
@@ -35,7 +38,7 @@ export class S3Objects implements ObjectMetadataSource {
           objects.push({ key: o.Key!, size: Number(o.Size ?? 0), etag: o.ETag, lastModified: o.LastModified?.toISOString() });
         }
         if (objects.length > MAX_OBJECTS) {
-          throw new SensorSourceError(`s3://${bucket}/${prefix} holds more than ${MAX_OBJECTS} objects; watch a narrower prefix`);
+          throw new S3AccessError(`s3://${bucket}/${prefix} holds more than ${MAX_OBJECTS} objects; watch a narrower prefix`);
         }
       }
       return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -50,7 +53,7 @@ export class S3Objects implements ObjectMetadataSource {
       if (!isNotFound(err)) throw err;
       // A HEAD cannot tell a missing object from a missing bucket: ask about the bucket.
       await this.call(bucket, () => this.client.send(new HeadBucketCommand({ Bucket: bucket }))).catch((bucketErr) => {
-        if (bucketErr instanceof S3ServiceException && bucketErr.name === 'NotFound') throw new SensorSourceError(`S3 bucket ${bucket}: NoSuchBucket`);
+        if (bucketErr instanceof S3ServiceException && bucketErr.name === 'NotFound') throw new S3AccessError(`S3 bucket ${bucket}: NoSuchBucket`);
         throw bucketErr;
       });
       return undefined;
@@ -63,7 +66,7 @@ export class S3Objects implements ObjectMetadataSource {
     } catch (err) {
       // HEAD answers have no body: a missing bucket shows only as a 404 without the NoSuchBucket code.
       if (err instanceof S3ServiceException && PERMANENT.has(err.name)) {
-        throw new SensorSourceError(`S3 bucket ${bucket}: ${err.name}${err.message && err.message !== err.name ? `: ${err.message}` : ''}`);
+        throw new S3AccessError(`S3 bucket ${bucket}: ${err.name}${err.message && err.message !== err.name ? `: ${err.message}` : ''}`);
       }
       throw err;
     }

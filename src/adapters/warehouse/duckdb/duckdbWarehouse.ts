@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { StagedFile } from '../../../planning/chunks.js';
 import type { PublishResult } from '../warehouse.js';
 import { duckdbTypeOf, parseColumnType } from '../../../spec/columnTypes.js';
-import { PublishError, QueryError } from '../../../spec/errors.js';
+import { PublishError, QueryError } from '../errors.js';
 import { quoteIdentifier, quoteLiteral, quoteQualified } from '../../../spec/identifiers.js';
 import { sqlPathList } from '../../../scoring/localEngine.js';
 import { localCopies } from '../../stage/stage.js';
@@ -58,7 +58,7 @@ export class DuckDBWarehouse implements Warehouse {
     try {
       const files = await this.withConnection(async (conn) => {
         if (req.useUtc) await conn.run(`SET TimeZone = 'UTC'`);
-        await runUserSql(conn, `COPY (${req.sql}) TO ${quoteLiteral(folder.dir)} (FORMAT parquet, FILE_SIZE_BYTES ${Math.max(1, Math.floor(req.fileSizeBytes))}, OVERWRITE_OR_IGNORE true)`);
+        await runUserSql(conn, req.sql, `COPY (${req.sql}) TO ${quoteLiteral(folder.dir)} (FORMAT parquet, FILE_SIZE_BYTES ${Math.max(1, Math.floor(req.fileSizeBytes))}, OVERWRITE_OR_IGNORE true)`);
         // An empty result still gets one (empty) file, so the predictor defines the output schema.
         if ((await fs.readdir(folder.dir)).length === 0) {
           await conn.run(`COPY (SELECT * FROM (${req.sql}) LIMIT 0) TO ${quoteLiteral(path.join(folder.dir, 'data_0.parquet'))} (FORMAT parquet)`);
@@ -115,7 +115,7 @@ export class DuckDBWarehouse implements Warehouse {
       }
       let rows = 0;
       if (source) {
-        const inserted = await runUserSql(conn, `INSERT INTO ${table} BY NAME SELECT * FROM ${source}`);
+        const inserted = await runUserSql(conn, undefined, `INSERT INTO ${table} BY NAME SELECT * FROM ${source}`);
         rows = Number(inserted);
       }
       await conn.run(`INSERT INTO ${PUBLISHES_TABLE} VALUES (${quoteLiteral(req.publishId)}, ${quoteLiteral(req.runId)}, ${quoteLiteral(req.table)}, ${rows}, now()::TIMESTAMP)`);
@@ -123,7 +123,7 @@ export class DuckDBWarehouse implements Warehouse {
       return { table: req.table, rows, loaded: true };
     } catch (err) {
       await conn.run('ROLLBACK').catch(() => {});
-      if (err instanceof QueryError) throw new PublishError(`Cannot load predictions into ${req.table}: ${err.message}`);
+      if (err instanceof QueryError) throw new PublishError(`Cannot load predictions into ${req.table}: ${err.reason}`, req.table, { cause: err });
       throw err;
     }
   }
@@ -135,7 +135,7 @@ export class DuckDBWarehouse implements Warehouse {
       try {
         return (await conn.runAndReadAll(limited)).getRowObjectsJson() as Record<string, unknown>[];
       } catch (err) {
-        throw asQueryError(err);
+        throw asQueryError(err, sql);
       }
     });
   }
@@ -181,18 +181,21 @@ async function tableExists(conn: DuckDBConnection, quotedTable: string): Promise
   }
 }
 
-/** Runs SQL that comes from or depends on the user; errors a retry cannot fix become QueryErrors. */
-async function runUserSql(conn: DuckDBConnection, sql: string): Promise<number> {
+/**
+ * Runs SQL that comes from or depends on the user; errors a retry cannot fix become QueryErrors that
+ * quote `shown` (the user's own query), not the statement around it.
+ */
+async function runUserSql(conn: DuckDBConnection, shown: string | undefined, sql: string): Promise<number> {
   try {
     const result = await conn.run(sql);
     return result.rowsChanged;
   } catch (err) {
-    throw asQueryError(err);
+    throw asQueryError(err, shown ?? sql);
   }
 }
 
 /** A DuckDB error a retry cannot fix becomes a QueryError carrying its message; others stay as they are. */
-function asQueryError(err: unknown): unknown {
-  const message = (err as Error).message;
-  return USER_ERROR.test(message) ? new QueryError(message) : err;
+function asQueryError(err: unknown, sql: string): unknown {
+  const reason = (err as Error).message;
+  return USER_ERROR.test(reason) ? new QueryError({ warehouse: 'DuckDB', sql, reason, cause: err }) : err;
 }

@@ -3,8 +3,8 @@
 // fix (dropped connections, expired sessions) and the ones it cannot (SQL the user must change).
 import os from 'node:os';
 import snowflake, { type Bind, type Connection, type Pool } from 'snowflake-sdk';
-import type { SnowflakeSettings } from '../../../config.js';
-import { QueryError } from '../../../spec/errors.js';
+import type { SnowflakeSettings } from './settings.js';
+import { QueryError } from '../errors.js';
 
 export type Row = Record<string, unknown>;
 
@@ -71,7 +71,7 @@ interface DriverError extends Error {
 export function classify(err: DriverError, sqlText: string): Error {
   const state = err.sqlState ?? '';
   if (/^(42|22|0A)/.test(state) || /SQL compilation error/i.test(err.message)) {
-    return new QueryError(`Snowflake rejected the statement (${state || err.code}): ${err.message}\n  in: ${sqlText.slice(0, 300)}`);
+    return new QueryError({ warehouse: 'Snowflake', sql: sqlText, sqlState: state || String(err.code ?? ''), reason: err.message, cause: err });
   }
   const transient = new Error(`Snowflake request failed (${err.code ?? 'no code'}): ${err.message}`);
   transient.name = 'SnowflakeTransientError';

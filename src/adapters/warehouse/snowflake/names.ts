@@ -1,7 +1,7 @@
 // Snowflake names. Specs give names validated against IDENTIFIER / QUALIFIED_NAME; here they are
 // upper-cased and double-quoted, which is exactly what Snowflake does to an unquoted name, so
 // `model_predictions` and `MODEL_PREDICTIONS` are one table and nothing can break out of the quotes.
-import { QueryError } from '../../../spec/errors.js';
+import { NonRetryableError } from '../../../nonRetryableError.js';
 import { IDENTIFIER, QUALIFIED_NAME } from '../../../spec/identifiers.js';
 
 export function sfIdentifier(name: string): string {
@@ -23,6 +23,9 @@ export function sfSchemaOf(table: string): string | undefined {
 /** Characters a run id or stage key may have: Schedule-started run ids carry ':' (…-2026-02-26T06:00:00Z). */
 const STAGE_PATH = /^[A-Za-z0-9_\-./=:@+]+$/;
 
+/** A stage path that a Snowflake location cannot carry (a run id with quotes or backslashes). */
+export class StageLocationError extends NonRetryableError {}
+
 /**
  * `'@STAGE/some/prefix/'`: the stage name is validated by config, the path holds plain characters
  * only (no quote or backslash), and the whole location is single-quoted, as Snowflake asks for
@@ -31,7 +34,7 @@ const STAGE_PATH = /^[A-Za-z0-9_\-./=:@+]+$/;
 export function sfStageLocation(stage: string, prefix: string): string {
   if (!QUALIFIED_NAME.test(stage)) throw new Error(`Not a valid Snowflake stage name: ${JSON.stringify(stage)}`);
   if (!STAGE_PATH.test(prefix) || prefix.split('/').includes('..')) {
-    throw new QueryError(`Stage path ${JSON.stringify(prefix)} has characters a stage location cannot carry (use letters, digits and _ - . / = : @ +)`);
+    throw new StageLocationError(`Stage path ${JSON.stringify(prefix)} has characters a stage location cannot carry (use letters, digits and _ - . / = : @ +)`);
   }
   return `'@${stage}/${prefix.replace(/\/+$/, '')}/'`;
 }

@@ -3,10 +3,10 @@
 // transaction with a publish marker, so a failed publish keeps the old rows and a repeat loads nothing.
 import type { Connection, Pool } from 'snowflake-sdk';
 import path from 'node:path';
-import type { SnowflakeSettings } from '../../../config.js';
+import type { SnowflakeSettings } from './settings.js';
 import type { StagedFile } from '../../../planning/chunks.js';
 import type { PublishResult } from '../warehouse.js';
-import { PublishError, QueryError } from '../../../spec/errors.js';
+import { PublishError, QueryError } from '../errors.js';
 import { parquetColumns } from '../../../scoring/parquetSchema.js';
 import { createSnowflakePool, execute, type Row, type StatementOptions } from './connection.js';
 import { sfIdentifier, sfQualified, sfSchemaOf } from './names.js';
@@ -126,7 +126,7 @@ export class SnowflakeWarehouse implements Warehouse {
         if (landed !== undefined && landed !== null) return { table: req.table, rows: landed, loaded: true };
         // A table this publish created holds nothing worth keeping: a failed publish leaves no trace.
         if (created && landed === undefined) await s.run(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
-        if (err instanceof QueryError) throw new PublishError(`Cannot load predictions into ${req.table}: ${err.message}`);
+        if (err instanceof QueryError) throw new PublishError(`Cannot load predictions into ${req.table}: ${err.reason}`, req.table, { cause: err });
         throw err;
       }
     });
