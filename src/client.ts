@@ -1,16 +1,20 @@
-// The client door for other Node services: start, watch, cancel and await batch-inference runs.
-import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
-import fs from 'node:fs';
-import path from 'node:path';
+// The client door, and the one way into Temporal for the CLI, the HTTP API and other Node services:
+// start, describe, list, watch, cancel and await runs; deploy and steer Schedules.
+import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, type ScheduleHandle } from '@temporalio/client';
 import { loadConfig, type Config } from './config.js';
-import { resolveSpec } from './spec/jobSpec.js';
-import type { Progress, RunState, RunSummary } from './workflows/run/contract.js';
-import type { RunOptions } from './workflows/run/contract.js';
-import { missingSearchAttributes } from './temporal/searchAttributes.js';
-import { progressQuery, WORKFLOW_TYPE } from './workflows/run/contract.js';
-import { DEFAULT_TENANT } from './workflows/slots/contract.js';
+import { listRuns, type ListRunsOptions, type RunPage } from './client/runListing.js';
+import { ensureCleanupSchedule } from './retention/schedule.js';
+import { deploy, type DeployOptions } from './schedules/deploy.js';
+import { upsertJobSchedule, type JobScheduleOptions } from './schedules/jobSchedule.js';
+import { listSensors } from './sensors/status.js';
+import { prepareSpecForStart, runMemo } from './spec/prepareForStart.js';
+import { ensureSearchAttributes, missingSearchAttributes } from './temporal/searchAttributes.js';
+import { progressQuery, WORKFLOW_TYPE, type Progress, type RunOptions, type RunState, type RunSummary } from './workflows/run/contract.js';
 import { STATE_KEY, TENANT_KEY } from './workflows/run/searchAttributes.js';
+import { DEFAULT_TENANT } from './workflows/slots/contract.js';
 
+export { prepareSpecForStart, runMemo };
+export type { ListRunsOptions, Progress, RunOptions, RunPage, RunState, RunSummary };
 
 export interface StartOptions {
   /** The workflow id, also the run id used in stage paths. Generated when absent. */
@@ -23,35 +27,23 @@ export interface StartOptions {
   tenant?: string;
 }
 
+/** What Temporal knows of a run, in our terms. */
+export interface RunDescription {
+  runId: string;
+  /** The workflow type and task queue: a run of this deployment is batchInference on our queue. */
+  workflowType: string;
+  taskQueue: string;
+  /** The final state once the run has closed; undefined while it is open. */
+  closedState?: RunState;
+  /** The tenant in the run's memo ("default" for runs started without one). */
+  tenant: string;
+  memo: Record<string, unknown>;
+  startedAt: string;
+}
+
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return `bi-${stamp}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/**
- * Validates a spec before it is sent (throws SpecError naming every bad field) and inlines a
- * .sql file, so the worker never needs this machine's files. Predictor names are checked by the worker.
- */
-export function prepareSpecForStart(spec: unknown, config: Config, baseDir = process.cwd()): Record<string, unknown> {
-  const readSqlFile = (p: string) => fs.readFileSync(path.resolve(baseDir, p), 'utf8');
-  resolveSpec(spec, {
-    schema: config.schema,
-    defaultParallelism: config.defaultParallelism,
-    maxSplits: config.maxSplits,
-    readSqlFile,
-  });
-  const copy = { ...(spec as Record<string, unknown>) };
-  const query = String(copy.inputQuery).trim();
-  if (/\.sql$/i.test(query) && !/\s/.test(query)) copy.inputQuery = readSqlFile(query);
-  return copy;
-}
-
-/** What a run's memo says about it: who owns it and where its output goes. Never credentials. */
-export function runMemo(spec: Record<string, unknown>, tenant: string): Record<string, unknown> {
-  const memo: Record<string, unknown> = { tenant, predictor: spec.predictor, destination: spec.outputDestination ?? 'table' };
-  if (spec.outputTableName !== undefined) memo.outputTableName = spec.outputTableName;
-  if (spec.outputPath !== undefined) memo.outputPath = spec.outputPath;
-  return memo;
 }
 
 const CLOSED_STATES: Record<string, RunState> = {
@@ -64,7 +56,8 @@ const CLOSED_STATES: Record<string, RunState> = {
 
 export class BatchInferenceClient {
   constructor(
-    readonly client: Client,
+    /** The Temporal client underneath; the doors go through the methods of this class instead. */
+    readonly temporal: Client,
     readonly config: Config,
   ) {}
 
@@ -79,7 +72,7 @@ export class BatchInferenceClient {
     const tenant = options.tenant ?? DEFAULT_TENANT;
     const runOptions: RunOptions = { ...options.runOptions, ...(options.tenant ? { tenant } : {}) };
     const searchAttributes = await this.runSearchAttributes(tenant);
-    await this.client.workflow.start(WORKFLOW_TYPE, {
+    await this.temporal.workflow.start(WORKFLOW_TYPE, {
       taskQueue: this.config.temporal.taskQueue,
       workflowId: runId,
       args: Object.keys(runOptions).length ? [prepared, runOptions] : [prepared],
@@ -92,7 +85,10 @@ export class BatchInferenceClient {
   /** BatchTenant and BatchState for a new run of this tenant, when the namespace has them. */
   async runSearchAttributes(tenant: string) {
     return (await this.hasRunSearchAttributes())
-      ? [{ key: TENANT_KEY, value: tenant }, { key: STATE_KEY, value: 'submitted' }]
+      ? [
+          { key: TENANT_KEY, value: tenant },
+          { key: STATE_KEY, value: 'submitted' },
+        ]
       : undefined;
   }
 
@@ -100,7 +96,7 @@ export class BatchInferenceClient {
 
   /** Whether the namespace has BatchTenant and BatchState (checked once per client): runs are then listable by tenant and state. */
   hasRunSearchAttributes(): Promise<boolean> {
-    this.searchAttributes ??= missingSearchAttributes(this.client.connection, this.config.temporal.namespace).then(
+    this.searchAttributes ??= missingSearchAttributes(this.temporal.connection, this.config.temporal.namespace).then(
       (missing) => missing.length === 0,
       () => {
         // A failed check is not an answer: ask again next time rather than never list these runs.
@@ -111,23 +107,67 @@ export class BatchInferenceClient {
     return this.searchAttributes;
   }
 
+  /** Registers BatchTenant and BatchState where the server allows; returns the names still missing. */
+  async ensureSearchAttributes(): Promise<string[]> {
+    const missing = await ensureSearchAttributes(this.temporal.connection, this.config.temporal.namespace);
+    this.searchAttributes = undefined;
+    return missing;
+  }
+
+  /** The run as Temporal describes it. Throws WorkflowNotFoundError for an unknown run id. */
+  async describeRun(runId: string): Promise<RunDescription> {
+    const d = await this.temporal.workflow.getHandle(runId).describe();
+    const memo = d.memo ?? {};
+    return {
+      runId,
+      workflowType: d.type,
+      taskQueue: d.taskQueue,
+      closedState: CLOSED_STATES[d.status.name],
+      tenant: typeof memo.tenant === 'string' ? memo.tenant : DEFAULT_TENANT,
+      memo,
+      startedAt: d.startTime.toISOString(),
+    };
+  }
+
+  /** Whether the run is a batch run of this deployment (its workflow type and task queue). */
+  isOurRun(run: RunDescription): boolean {
+    return run.workflowType === WORKFLOW_TYPE && run.taskQueue === this.config.temporal.taskQueue;
+  }
+
+  /** A tenant's runs, newest first, from Temporal visibility (needs the BatchTenant/BatchState attributes). */
+  listRuns(options: ListRunsOptions): Promise<RunPage> {
+    return listRuns(this.temporal, this.config.temporal.namespace, this.config.temporal.taskQueue, options);
+  }
+
   /** The progress query while the run is open; after it closes, figures from its result or failure. */
   async getProgress(runId: string): Promise<Progress> {
-    const handle = this.client.workflow.getHandle(runId);
+    const handle = this.temporal.workflow.getHandle(runId);
     const description = await handle.describe();
     const closed = CLOSED_STATES[description.status.name];
     // Temporal's start time, whether the run is open or closed: the CLI and the API show the same figure.
     const startedAt = description.startTime.toISOString();
     if (!closed) return { ...(await handle.query(progressQuery)), startedAt };
     const base: Progress = {
-      runId, state: closed, totalRows: null, processedRows: 0, percentage: 0,
-      chunksDone: 0, chunksTotal: null, startedAt, estimatedCompletion: null,
+      runId,
+      state: closed,
+      totalRows: null,
+      processedRows: 0,
+      percentage: 0,
+      chunksDone: 0,
+      chunksTotal: null,
+      startedAt,
+      estimatedCompletion: null,
     };
     if (closed === 'completed') {
-      const summary = (await handle.result()) as RunSummary;
+      const summary = await this.waitForResult(runId);
       return {
-        ...base, totalRows: summary.rowsIn, processedRows: summary.rowsIn, percentage: 100,
-        chunksDone: summary.chunks, chunksTotal: summary.chunks, estimatedCompletion: summary.completedAt,
+        ...base,
+        totalRows: summary.rowsIn,
+        processedRows: summary.rowsIn,
+        percentage: 100,
+        chunksDone: summary.chunks,
+        chunksTotal: summary.chunks,
+        estimatedCompletion: summary.completedAt,
       };
     }
     try {
@@ -139,16 +179,53 @@ export class BatchInferenceClient {
     return base;
   }
 
+  /** The run's state: its final state once closed, else what its progress query says (submitted when no worker answers). */
+  async currentState(runId: string): Promise<RunState> {
+    const run = await this.describeRun(runId);
+    if (run.closedState) return run.closedState;
+    return this.temporal.workflow
+      .getHandle(runId)
+      .query(progressQuery)
+      .then(
+        (p) => p.state,
+        () => 'submitted' as const,
+      );
+  }
+
   async cancelRun(runId: string): Promise<void> {
-    await this.client.workflow.getHandle(runId).cancel();
+    await this.temporal.workflow.getHandle(runId).cancel();
   }
 
   async waitForResult(runId: string): Promise<RunSummary> {
-    return (await this.client.workflow.getHandle(runId).result()) as RunSummary;
+    return this.temporal.workflow.getHandle<(spec: unknown, options?: RunOptions) => Promise<RunSummary>>(runId).result();
+  }
+
+  /** Creates or updates a cron job's Schedule (deploy and the HTTP API's `schedule` block). */
+  scheduleJob(request: JobScheduleOptions) {
+    return upsertJobSchedule(this.temporal, request);
+  }
+
+  /** A Schedule by id, to describe, pause, resume, trigger or delete it. */
+  schedule(scheduleId: string): ScheduleHandle {
+    return this.temporal.schedule.getHandle(scheduleId);
+  }
+
+  /** Deploys a folder of sensor and cron job files (see README, Sensors and schedules). */
+  deploy(options: DeployOptions) {
+    return deploy(this.temporal, this.config, options);
+  }
+
+  listSensors() {
+    return listSensors(this.temporal);
+  }
+
+  /** The hourly retention Schedule (BATCH_RESULT_TTL_HOURS), created when missing. */
+  ensureRetentionSchedule() {
+    return ensureCleanupSchedule(this.temporal, this.config);
   }
 
   async close(): Promise<void> {
-    await this.client.connection.close();
+    await this.temporal.connection.close();
   }
 }
 

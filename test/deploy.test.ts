@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareSpecForStart } from '../src/client.js';
+import { prepareSpecForStart } from '../src/spec/prepareForStart.js';
 import type { DeployResult } from '../src/schedules/deploy.js';
 import { upsertJobSchedule } from '../src/schedules/jobSchedule.js';
 import { listManagedSchedules } from '../src/schedules/managed.js';

@@ -1,7 +1,7 @@
 // Cron jobs without a sensor: upsertJobSchedule creates a Schedule that starts batchInference runs,
 // changes nothing when called again with the same job, and updates it when the job changes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareSpecForStart } from '../src/client.js';
+import { prepareSpecForStart } from '../src/spec/prepareForStart.js';
 import { upsertJobSchedule } from '../src/schedules/jobSchedule.js';
 import { cronScheduleId } from '../src/schedules/managed.js';
 import { SpecError } from '../src/spec/errors.js';

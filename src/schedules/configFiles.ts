@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { prepareSpecForStart } from '../client.js';
+import { prepareSpecForStart } from '../spec/prepareForStart.js';
 import type { Config } from '../config.js';
 import { cronScheduleId, sensorScheduleId } from './managed.js';
 import { NAME, nameFromFile, parseSensorFile } from '../sensors/sensorConfig.js';

@@ -14,7 +14,7 @@ export interface JobScheduleOptions {
   scheduleId: string;
   /**
    * The job spec each tick starts, already validated and with any .sql file inlined: pass the result of
-   * `prepareSpecForStart` (src/client.ts). Its `schedule` block, if any, is dropped from the run's input.
+   * `prepareSpecForStart` (src/spec/prepareForStart.ts). Its `schedule` block, if any, is dropped from the run's input.
    */
   spec: Record<string, unknown>;
   /** Five-field cron, e.g. "0 6 * * *", or @hourly, @daily, @every 10m. */

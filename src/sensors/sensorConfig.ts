@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { prepareSpecForStart } from '../client.js';
+import { prepareSpecForStart } from '../spec/prepareForStart.js';
 import type { Config } from '../config.js';
 import { cronExpression, timeZone } from '../schedules/cron.js';
 import { S3_CHECK_MODES, type SensorDefinition, type SensorSource } from './types.js';

@@ -1,25 +1,19 @@
-// What the HTTP routes do, on top of the same client the CLI uses: start, read, cancel and list a
-// tenant's runs. A run's tenant is in its memo (and its BatchTenant search attribute for listing);
-// another tenant's run answers 404, exactly like a run that does not exist.
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
-import type { Warehouse } from '../../adapters/warehouse/warehouse.js';
+// What the HTTP routes do: map HTTP to calls on the same client the CLI uses (start, read, cancel and
+// list a tenant's runs). A run's tenant is in its memo (and its BatchTenant search attribute for
+// listing); another tenant's run answers 404, exactly like a run that does not exist.
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { runMemo, type BatchInferenceClient } from '../../client.js';
-import { cronScheduleId } from '../../schedules/managed.js';
-import { upsertJobSchedule } from '../../schedules/jobSchedule.js';
-import { scheduleBlockSchema } from '../../spec/scheduleBlock.js';
+import type { Warehouse } from '../../adapters/warehouse/warehouse.js';
+import type { BatchInferenceClient, RunDescription } from '../../client.js';
 import type { Config } from '../../config.js';
+import { cronScheduleId } from '../../schedules/managed.js';
 import { SpecError } from '../../spec/errors.js';
 import { resolveSpec } from '../../spec/jobSpec.js';
-import type { Progress, RunState } from '../../workflows/run/contract.js';
+import { runMemo } from '../../spec/prepareForStart.js';
+import { scheduleBlockSchema } from '../../spec/scheduleBlock.js';
 import type { ResolvedSpec } from '../../spec/types.js';
-import { progressQuery, WORKFLOW_TYPE } from '../../workflows/run/contract.js';
-import { DEFAULT_TENANT } from '../../workflows/slots/contract.js';
+import type { Progress, RunState } from '../../workflows/run/contract.js';
 import { STATE_KEY, TENANT_KEY } from '../../workflows/run/searchAttributes.js';
-
-const TENANT_ATTRIBUTE = TENANT_KEY.name;
-const STATE_ATTRIBUTE = STATE_KEY.name;
 import { badRequest, HttpError, notFound, zodProblems } from './errors.js';
 import {
   jobIdSchema,
@@ -47,22 +41,7 @@ export interface JobServiceDeps {
 const ROWS_PER_SECOND_PER_WORKER = 200_000;
 const FIXED_SECONDS = 15;
 
-/** temporal.api.enums.v1.WorkflowExecutionStatus → our state, for closed runs. */
-const CLOSED_BY_STATUS: Record<number, RunState> = { 2: 'completed', 3: 'failed', 4: 'cancelled', 5: 'failed', 7: 'failed' };
-const CLOSED_BY_NAME: Record<string, RunState> = { COMPLETED: 'completed', FAILED: 'failed', CANCELLED: 'cancelled', TERMINATED: 'failed', TIMED_OUT: 'failed' };
-const RUNNING_STATUS = 1;
 const FINAL_STATES: RunState[] = ['completed', 'failed', 'cancelled'];
-
-/** Visibility filters for each state: open runs by their BatchState, closed ones by Temporal's status. */
-const STATE_FILTER: Record<RunState, string> = {
-  submitted: `ExecutionStatus = 'Running' AND ${STATE_ATTRIBUTE} = 'submitted'`,
-  preparing: `ExecutionStatus = 'Running' AND ${STATE_ATTRIBUTE} = 'preparing'`,
-  running: `ExecutionStatus = 'Running' AND ${STATE_ATTRIBUTE} = 'running'`,
-  completing: `ExecutionStatus = 'Running' AND ${STATE_ATTRIBUTE} = 'completing'`,
-  completed: `ExecutionStatus = 'Completed'`,
-  failed: `ExecutionStatus IN ('Failed', 'TimedOut', 'Terminated')`,
-  cancelled: `ExecutionStatus = 'Canceled'`,
-};
 
 export class JobService {
   constructor(private readonly deps: JobServiceDeps) {}
@@ -104,7 +83,7 @@ export class JobService {
     const block = scheduleBlockSchema.parse(spec.schedule);
     const scheduleId = cronScheduleId(`api-${tenant}-${randomUUID().slice(0, 8)}`);
     const { client, config } = this.deps;
-    await upsertJobSchedule(client.client, {
+    await client.scheduleJob({
       scheduleId,
       spec,
       cron: block.cron,
@@ -133,14 +112,13 @@ export class JobService {
   }
 
   async cancel(tenant: string, jobId: string): Promise<CancelResponse> {
-    const { description } = await this.describeOwned(tenant, jobId);
-    const handle = this.deps.client.client.workflow.getHandle(jobId);
+    await this.describeOwned(tenant, jobId);
     // A run may be past its final state while it closes: that counts as ended too.
-    const state: RunState = CLOSED_BY_NAME[description.status.name] ?? (await handle.query(progressQuery).then((p) => p.state, () => 'submitted' as const));
+    const state = await this.deps.client.currentState(jobId);
     if (FINAL_STATES.includes(state)) {
       throw new HttpError(409, 'conflict', `Job ${jobId} has already ${state === 'failed' ? 'failed' : `been ${state}`}; there is nothing to cancel`);
     }
-    await handle.cancel();
+    await this.deps.client.cancelRun(jobId);
     return { job_id: jobId, status: state, cancel_requested: true };
   }
 
@@ -149,63 +127,44 @@ export class JobService {
     if (!parsed.success) throw badRequest(zodProblems(parsed.error));
     const { status, limit, page_token: pageToken } = parsed.data;
     if (!(await this.deps.client.hasRunSearchAttributes())) {
-      throw new HttpError(503, 'unavailable', `Listing jobs needs the Keyword search attributes ${TENANT_ATTRIBUTE} and ${STATE_ATTRIBUTE} in namespace ${this.deps.config.temporal.namespace}; \`batch-inference serve\` adds them when the server allows (else: temporal operator search-attribute create --name ${TENANT_ATTRIBUTE} --type Keyword, and the same for ${STATE_ATTRIBUTE})`);
+      throw new HttpError(503, 'unavailable', `Listing jobs needs the Keyword search attributes ${TENANT_KEY.name} and ${STATE_KEY.name} in namespace ${this.deps.config.temporal.namespace}; \`batch-inference serve\` adds them when the server allows (else: temporal operator search-attribute create --name ${TENANT_KEY.name} --type Keyword, and the same for ${STATE_KEY.name})`);
     }
-    const clauses = [
-      `WorkflowType = '${WORKFLOW_TYPE}'`,
-      `TaskQueue = '${this.deps.config.temporal.taskQueue}'`,
-      `${TENANT_ATTRIBUTE} = '${tenant}'`,
-      ...(status ? [STATE_FILTER[status]] : []),
-    ];
     const filter = { tenant, status: status ?? null };
     const badToken = badRequest([{ field: 'page_token', message: 'not a token this API returned for this filter; pass next_page_token unchanged, with the same status' }]);
     const cursor = pageToken ? readPageToken(pageToken, filter) : undefined;
     if (pageToken && !cursor) throw badToken;
-    let response;
+    let page;
     try {
-      response = await this.deps.client.client.workflowService.listWorkflowExecutions({
-        namespace: this.deps.config.temporal.namespace,
-        query: clauses.join(' AND '),
-        pageSize: limit,
-        nextPageToken: cursor,
-      });
+      page = await this.deps.client.listRuns({ tenant, status: status ?? undefined, limit, cursor });
     } catch (err) {
       // A token that decodes but that the server cannot use (INVALID_ARGUMENT or UNKNOWN).
       if (cursor && [2, 3].includes((err as { code?: number }).code ?? 0)) throw badToken;
       throw err;
     }
-    const jobs: JobSummary[] = (response.executions ?? []).map((e) => {
-      const memo = decodeFields(e.memo?.fields);
-      const attributes = decodeFields(e.searchAttributes?.indexedFields);
-      const state = e.status === RUNNING_STATUS ? ((attributes[STATE_ATTRIBUTE] as RunState | undefined) ?? 'submitted') : (CLOSED_BY_STATUS[e.status ?? 0] ?? 'failed');
-      return {
-        job_id: e.execution?.workflowId ?? '',
-        status: state,
-        model_id: typeof memo.predictor === 'string' ? memo.predictor : null,
-        output: outputOf(memo),
-        started_at: timestampToIso(e.startTime) ?? '',
-        closed_at: timestampToIso(e.closeTime),
-      };
-    });
-    const next = response.nextPageToken?.length ? writePageToken(response.nextPageToken, filter) : null;
+    const jobs: JobSummary[] = page.runs.map((run) => ({
+      job_id: run.runId,
+      status: run.state,
+      model_id: typeof run.memo.predictor === 'string' ? run.memo.predictor : null,
+      output: outputOf(run.memo),
+      started_at: run.startedAt,
+      closed_at: run.closedAt,
+    }));
+    const next = page.cursor ? writePageToken(page.cursor, filter) : null;
     return { jobs, next_page_token: next };
   }
-
   /** The run, when it exists, is a batch run of this deployment, and belongs to this tenant; else 404. */
-  private async describeOwned(tenant: string, jobId: string): Promise<{ description: WorkflowExecutionDescription; memo: Record<string, unknown> }> {
+  private async describeOwned(tenant: string, jobId: string): Promise<RunDescription> {
     const id = jobIdSchema.safeParse(jobId);
     if (!id.success) throw badRequest(zodProblems(id.error, ['job_id']));
-    let description: WorkflowExecutionDescription;
+    let run: RunDescription;
     try {
-      description = await this.deps.client.client.workflow.getHandle(jobId).describe();
+      run = await this.deps.client.describeRun(jobId);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound(jobId);
       throw err;
     }
-    const memo = description.memo ?? {};
-    const owner = typeof memo.tenant === 'string' ? memo.tenant : DEFAULT_TENANT;
-    if (description.type !== WORKFLOW_TYPE || description.taskQueue !== this.deps.config.temporal.taskQueue || owner !== tenant) throw notFound(jobId);
-    return { description, memo };
+    if (!this.deps.client.isOurRun(run) || run.tenant !== tenant) throw notFound(jobId);
+    return run;
   }
 
   /** count(*) of the rendered query, or null when the warehouse fails or is slow to answer. */
@@ -277,18 +236,4 @@ export function statusOf(p: Progress, memo: Record<string, unknown>): JobStatus 
     estimated_completion: p.estimatedCompletion,
     ...(p.error ? { error: p.error } : {}),
   };
-}
-
-function decodeFields(fields: Record<string, unknown> | null | undefined): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(fields ?? {}).map(([key, payload]) => [key, defaultPayloadConverter.fromPayload(payload as Payload)]),
-  );
-}
-
-type ProtoTimestamp = { seconds?: { toNumber(): number } | number | null; nanos?: number | null } | null | undefined;
-
-function timestampToIso(ts: ProtoTimestamp): string | null {
-  if (!ts || ts.seconds === null || ts.seconds === undefined) return null;
-  const seconds = typeof ts.seconds === 'number' ? ts.seconds : ts.seconds.toNumber();
-  return new Date(seconds * 1000 + Math.floor((ts.nanos ?? 0) / 1e6)).toISOString();
 }

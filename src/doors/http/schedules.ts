@@ -1,6 +1,7 @@
 // A tenant's recurring jobs (POST with a `schedule` block): read and delete them. A Schedule belongs
 // to the tenant in its memo; another tenant's id answers 404, like one that does not exist.
-import { ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
+import { ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
+import type { BatchInferenceClient } from '../../client.js';
 import { CRON_SCHEDULE_PREFIX } from '../../schedules/managed.js';
 import { HttpError } from './errors.js';
 import type { ScheduleDeleted, ScheduleStatus } from './schemas.js';
@@ -10,7 +11,7 @@ const SCHEDULE_ID = /^bi-cron-api-[A-Za-z0-9_.-]+$/;
 const notFound = (id: string) => new HttpError(404, 'not_found', `No schedule ${id}`);
 
 export class ScheduleService {
-  constructor(private readonly client: Client) {}
+  constructor(private readonly client: BatchInferenceClient) {}
 
   async get(tenant: string, scheduleId: string): Promise<ScheduleStatus> {
     const description = await this.describeOwned(tenant, scheduleId);
@@ -29,7 +30,7 @@ export class ScheduleService {
   /** Deletes the Schedule; runs it already started go on (cancel them as jobs). */
   async remove(tenant: string, scheduleId: string): Promise<ScheduleDeleted> {
     await this.describeOwned(tenant, scheduleId);
-    await this.client.schedule.getHandle(scheduleId).delete();
+    await this.client.schedule(scheduleId).delete();
     return { schedule_id: scheduleId, deleted: true };
   }
 
@@ -37,7 +38,7 @@ export class ScheduleService {
     if (!SCHEDULE_ID.test(scheduleId) || !scheduleId.startsWith(CRON_SCHEDULE_PREFIX)) throw notFound(scheduleId);
     let description: ScheduleDescription;
     try {
-      description = await this.client.schedule.getHandle(scheduleId).describe();
+      description = await this.client.schedule(scheduleId).describe();
     } catch (err) {
       if (err instanceof ScheduleNotFoundError) throw notFound(scheduleId);
       throw err;

@@ -22,7 +22,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   // JSON only: any other content type is answered 415.
   app.removeContentTypeParser('text/plain');
   const jobs = new JobService(options);
-  const schedules = new ScheduleService(options.client.client);
+  const schedules = new ScheduleService(options.client);
   const authenticate = bearerAuth(options.tokens ?? options.config.api.tokens);
   const document = openApiDocument(options.version ?? '0.1.0');
 

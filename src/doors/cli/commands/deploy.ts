@@ -1,7 +1,7 @@
 // `batch-inference deploy <dir> [--prune] [--dry-run] [--json]`
 import fs from 'node:fs';
 import type { Config } from '../../../config.js';
-import { deploy, type DeployLine } from '../../../schedules/deploy.js';
+import type { DeployLine } from '../../../schedules/deploy.js';
 import { openSession } from '../session.js';
 import { EXIT_BAD_INPUT, EXIT_OK, UsageError } from '../usage.js';
 
@@ -11,7 +11,7 @@ export async function deployCommand(config: Config, dir: string, flags: { prune:
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`deploy needs a folder of config files; ${dir} is not one`);
   const session = await openSession(config, { worker: 'never' });
   try {
-    const result = await deploy(session.client.client, session.config, { dir, prune: flags.prune, dryRun: flags.dryRun });
+    const result = await session.client.deploy({ dir, prune: flags.prune, dryRun: flags.dryRun });
     if (flags.json) console.log(JSON.stringify(result));
     else {
       if (result.dryRun) console.log('Dry run: nothing is changed.');

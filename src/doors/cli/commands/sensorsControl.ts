@@ -10,7 +10,7 @@ export type SensorAction = 'pause' | 'resume' | 'trigger';
 export async function sensorsControlCommand(config: Config, action: SensorAction, name: string): Promise<number> {
   const session = await openSession(config, { worker: 'never' });
   try {
-    const handle = session.client.client.schedule.getHandle(sensorScheduleId(name));
+    const handle = session.client.schedule(sensorScheduleId(name));
     try {
       if (action === 'pause') await handle.pause('paused with batch-inference sensors pause');
       else if (action === 'resume') await handle.unpause('resumed with batch-inference sensors resume');

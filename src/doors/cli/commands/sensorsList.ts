@@ -1,13 +1,13 @@
 // `batch-inference sensors list [--json]`
 import type { Config } from '../../../config.js';
-import { listSensors, type SensorStatus } from '../../../sensors/status.js';
+import type { SensorStatus } from '../../../sensors/status.js';
 import { openSession } from '../session.js';
 import { EXIT_OK } from '../usage.js';
 
 export async function sensorsListCommand(config: Config, flags: { json: boolean }): Promise<number> {
   const session = await openSession(config, { worker: 'never' });
   try {
-    const sensors = await listSensors(session.client.client);
+    const sensors = await session.client.listSensors();
     if (flags.json) console.log(JSON.stringify(sensors));
     else if (!sensors.length) console.log('No sensors deployed (batch-inference deploy <dir>).');
     else for (const s of sensors) console.log(describe(s));

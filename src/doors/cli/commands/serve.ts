@@ -1,8 +1,6 @@
 // `batch-inference serve`: the HTTP API (see src/doors/http/), on the same Temporal as the other commands.
 import type { Config } from '../../../config.js';
 import { buildPredictorRegistry } from '../../../predictors/registry.js';
-import { ensureCleanupSchedule } from '../../../retention/schedule.js';
-import { ensureSearchAttributes } from '../../../temporal/searchAttributes.js';
 import { buildApi } from '../../http/server.js';
 import { openSession } from '../session.js';
 import { EXIT_OK, UsageError } from '../usage.js';
@@ -15,9 +13,9 @@ export async function serveCommand(config: Config): Promise<number> {
   const session = await openSession(config, { worker: 'if-ephemeral' });
   try {
     const namespace = session.config.temporal.namespace;
-    const missing = await ensureSearchAttributes(session.client.client.connection, namespace);
+    const missing = await session.client.ensureSearchAttributes();
     if (missing.length) console.error(`Warning: namespace ${namespace} lacks the search attributes ${missing.join(', ')} and refused to add them; GET /api/v1/inference/batch answers 503 until they exist`);
-    await ensureCleanupSchedule(session.client.client, session.config).catch((err: Error) =>
+    await session.client.ensureRetentionSchedule().catch((err: Error) =>
       console.error(`Warning: cannot create the retention schedule (${err.message}); staged files will not expire`),
     );
     // The names the workers know, when they load the same BATCH_PREDICTORS: model_id is checked at submit.

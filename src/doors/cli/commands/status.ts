@@ -8,12 +8,11 @@ import { EXIT_OK, EXIT_RUN_FAILED, UsageError } from '../usage.js';
 export async function statusCommand(config: Config, runId: string, flags: { json: boolean }): Promise<number> {
   const session = await openSession(config, { worker: 'never' });
   try {
-    const handle = session.client.client.workflow.getHandle(runId);
-    const description = await handle.describe().catch((err) => {
+    const run = await session.client.describeRun(runId).catch((err: unknown) => {
       if (err instanceof WorkflowNotFoundError) throw new UsageError(`No run ${runId} on ${session.config.temporal.address}`);
       throw err;
     });
-    if (description.status.name === 'RUNNING' && !session.hasWorker) {
+    if (!run.closedState && !session.hasWorker) {
       // Nothing polls this task queue, so the progress query could not be answered.
       const line = { runId, state: 'running', note: 'no worker is running for it; start `batch-inference dev` or `batch-inference worker`' };
       console.log(flags.json ? JSON.stringify(line) : `${runId}: running (${line.note})`);

@@ -1,0 +1,29 @@
+// What every door does to a spec before a run starts: validate it (SpecError naming every bad field) and
+// inline a .sql file, so the worker never needs the submitting machine's files.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { resolveSpec } from './jobSpec.js';
+
+/** Predictor names are checked by the worker, which knows its predictors. */
+export function prepareSpecForStart(spec: unknown, config: Config, baseDir = process.cwd()): Record<string, unknown> {
+  const readSqlFile = (p: string) => fs.readFileSync(path.resolve(baseDir, p), 'utf8');
+  resolveSpec(spec, {
+    schema: config.schema,
+    defaultParallelism: config.defaultParallelism,
+    maxSplits: config.maxSplits,
+    readSqlFile,
+  });
+  const copy = { ...(spec as Record<string, unknown>) };
+  const query = String(copy.inputQuery).trim();
+  if (/\.sql$/i.test(query) && !/\s/.test(query)) copy.inputQuery = readSqlFile(query);
+  return copy;
+}
+
+/** What a run's memo says about it: who owns it and where its output goes. Never credentials. */
+export function runMemo(spec: Record<string, unknown>, tenant: string): Record<string, unknown> {
+  const memo: Record<string, unknown> = { tenant, predictor: spec.predictor, destination: spec.outputDestination ?? 'table' };
+  if (spec.outputTableName !== undefined) memo.outputTableName = spec.outputTableName;
+  if (spec.outputPath !== undefined) memo.outputPath = spec.outputPath;
+  return memo;
+}
