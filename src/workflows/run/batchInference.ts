@@ -1,56 +1,176 @@
-// The run: prepare (validate, export, plan) → score (one child per slice) → publish → completed.
+// The run: wait for a tenant slot → within its deadline: prepare → export → score (one child per
+// slice) → publish → completed; on any failure clean up, then give the slot back.
 // Only stage keys and small numbers pass through history; the manifest lives on the stage.
 import {
-  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
-  condition,
   executeChild,
-  getExternalWorkflowHandle,
   isCancellation,
-  proxyActivities,
-  proxyLocalActivities,
   setHandler,
-  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../../activities/index.js';
-import type { ExportResult } from '../../activities/exportInput.js';
-import type { Progress, RunOptions, RunState, RunSummary } from './contract.js';
-import type { PublishResult } from '../../adapters/warehouse/warehouse.js';
+import type { Slice } from '../../planning/chunks.js';
 import type { ResolvedSpec } from '../../spec/types.js';
-import type { SliceTotals } from './scoreSlice.js';
-import { progressQuery, sliceProgressSignal } from './contract.js';
-import { DEFAULT_TENANT, releaseSlotSignal, slotGrantedSignal, slotsWorkflowId } from '../slots/contract.js';
-import { estimateCompletion, progressEvery } from './progressMath.js';
-import { recordState, timeoutMinutesOf } from './runLimits.js';
-import { scoreSlice } from './scoreSlice.js';
+import { DEFAULT_TENANT } from '../slots/contract.js';
+import { deleteRunFiles, discardFiles, exportInput, prepareRun, publishFiles, publishOutput } from './activities.js';
+import { progressQuery, sliceProgressSignal, type RunOptions, type RunRef, type RunSummary } from './contract.js';
+import { Deadline } from './deadline.js';
+import { progressEvery } from './progressMath.js';
+import { RunProgress } from './progress.js';
+import { timeoutMinutesOf } from './runLimits.js';
+import { scoreSlice, type SliceTotals } from './scoreSlice.js';
+import { tenantSlot } from './tenantSlot.js';
 
-const { prepareRun, deleteRunFiles, discardFiles } = proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
-  retry: { maximumAttempts: 3 },
-});
-// One signalWithStart: a local activity runs it in the same worker right after this workflow task,
-// without a round trip through the server's task queue (it was most of a run's time in `submitted`).
-const { requestSlot } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '1m',
-  retry: { maximumAttempts: 5 },
-});
-const { publishOutput, publishFiles } = proxyActivities<Activities>({
-  startToCloseTimeout: '6h',
-  heartbeatTimeout: '2m',
-  retry: { maximumAttempts: 4, initialInterval: '2s', backoffCoefficient: 2 },
-});
-// A cancelled run waits for its export to stop before deleting the run's files: an export still
-// writing after the delete would leave its input on the stage.
-const { exportInput } = proxyActivities<Activities>({
-  startToCloseTimeout: '6h',
-  heartbeatTimeout: '2m',
-  retry: { maximumAttempts: 4, initialInterval: '2s', backoffCoefficient: 2 },
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-});
+/** The failure type of a run stopped by its timeoutMinutes. */
+const JOB_TIMEOUT = 'JobTimeout';
+
+export async function batchInference(spec: unknown, options: RunOptions = {}): Promise<RunSummary> {
+  const { workflowId: runId, runId: executionId } = workflowInfo();
+  const run: RunRef = { runId, executionId };
+  const progress = new RunProgress(runId, workflowInfo().runStartTime.getTime());
+  setHandler(sliceProgressSignal, (signal) => progress.onSliceProgress(signal));
+  setHandler(progressQuery, () => progress.query());
+  const slot = tenantSlot(options.tenant ?? DEFAULT_TENANT, run);
+  const deadline = new Deadline(timeoutMinutesOf(spec));
+  /** Set once files start landing in an output path: a failed publish removes them. */
+  let filesPath: string | undefined;
+
+  try {
+    await slot.acquire(progress.startedAt);
+    return await deadline.run(async () => {
+      progress.enter('preparing');
+      const resolved = await prepareRun({ spec });
+      const exported = await exportInput({ ...run, spec: resolved });
+      progress.exported = exported;
+
+      progress.enter('running');
+      const totals = await scoreSlices(run, resolved, exported.slices, options, progress);
+
+      progress.enter('completing');
+      if (resolved.outputDestination !== 'table') filesPath = resolved.outputPath!;
+      const where = await publish(run, resolved, totals);
+
+      progress.enter('completed');
+      return summarize(runId, resolved, totals, where, progress);
+    });
+  } catch (err) {
+    throw await closeFailed(err, run, progress, deadline, filesPath);
+  } finally {
+    deadline.stop();
+    await slot.release();
+  }
+}
+
+/** One child per slice; if one fails, the rest are stopped and awaited, so nothing writes to the stage after. */
+async function scoreSlices(run: RunRef, resolved: ResolvedSpec, slices: Slice[], options: RunOptions, progress: RunProgress): Promise<SliceTotals[]> {
+  const every = progressEvery(slices.length);
+  const childrenScope = new CancellationScope();
+  const children = slices.map((slice) =>
+    childrenScope.run(() =>
+      executeChild(scoreSlice, {
+        workflowId: `${run.runId}-worker-${slice.worker}`,
+        args: [
+          {
+            ...run,
+            parentWorkflowId: run.runId,
+            worker: slice.worker,
+            chunkStart: slice.chunkStart,
+            chunkEnd: slice.chunkEnd,
+            timeoutPerBatch: resolved.timeoutPerBatch,
+            heartbeatTimeout: resolved.heartbeatTimeout,
+            retries: resolved.retries,
+            progressEvery: every(slice.chunkEnd - slice.chunkStart),
+            chunksPerRun: options.chunksPerRun,
+          },
+        ],
+        memo: { runId: run.runId, worker: slice.worker },
+      }).then((t) => {
+        progress.sliceDone(slice.worker, t.chunksDone, t.rowsIn);
+        return t;
+      }),
+    ),
+  );
+  try {
+    return await Promise.all(children);
+  } catch (err) {
+    if (!isCancellation(err)) childrenScope.cancel();
+    await Promise.allSettled(children);
+    throw err;
+  }
+}
+
+const sum = (totals: SliceTotals[], pick: (t: SliceTotals) => number) => totals.reduce((s, t) => s + pick(t), 0);
+
+/**
+ * A publish, once begun, commits or rolls back (files: all land) whatever arrives meanwhile, and the run's
+ * final state says which: a cancel during it does not hide a committed table.
+ */
+async function publish(run: RunRef, resolved: ResolvedSpec, totals: SliceTotals[]): Promise<{ table: string } | { path: string }> {
+  if (resolved.outputDestination === 'table') {
+    const published = await CancellationScope.nonCancellable(() => publishOutput(run));
+    return { table: published.table };
+  }
+  const published = await CancellationScope.nonCancellable(() => publishFiles({ ...run, rows: sum(totals, (t) => t.rowsOut) }));
+  return { path: published.path };
+}
+
+function summarize(runId: string, resolved: ResolvedSpec, totals: SliceTotals[], where: { table: string } | { path: string }, progress: RunProgress): RunSummary {
+  const exported = progress.exported!;
+  return {
+    runId,
+    state: 'completed',
+    destination: resolved.outputDestination,
+    ...where,
+    rowsIn: exported.rows,
+    rowsOut: sum(totals, (t) => t.rowsOut),
+    chunks: exported.chunks,
+    bytesIn: exported.bytes,
+    bytesOut: sum(totals, (t) => t.bytesOut),
+    workers: exported.slices.length,
+    durations: progress.durations(),
+    startedAt: new Date(progress.startedAt).toISOString(),
+    completedAt: new Date(progress.at('completed')).toISOString(),
+  };
+}
+
+/**
+ * Cleans up after a run that did not complete and returns the error to fail it with. A final state is
+ * entered after the clean-up, so whoever sees it can rely on the clean-up being done.
+ */
+async function closeFailed(err: unknown, run: RunRef, progress: RunProgress, deadline: Deadline, filesPath: string | undefined): Promise<unknown> {
+  if (deadline.passed) {
+    // Stopped like a cancel (children and activities have closed; whatever they failed with is a
+    // consequence of being stopped), then reported as a failure.
+    await CancellationScope.nonCancellable(() => deleteRunFiles({ runId: run.runId }));
+    progress.error = `The run did not finish within timeoutMinutes (${deadline.minutes}); it was stopped and its staged files deleted. Raise timeoutMinutes or give it more parallelWorkers`;
+    progress.enter('failed');
+    return ApplicationFailure.create({ message: progress.error, type: JOB_TIMEOUT, nonRetryable: true });
+  }
+  if (isCancellation(err)) {
+    // Children and their activities have stopped (they wait for cancellation to complete);
+    // now nothing writes to the run's prefix any more, so its staged files can go.
+    await CancellationScope.nonCancellable(() => deleteRunFiles({ runId: run.runId }));
+    progress.enter('cancelled');
+    return err;
+  }
+  // Files that a failed publish left in the output path are removed; its _SUCCESS was withdrawn first.
+  if (filesPath) await discardFiles({ runId: run.runId, path: filesPath }).catch(() => {});
+  const cause = rootCause(err);
+  progress.error = cause instanceof Error ? cause.message : String(cause);
+  progress.enter('failed');
+  if (cause instanceof ApplicationFailure) {
+    return ApplicationFailure.create({
+      message: cause.message,
+      type: cause.type ?? undefined,
+      nonRetryable: true,
+      details: cause.details ? [...cause.details] : undefined,
+      cause: err instanceof Error ? err : undefined,
+    });
+  }
+  return err;
+}
 
 /** The innermost failure, whose message is the one a user can act on. */
 function rootCause(err: unknown): unknown {
@@ -59,216 +179,4 @@ function rootCause(err: unknown): unknown {
     current = current.cause;
   }
   return current;
-}
-
-/** The failure type of a run stopped by its timeoutMinutes. */
-const JOB_TIMEOUT = 'JobTimeout';
-
-export async function batchInference(spec: unknown, options: RunOptions = {}): Promise<RunSummary> {
-  const { workflowId: runId, runId: executionId } = workflowInfo();
-  // Temporal's start time of this execution: what `describe` says too, so open and closed runs agree.
-  const startedAt = workflowInfo().runStartTime.getTime();
-  const marks: Partial<Record<RunState, number>> = { submitted: startedAt };
-  let state: RunState = 'submitted';
-  let exported: ExportResult | undefined;
-  let error: string | undefined;
-  const perWorker = new Map<number, { chunks: number; rows: number }>();
-  /** Set once files start landing in an output path. */
-  let filesPath: string | undefined;
-
-  const enter = (next: RunState) => {
-    state = next;
-    marks[next] = Date.now();
-    recordState(next);
-  };
-  const processed = () => {
-    let chunks = 0;
-    let rows = 0;
-    for (const w of perWorker.values()) {
-      chunks += w.chunks;
-      rows += w.rows;
-    }
-    return { chunks, rows };
-  };
-  let lastProgressAt = startedAt;
-
-  setHandler(sliceProgressSignal, ({ worker, chunks, rows }) => {
-    const known = perWorker.get(worker);
-    // Signals carry cumulative figures: keep the largest, so a repeat or reorder changes nothing.
-    if (!known || chunks > known.chunks) perWorker.set(worker, { chunks, rows });
-    lastProgressAt = Date.now();
-  });
-  setHandler(progressQuery, (): Progress => {
-    const done = processed();
-    const total = exported?.rows ?? null;
-    const finished = state === 'completed';
-    const processedRows = finished && total !== null ? total : done.rows;
-    return {
-      runId,
-      state,
-      totalRows: total,
-      processedRows,
-      percentage: total ? Math.min(100, Math.round((processedRows / total) * 1000) / 10) : finished ? 100 : 0,
-      chunksDone: finished && exported ? exported.chunks : done.chunks,
-      chunksTotal: exported?.chunks ?? null,
-      startedAt: new Date(startedAt).toISOString(),
-      estimatedCompletion: estimateCompletion({
-        state,
-        runningSince: marks.running,
-        lastProgressAt,
-        processedRows: done.rows,
-        totalRows: total,
-        completedAt: marks.completed,
-      }),
-      ...(error ? { error } : {}),
-    };
-  });
-
-  let granted = false;
-  setHandler(slotGrantedSignal, () => {
-    granted = true;
-  });
-  const tenant = options.tenant ?? DEFAULT_TENANT;
-  const timeoutMinutes = timeoutMinutesOf(spec);
-
-  const execute = async (): Promise<RunSummary> => {
-    enter('preparing');
-    const resolved: ResolvedSpec = await prepareRun({ spec });
-    exported = await exportInput({ runId, executionId, spec: resolved });
-
-    enter('running');
-    const every = progressEvery(exported.slices.length);
-    // Children run in their own scope so that a failing sibling can stop the rest.
-    const childrenScope = new CancellationScope();
-    const children = exported.slices.map((slice) =>
-      childrenScope.run(() =>
-        executeChild(scoreSlice, {
-          workflowId: `${runId}-worker-${slice.worker}`,
-          args: [
-            {
-              runId,
-              executionId,
-              parentWorkflowId: runId,
-              worker: slice.worker,
-              chunkStart: slice.chunkStart,
-              chunkEnd: slice.chunkEnd,
-              timeoutPerBatch: resolved.timeoutPerBatch,
-              heartbeatTimeout: resolved.heartbeatTimeout,
-              retries: resolved.retries,
-              progressEvery: every(slice.chunkEnd - slice.chunkStart),
-              chunksPerRun: options.chunksPerRun,
-            },
-          ],
-          memo: { runId, worker: slice.worker },
-        }).then((t) => {
-          perWorker.set(slice.worker, { chunks: t.chunksDone, rows: t.rowsIn });
-          return t;
-        }),
-      ),
-    );
-    let totals: SliceTotals[];
-    try {
-      totals = await Promise.all(children);
-    } catch (err) {
-      // Stop the siblings and wait until every child has closed: after this nothing writes to the stage.
-      if (!isCancellation(err)) childrenScope.cancel();
-      await Promise.allSettled(children);
-      throw err;
-    }
-
-    enter('completing');
-    const sum = (pick: (t: SliceTotals) => number) => totals.reduce((s, t) => s + pick(t), 0);
-    let where: { table: string } | { path: string };
-    if (resolved.outputDestination === 'table') {
-      // A publish is one transaction: once begun it commits or rolls back, whatever arrives meanwhile,
-      // and the run's final state says which (a cancel during it does not hide a committed table).
-      const published: PublishResult = await CancellationScope.nonCancellable(() => publishOutput({ runId, executionId }));
-      where = { table: published.table };
-    } else {
-      filesPath = resolved.outputPath!;
-      // Short and all-or-nothing for readers: once begun it finishes, even if a cancel arrives meanwhile.
-      const published = await CancellationScope.nonCancellable(() => publishFiles({ runId, executionId, rows: sum((t) => t.rowsOut) }));
-      where = { path: published.path };
-    }
-
-    enter('completed');
-    const at = (s: RunState) => marks[s] ?? startedAt;
-    return {
-      runId,
-      state: 'completed',
-      destination: resolved.outputDestination,
-      ...where,
-      rowsIn: exported.rows,
-      rowsOut: sum((t) => t.rowsOut),
-      chunks: exported.chunks,
-      bytesIn: exported.bytes,
-      bytesOut: sum((t) => t.bytesOut),
-      workers: exported.slices.length,
-      durations: {
-        queuedMs: at('preparing') - startedAt,
-        preparingMs: at('running') - at('preparing'),
-        runningMs: at('completing') - at('running'),
-        completingMs: at('completed') - at('completing'),
-        totalMs: at('completed') - startedAt,
-      },
-      startedAt: new Date(startedAt).toISOString(),
-      completedAt: new Date(at('completed')).toISOString(),
-    };
-  };
-
-  // The deadline runs from leaving the queue: a run waiting for a slot has not started yet.
-  let timedOut = false;
-  const deadline = new CancellationScope();
-  try {
-    // Wait in `submitted` for one of the tenant's slots; they are granted in order of submission.
-    await requestSlot({ tenant, runId, executionId, submittedAt: startedAt });
-    await condition(() => granted);
-    const work = new CancellationScope();
-    deadline
-      .run(() => sleep(timeoutMinutes * 60_000))
-      .then(() => {
-        timedOut = true;
-        work.cancel();
-      })
-      .catch(() => {}); // the run ended first and cancelled the timer
-    return await work.run(execute);
-  } catch (err) {
-    // A final state is entered after the clean-up, so whoever sees it can rely on the clean-up being done.
-    if (timedOut) {
-      // Stopped like a cancel (children and activities have closed; whatever they failed with is a
-      // consequence of being stopped), then reported as a failure.
-      await CancellationScope.nonCancellable(() => deleteRunFiles({ runId }));
-      error = `The run did not finish within timeoutMinutes (${timeoutMinutes}); it was stopped and its staged files deleted. Raise timeoutMinutes or give it more parallelWorkers`;
-      enter('failed');
-      throw ApplicationFailure.create({ message: error, type: JOB_TIMEOUT, nonRetryable: true });
-    }
-    if (isCancellation(err)) {
-      // Children and their activities have stopped (they wait for cancellation to complete);
-      // now nothing writes to the run's prefix any more, so its staged files can go.
-      await CancellationScope.nonCancellable(() => deleteRunFiles({ runId }));
-      enter('cancelled');
-      throw err;
-    }
-    // Files that a failed publish left in the output path are removed; its _SUCCESS was withdrawn first.
-    if (filesPath) await discardFiles({ runId, path: filesPath }).catch(() => {});
-    const cause = rootCause(err);
-    error = cause instanceof Error ? cause.message : String(cause);
-    enter('failed');
-    if (cause instanceof ApplicationFailure) {
-      throw ApplicationFailure.create({
-        message: cause.message,
-        type: cause.type ?? undefined,
-        nonRetryable: true,
-        details: cause.details ? [...cause.details] : undefined,
-        cause: err instanceof Error ? err : undefined,
-      });
-    }
-    throw err;
-  } finally {
-    deadline.cancel();
-    // Free the slot (or leave the queue) however the run ends; the next waiting run starts.
-    await CancellationScope.nonCancellable(() =>
-      getExternalWorkflowHandle(slotsWorkflowId(workflowInfo().taskQueue, tenant)).signal(releaseSlotSignal, { runId, executionId }),
-    ).catch(() => {}); // no slots workflow: nothing is held
-  }
 }

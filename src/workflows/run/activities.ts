@@ -1,0 +1,36 @@
+// The run's activities, grouped by the options they need. Workflow-safe: types only from activities/.
+import { ActivityCancellationType, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+
+/** Short steps: validate the spec, delete or discard files. */
+export const { prepareRun, deleteRunFiles, discardFiles } = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  retry: { maximumAttempts: 3 },
+});
+
+/**
+ * One signalWithStart: a local activity runs it in the same worker right after this workflow task,
+ * without a round trip through the server's task queue (it was most of a run's time in `submitted`).
+ */
+export const { requestSlot } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { maximumAttempts: 5 },
+});
+
+/** Loads into the output: long, heartbeating, retried with backoff. */
+export const { publishOutput, publishFiles } = proxyActivities<Activities>({
+  startToCloseTimeout: '6h',
+  heartbeatTimeout: '2m',
+  retry: { maximumAttempts: 4, initialInterval: '2s', backoffCoefficient: 2 },
+});
+
+/**
+ * The export. A cancelled run waits for it to stop before deleting the run's files: an export still
+ * writing after the delete would leave its input on the stage.
+ */
+export const { exportInput } = proxyActivities<Activities>({
+  startToCloseTimeout: '6h',
+  heartbeatTimeout: '2m',
+  retry: { maximumAttempts: 4, initialInterval: '2s', backoffCoefficient: 2 },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
