@@ -1,24 +1,17 @@
 // Cron expressions and time zones, checked before a Schedule is created so that a bad one is
-// reported with its file and field instead of as a server error.
+// reported with its file and field instead of as a server error. croner (a maintained parser) decides
+// whether five fields are valid; we say what is wrong in the user's own terms.
+import { Cron } from 'croner';
 import { z } from 'zod';
 
 const MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
-const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 
-interface Field {
-  name: string;
-  min: number;
-  max: number;
-  names?: string[];
-}
-
-const FIELDS: Field[] = [
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  { name: 'day of month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12, names: MONTHS },
-  { name: 'day of week', min: 0, max: 7, names: DAYS },
+const FIELDS = [
+  { name: 'minute', croner: 'minute', min: 0, max: 59 },
+  { name: 'hour', croner: 'hour', min: 0, max: 23 },
+  { name: 'day of month', croner: 'day', min: 1, max: 31 },
+  { name: 'month', croner: 'month', min: 1, max: 12 },
+  { name: 'day of week', croner: 'dayOfWeek', min: 0, max: 7 },
 ];
 
 const CRON_HELP = 'use five fields "minute hour day-of-month month day-of-week", e.g. "*/15 * * * *" or "0 6 * * MON-FRI", or @hourly, @daily, @every 10m';
@@ -30,37 +23,34 @@ export function cronProblem(expression: string): string | undefined {
   if (text.toLowerCase().startsWith('@every')) {
     return /^@every\s+(\d+(ms|s|m|h|d))+$/i.test(text) ? undefined : `"${text}": write @every with a duration such as 30s, 10m or 1h`;
   }
+  // croner also takes a seconds field; Temporal's cron strings have five.
   const parts = text.split(/\s+/);
   if (parts.length !== 5) return `"${text}" has ${parts.length} field${parts.length === 1 ? '' : 's'}; ${CRON_HELP}`;
-  for (let i = 0; i < 5; i++) {
-    const problem = fieldProblem(parts[i], FIELDS[i]);
-    if (problem) return `"${text}": ${problem}; ${CRON_HELP}`;
+  try {
+    new Cron(text, { paused: true });
+    return undefined;
+  } catch (err) {
+    return `"${text}": ${describe((err as Error).message, parts)}; ${CRON_HELP}`;
   }
-  return undefined;
 }
 
-function fieldProblem(part: string, field: Field): string | undefined {
-  const value = (token: string): number | undefined => {
-    if (/^\d+$/.test(token)) return Number(token);
-    const index = field.names?.indexOf(token.toUpperCase()) ?? -1;
-    return index >= 0 ? index + field.min : undefined;
-  };
-  for (const item of part.split(',')) {
-    const [range, step, extra] = item.split('/');
-    if (extra !== undefined || (step !== undefined && !/^[1-9]\d*$/.test(step))) return `bad step in ${field.name} "${item}"`;
-    if (range === '*' || range === '?') continue;
-    const bounds = range.split('-');
-    if (bounds.length > 2) return `bad range in ${field.name} "${item}"`;
-    const numbers = bounds.map(value);
-    for (let j = 0; j < bounds.length; j++) {
-      const n = numbers[j];
-      if (n === undefined || n < field.min || n > field.max) {
-        return `${field.name} "${bounds[j]}" is not between ${field.min} and ${field.max}`;
-      }
-    }
-    if (numbers.length === 2 && numbers[0]! > numbers[1]!) return `${field.name} range "${range}" runs backwards`;
+/** croner's complaint, said with the field's name and the value as the user wrote it. */
+function describe(message: string, parts: string[]): string {
+  const reason = message.replace(/^CronPattern:\s*/, '');
+  const invalid = /Invalid value for (\w+)/.exec(reason);
+  const index = invalid ? FIELDS.findIndex((f) => f.croner === invalid[1]) : -1;
+  if (index >= 0) {
+    const f = FIELDS[index];
+    return `${f.name} "${parts[index]}" is not between ${f.min} and ${f.max}`;
   }
-  return undefined;
+  const illegal = /configuration entry (\d) \(([^)]*)\) contains illegal characters/.exec(reason);
+  // croner counts a seconds field first: entry 1 is the minute.
+  const field = illegal ? FIELDS[Number(illegal[1]) - 1] : undefined;
+  if (illegal && field) return `${field.name} "${illegal[2]}" is not a value, range, list or step`;
+  const backwards = /larger than to value: '([^']+)'/.exec(reason);
+  if (backwards) return `range "${backwards[1]}" runs backwards`;
+  if (/stepping/i.test(reason)) return `bad step in "${parts.find((p) => p.includes('/')) ?? ''}"`;
+  return reason;
 }
 
 export function timeZoneProblem(zone: string): string | undefined {
