@@ -1,6 +1,6 @@
 // What goes wrong and what it must not do: retried chunks leave no duplicate or gap; bad predictor
 // output fails fast without retries; a failed publish leaves the table as it was.
-import * as arrow from 'apache-arrow';
+import type * as arrow from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linearDemo } from '../src/predictors/linearDemo.js';
 import type { PredictorMap } from '../src/predictors/types.js';

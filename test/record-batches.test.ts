@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sqlPathList, withEngine } from '../src/scoring/localEngine.js';
+import { sqlPathList, withEngine } from '../src/adapters/localEngine/localEngine.js';
 import { OutputWriter } from '../src/scoring/outputWriter.js';
 import { readRecordBatches } from '../src/scoring/recordBatches.js';
 import { normalizeOutput } from '../src/predictors/normalizeOutput.js';

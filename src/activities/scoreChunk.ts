@@ -1,6 +1,6 @@
 import { CancelledFailure, Context } from '@temporalio/activity';
 import fs from 'node:fs/promises';
-import { sqlPathList, withEngine } from '../scoring/localEngine.js';
+import { sqlPathList, withEngine } from '../adapters/localEngine/localEngine.js';
 import { OutputWriter } from '../scoring/outputWriter.js';
 import { readRecordBatches } from '../scoring/recordBatches.js';
 import { chunkOutputKey, localCopies, type LocalCopy } from '../adapters/stage/stage.js';

@@ -1,11 +1,9 @@
 // Cuts a run's staged input into chunks of about batchSizeInMb, and the chunk list into
 // contiguous slices balanced by bytes, one slice per worker. Pure functions: no I/O.
 
-export interface StagedFile {
-  key: string;
-  bytes: number;
-  rows: number;
-}
+import type { StagedFile } from '../adapters/warehouse/warehouse.js';
+
+export type { StagedFile };
 
 /** Part of a file: rows [rowStart, rowEnd) by position in the file, or the whole file when absent. */
 export interface FilePart {

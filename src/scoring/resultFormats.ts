@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import { quoteLiteral } from '../spec/identifiers.js';
 import type { FileFormat } from '../adapters/stage/resultFiles.js';
-import { withEngine } from './localEngine.js';
+import { withEngine } from '../adapters/localEngine/localEngine.js';
 
 /** Writes `target` (a local path) from the parquet file at `source`: a copy, or CSV with a header row. */
 export async function writeResultFile(source: string, target: string, format: FileFormat): Promise<void> {

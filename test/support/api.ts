@@ -20,7 +20,7 @@ export class CountingClient extends BatchInferenceClient {
 
 export interface ApiCall {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;  
 }
 
 export interface TestApi {

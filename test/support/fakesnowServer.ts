@@ -67,7 +67,7 @@ export async function startFakesnow(): Promise<FakesnowServer> {
   const forward = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    let body = Buffer.concat(chunks);
+    const body = Buffer.concat(chunks);
     const isQuery = req.url?.startsWith('/queries/v1/query-request');
     if (isQuery) {
       const json = JSON.parse((req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(body) : body).toString());

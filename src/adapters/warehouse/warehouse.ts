@@ -1,6 +1,5 @@
 // The warehouse runs the source query and receives the predictions.
 import type { ColumnDefinition } from '../../spec/types.js';
-import type { StagedFile } from '../../planning/chunks.js';
 import type { Stage } from '../stage/stage.js';
 
 export interface ExportRequest {
@@ -28,6 +27,13 @@ export interface PublishRequest {
   prefix: string;
   useUtc: boolean;
   warehouse?: string;
+}
+
+/** One parquet file an export wrote to the stage: its key, size and rows. */
+export interface StagedFile {
+  key: string;
+  bytes: number;
+  rows: number;
 }
 
 export interface PublishResult {

@@ -3,14 +3,12 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { StagedFile } from '../../../planning/chunks.js';
-import type { PublishResult } from '../warehouse.js';
 import { duckdbTypeOf, parseColumnType } from '../../../spec/columnTypes.js';
 import { PublishError, QueryError } from '../errors.js';
 import { quoteIdentifier, quoteLiteral, quoteQualified } from '../../../spec/identifiers.js';
-import { sqlPathList } from '../../../scoring/localEngine.js';
+import { sqlPathList } from '../../localEngine/localEngine.js';
 import { localCopies } from '../../stage/stage.js';
-import type { ExportRequest, PublishRequest, QueryOptions, Warehouse } from '../warehouse.js';
+import type { ExportRequest, PublishRequest, PublishResult, QueryOptions, StagedFile, Warehouse } from '../warehouse.js';
 
 const PUBLISHES_TABLE = 'batch_inference_publishes';
 /** DuckDB errors that a retry cannot fix: the SQL or the catalog is wrong. */

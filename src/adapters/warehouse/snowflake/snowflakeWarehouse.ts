@@ -4,10 +4,8 @@
 import type { Connection, Pool } from 'snowflake-sdk';
 import path from 'node:path';
 import type { SnowflakeSettings } from './settings.js';
-import type { StagedFile } from '../../../planning/chunks.js';
-import type { PublishResult } from '../warehouse.js';
 import { PublishError, QueryError } from '../errors.js';
-import { parquetColumns } from '../../../scoring/parquetSchema.js';
+import { parquetColumns } from '../../localEngine/parquetSchema.js';
 import { createSnowflakePool, execute, type Row, type StatementOptions } from './connection.js';
 import { sfIdentifier, sfQualified, sfSchemaOf } from './names.js';
 import {
@@ -18,7 +16,7 @@ import {
   sfTypeFromDuckdb,
   unloadSql,
 } from './statements.js';
-import type { ExportRequest, PublishRequest, QueryOptions, Warehouse } from '../warehouse.js';
+import type { ExportRequest, PublishRequest, PublishResult, QueryOptions, StagedFile, Warehouse } from '../warehouse.js';
 
 interface Session {
   run(sql: string, options?: Omit<StatementOptions, 'parameters'>): Promise<Row[]>;

@@ -1,5 +1,5 @@
 // Column names and DuckDB types of a parquet file, read from its footer by the local engine.
-import { quoteLiteral } from '../spec/identifiers.js';
+import { quoteLiteral } from '../../spec/identifiers.js';
 import { withEngine } from './localEngine.js';
 
 export async function parquetColumns(file: string): Promise<{ name: string; type: string }[]> {
