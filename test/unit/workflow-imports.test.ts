@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const DIR = fileURLToPath(new URL('../src/workflows/', import.meta.url));
+const DIR = fileURLToPath(new URL('../../src/workflows/', import.meta.url));
 const IMPORT = /^import\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]/gm;
 const WORKFLOW_SAFE = ['@temporalio/workflow', '@temporalio/common'];
 

@@ -1,7 +1,7 @@
 // Output destination rules that need no server: stage paths, part-file names, save-mode mapping.
 import { describe, expect, it } from 'vitest';
-import { partFileName, runOfPartFile } from '../src/adapters/stage/resultFiles.js';
-import { outputPathProblem, resolveOutput } from '../src/spec/output.js';
+import { partFileName, runOfPartFile } from '../../src/adapters/stage/resultFiles.js';
+import { outputPathProblem, resolveOutput } from '../../src/spec/output.js';
 
 describe('output paths and part files', () => {
   it.each(['results/x', 'a', 'results/ds=2026-02-26/', 'A1/b_c.d-e'])('accepts %s', (p) => {

@@ -1,7 +1,7 @@
 // The environment → Config: production settings are checked before a worker starts, and each
 // problem names the variable and what to set.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 
 const SNOWFLAKE = {
   BATCH_WAREHOUSE: 'snowflake', BATCH_STAGE: 's3://bucket/batch',

@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { readConfigDir, readConfigFile } from '../src/schedules/configFiles.js';
-import { cronProblem, timeZoneProblem } from '../src/schedules/cron.js';
-import { parseSensorFile } from '../src/sensors/sensorConfig.js';
-import { SpecError } from '../src/spec/errors.js';
-import { resolveSpec } from '../src/spec/jobSpec.js';
+import { loadConfig } from '../../src/config.js';
+import { readConfigDir, readConfigFile } from '../../src/schedules/configFiles.js';
+import { cronProblem, timeZoneProblem } from '../../src/schedules/cron.js';
+import { parseSensorFile } from '../../src/sensors/sensorConfig.js';
+import { SpecError } from '../../src/spec/errors.js';
+import { resolveSpec } from '../../src/spec/jobSpec.js';
 
 const config = loadConfig({});
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bi-sensor-config-'));
@@ -182,7 +182,7 @@ describe('a deploy folder', () => {
   });
 
   it('the examples folder deploys as documented', () => {
-    const items = readConfigDir(new URL('../examples/schedules/', import.meta.url).pathname, config);
+    const items = readConfigDir(new URL('../../examples/schedules/', import.meta.url).pathname, config);
     expect(items.map((i) => [i.kind, 'scheduleId' in i ? i.scheduleId : i.kind])).toEqual([
       ['sensor', 'bi-sensor-new-features'],
       ['cron', 'bi-cron-nightly-latest'],

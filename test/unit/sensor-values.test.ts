@@ -1,9 +1,9 @@
 // A sensor's value goes into the run's SQL as {payloadKey}: values that could carry SQL are refused
 // (the check fails, visibly) rather than pasted. The source here is the real DuckDB warehouse.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDBWarehouse } from '../src/adapters/warehouse/duckdb/duckdbWarehouse.js';
-import { observeSource } from '../src/sensors/observe.js';
-import { SensorSourceError } from '../src/sensors/errors.js';
+import { DuckDBWarehouse } from '../../src/adapters/warehouse/duckdb/duckdbWarehouse.js';
+import { observeSource } from '../../src/sensors/observe.js';
+import { SensorSourceError } from '../../src/sensors/errors.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

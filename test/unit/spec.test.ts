@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SpecError } from '../src/spec/errors.js';
-import { resolveSpec, type ResolveOptions } from '../src/spec/jobSpec.js';
-import { renderSql } from '../src/spec/template.js';
+import { SpecError } from '../../src/spec/errors.js';
+import { resolveSpec, type ResolveOptions } from '../../src/spec/jobSpec.js';
+import { renderSql } from '../../src/spec/template.js';
 
 const options: ResolveOptions = {
   schema: 'dev',

@@ -1,7 +1,7 @@
 // Chunk and slice planning (src/planning/chunks.ts): pure functions, checked on many shapes.
 import { describe, expect, it } from 'vitest';
-import { planChunks, planSlices, type Chunk, type StagedFile } from '../src/planning/chunks.js';
-import { progressEvery } from '../src/workflows/run/progressMath.js';
+import { planChunks, planSlices, type Chunk, type StagedFile } from '../../src/planning/chunks.js';
+import { progressEvery } from '../../src/workflows/run/progressMath.js';
 
 const MB = 1024 * 1024;
 const file = (i: number, mb: number, rows = Math.round(mb * 10_000)): StagedFile => ({ key: `in/${i}.parquet`, bytes: mb * MB, rows });

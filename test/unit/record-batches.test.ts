@@ -4,10 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sqlPathList, withEngine } from '../src/adapters/localEngine/localEngine.js';
-import { OutputWriter } from '../src/scoring/outputWriter.js';
-import { readRecordBatches } from '../src/scoring/recordBatches.js';
-import { normalizeOutput } from '../src/predictors/normalizeOutput.js';
+import { sqlPathList, withEngine } from '../../src/adapters/localEngine/localEngine.js';
+import { OutputWriter } from '../../src/scoring/outputWriter.js';
+import { readRecordBatches } from '../../src/scoring/recordBatches.js';
+import { normalizeOutput } from '../../src/predictors/normalizeOutput.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bi-batches-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
