@@ -46,6 +46,22 @@ export function newRunId(now = new Date()): string {
   return `bi-${stamp}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
+/** A closed run's progress query needs a worker to replay it: without one, keep the figures Temporal has. */
+const CLOSED_QUERY_MS = 3_000;
+
+/** The promise's value, or undefined when it fails or takes longer than ms. */
+async function withinMs<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const CLOSED_STATES: Record<string, RunState> = {
   COMPLETED: 'completed',
   FAILED: 'failed',
@@ -167,6 +183,8 @@ export class BatchInferenceClient {
         percentage: 100,
         chunksDone: summary.chunks,
         chunksTotal: summary.chunks,
+        workers: summary.workers,
+        workersRequested: summary.workersRequested,
         estimatedCompletion: summary.completedAt,
       };
     }
@@ -176,7 +194,11 @@ export class BatchInferenceClient {
       const cause = err instanceof WorkflowFailedError ? err.cause : err;
       if (closed === 'failed') base.error = cause instanceof Error ? cause.message : String(cause);
     }
-    return base;
+    // How far a failed or cancelled run got: its own progress query, answered by a worker replaying it.
+    const last = await withinMs(CLOSED_QUERY_MS, handle.query(progressQuery));
+    if (!last) return base;
+    const { runId: _id, state: _state, startedAt: _start, estimatedCompletion: _eta, error: _error, ...figures } = last;
+    return { ...base, ...figures };
   }
 
   /** The run's state: its final state once closed, else what its progress query says (submitted when no worker answers). */

@@ -1,6 +1,6 @@
 import { CancelledFailure, Context } from '@temporalio/activity';
 import { inputPrefix, manifestKey, outputPrefix } from '../adapters/stage/stage.js';
-import { planChunks, planSlices, type Slice } from '../planning/chunks.js';
+import { planChunksForWorkers, planSlices, type Slice } from '../planning/chunks.js';
 import type { RunManifest } from '../planning/manifest.js';
 import type { ResolvedSpec } from '../spec/types.js';
 import type { RunRef } from '../workflows/run/contract.js';
@@ -57,7 +57,7 @@ export function makeExportInput(ctx: ActivityContext) {
           `The query returned ${rows.toLocaleString('en-US')} rows, above the limit of ${ctx.maxInputRows.toLocaleString('en-US')} (BATCH_MAX_INPUT_ROWS); narrow inputQuery (e.g. one ds at a time) or raise BATCH_MAX_INPUT_ROWS on the worker`,
         );
       }
-      const chunks = planChunks(files, spec.batchSizeInMb * MB);
+      const chunks = planChunksForWorkers(files, spec.batchSizeInMb * MB, spec.parallelWorkers);
       const slices = planSlices(chunks, spec.parallelWorkers);
       const manifest: RunManifest = { runId, executionId, spec, files, chunks, createdAt: new Date().toISOString() };
       await ctx.stage.putJson(manifestKey(runId), manifest);

@@ -65,6 +65,30 @@ export function planChunks(files: readonly StagedFile[], chunkBytes: number): Ch
 }
 
 /**
+ * Rows below which a chunk is not worth its fixed cost: an input too small to give every worker a chunk
+ * of at least this many rows gets fewer workers than asked, never tinier chunks.
+ */
+export const MIN_CHUNK_ROWS = 16_384;
+
+/**
+ * Chunks of about chunkBytes, cut smaller when that would leave some of the `workers` without a chunk
+ * (parallelWorkers means what it says), down to MIN_CHUNK_ROWS rows a chunk. Never cuts larger chunks.
+ */
+export function planChunksForWorkers(files: readonly StagedFile[], chunkBytes: number, workers: number): Chunk[] {
+  const chunks = planChunks(files, chunkBytes);
+  if (chunks.length >= workers) return chunks;
+  const rows = files.reduce((s, f) => s + f.rows, 0);
+  const bytes = files.reduce((s, f) => s + f.bytes, 0);
+  if (rows === 0 || bytes === 0) return chunks;
+  const target = Math.min(workers, Math.floor(rows / MIN_CHUNK_ROWS));
+  if (target <= chunks.length) return chunks;
+  const smaller = Math.ceil(bytes / target);
+  if (smaller >= chunkBytes) return chunks;
+  const cut = planChunks(files, smaller);
+  return cut.length > chunks.length ? cut : chunks;
+}
+
+/**
  * At most `workers` contiguous, non-empty slices whose byte totals are as even as the chunk
  * boundaries allow. Contiguous ranges keep each child's input to two numbers.
  */

@@ -1,6 +1,6 @@
 // Chunk and slice planning (src/planning/chunks.ts): pure functions, checked on many shapes.
 import { describe, expect, it } from 'vitest';
-import { planChunks, planSlices, type Chunk, type StagedFile } from '../../src/planning/chunks.js';
+import { MIN_CHUNK_ROWS, planChunks, planChunksForWorkers, planSlices, type Chunk, type StagedFile } from '../../src/planning/chunks.js';
 import { progressEvery } from '../../src/workflows/run/progressMath.js';
 
 const MB = 1024 * 1024;
@@ -17,6 +17,38 @@ function coveredRows(chunks: Chunk[], files: StagedFile[]): string[] {
     }),
   );
 }
+
+describe('planChunksForWorkers: parallelWorkers means what it says', () => {
+  it('cuts one small file into a chunk per worker, covering each row once', () => {
+    const files = [file(0, 20, 200_000)]; // 20 MB: one chunk at the default 256 MB
+    expect(planChunks(files, 256 * MB)).toHaveLength(1);
+    const chunks = planChunksForWorkers(files, 256 * MB, 8);
+    expect(chunks).toHaveLength(8);
+    expect(planSlices(chunks, 8)).toHaveLength(8);
+    expect(new Set(coveredRows(chunks, files)).size).toBe(200_000);
+    expect(coveredRows(chunks, files)).toHaveLength(200_000);
+  });
+
+  it('regroups many small files into a chunk per worker', () => {
+    const files = Array.from({ length: 40 }, (_, i) => file(i, 0.5, 5_000));
+    const chunks = planChunksForWorkers(files, 256 * MB, 4);
+    expect(chunks).toHaveLength(4);
+    expect(coveredRows(chunks, files)).toHaveLength(200_000);
+  });
+
+  it('stops at MIN_CHUNK_ROWS rows a chunk: a tiny input gets fewer workers than asked', () => {
+    const files = [file(0, 1, 3 * MIN_CHUNK_ROWS)];
+    const chunks = planChunksForWorkers(files, 256 * MB, 8);
+    expect(chunks).toHaveLength(3);
+    expect(chunks.every((c) => c.rows >= MIN_CHUNK_ROWS)).toBe(true);
+    expect(planChunksForWorkers([file(0, 0.01, 500)], 256 * MB, 8)).toHaveLength(1);
+  });
+
+  it('never makes chunks larger than batchSizeInMb asks', () => {
+    const files = Array.from({ length: 10 }, (_, i) => file(i, 1));
+    expect(planChunksForWorkers(files, 3 * MB, 2)).toEqual(planChunks(files, 3 * MB));
+  });
+});
 
 describe('planChunks', () => {
   it('packs small files together up to the batch size', () => {

@@ -1,4 +1,5 @@
 // What the CLI prints for people: a progress line and a run summary.
+import { MIN_CHUNK_ROWS } from '../../planning/chunks.js';
 import type { Progress, RunSummary } from '../../workflows/run/contract.js';
 
 const int = (n: number) => n.toLocaleString('en-US');
@@ -12,7 +13,14 @@ export function progressLine(p: Progress, width = 30): string {
   const eta = p.estimatedCompletion && p.state === 'running'
     ? ` · eta ${secs(Math.max(0, Date.parse(p.estimatedCompletion) - Date.now()))}`
     : '';
-  return `${p.state.padEnd(10)} ${bar} ${p.percentage.toFixed(1).padStart(5)}%${rows}${chunks}${eta}`;
+  const workers = p.workers ? ` · ${p.workers} worker${p.workers === 1 ? '' : 's'}${fewerWorkers(p.workers, p.workersRequested)}` : '';
+  return `${p.state.padEnd(10)} ${bar} ${p.percentage.toFixed(1).padStart(5)}%${rows}${chunks}${workers}${eta}`;
+}
+
+/** Said whenever a run used fewer workers than its parallelWorkers asked for. */
+export function fewerWorkers(used: number | null | undefined, requested: number | null | undefined): string {
+  if (!used || !requested || used >= requested) return '';
+  return ` (parallelWorkers ${requested}: the input was too small to give each worker a chunk of ${int(MIN_CHUNK_ROWS)} rows)`;
 }
 
 export function summaryText(s: RunSummary): string {
@@ -22,7 +30,7 @@ export function summaryText(s: RunSummary): string {
     `run        ${s.runId}`,
     s.table ? `table      ${s.table}` : `${s.destination.padEnd(10)} ${s.path}`,
     `rows       ${int(s.rowsIn)} in, ${int(s.rowsOut)} out (${int(rate)} rows/s end to end)`,
-    `chunks     ${s.chunks} over ${s.workers} worker${s.workers === 1 ? '' : 's'}`,
+    `chunks     ${s.chunks} over ${s.workers} worker${s.workers === 1 ? '' : 's'}${fewerWorkers(s.workers, s.workersRequested)}`,
     `bytes      ${int(s.bytesIn)} staged in, ${int(s.bytesOut)} out`,
     `phases     preparing ${secs(d.preparingMs)} · running ${secs(d.runningMs)} · completing ${secs(d.completingMs)} · total ${secs(d.totalMs)}`,
   ].join('\n');

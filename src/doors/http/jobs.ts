@@ -232,6 +232,7 @@ export function statusOf(p: Progress, memo: Record<string, unknown>): JobStatus 
     output: outputOf(memo),
     progress: { total_rows: p.totalRows, processed_rows: p.processedRows, percentage: p.percentage },
     chunks: { done: p.chunksDone, total: p.chunksTotal },
+    workers: { requested: p.workersRequested ?? null, used: p.workers ?? null },
     started_at: p.startedAt,
     estimated_completion: p.estimatedCompletion,
     ...(p.error ? { error: p.error } : {}),

@@ -100,6 +100,7 @@ export const jobStatusSchema = z.object({
     percentage: z.number(),
   }),
   chunks: z.object({ done: z.number().int(), total: z.number().int().nullable() }),
+  workers: z.object({ requested: z.number().int().nullable(), used: z.number().int().nullable() }),
   started_at: z.string().describe('When the job was submitted'),
   estimated_completion: z.string().nullable(),
   error: z.string().optional().describe('Why the job failed'),

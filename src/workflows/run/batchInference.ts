@@ -42,6 +42,7 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
     return await deadline.run(async () => {
       progress.enter('preparing');
       const resolved = await prepareRun({ spec });
+      progress.workersRequested = resolved.parallelWorkers;
       const exported = await exportInput({ ...run, spec: resolved });
       progress.exported = exported;
 
@@ -129,6 +130,7 @@ function summarize(runId: string, resolved: ResolvedSpec, totals: SliceTotals[],
     bytesIn: exported.bytes,
     bytesOut: sum(totals, (t) => t.bytesOut),
     workers: exported.slices.length,
+    workersRequested: resolved.parallelWorkers,
     durations: progress.durations(),
     startedAt: new Date(progress.startedAt).toISOString(),
     completedAt: new Date(progress.at('completed')).toISOString(),

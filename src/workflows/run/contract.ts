@@ -35,6 +35,10 @@ export interface Progress {
   percentage: number;
   chunksDone: number;
   chunksTotal: number | null;
+  /** Slices scored in parallel, once known; fewer than workersRequested when the input is too small to cut. */
+  workers?: number | null;
+  /** The spec's parallelWorkers, once the spec is validated. */
+  workersRequested?: number | null;
   startedAt: string;
   estimatedCompletion: string | null;
   error?: string;
@@ -71,6 +75,8 @@ export interface RunSummary {
   bytesIn: number;
   bytesOut: number;
   workers: number;
+  /** The spec's parallelWorkers: more than `workers` when the input had too few rows to give each a chunk. */
+  workersRequested: number;
   durations: PhaseDurations;
   startedAt: string;
   completedAt: string;

@@ -8,6 +8,8 @@ import { recordState } from './runLimits.js';
 export class RunProgress {
   state: RunState = 'submitted';
   exported?: ExportResult;
+  /** The spec's parallelWorkers, once validated. */
+  workersRequested?: number;
   error?: string;
   private readonly marks: Partial<Record<RunState, number>>;
   private readonly perWorker = new Map<number, { chunks: number; rows: number }>();
@@ -63,6 +65,8 @@ export class RunProgress {
       percentage: total ? Math.min(100, Math.round((processedRows / total) * 1000) / 10) : finished ? 100 : 0,
       chunksDone: finished && this.exported ? this.exported.chunks : done.chunks,
       chunksTotal: this.exported?.chunks ?? null,
+      workers: this.exported?.slices.length ?? null,
+      workersRequested: this.workersRequested ?? null,
       startedAt: new Date(this.startedAt).toISOString(),
       estimatedCompletion: estimateCompletion({
         state: this.state,
