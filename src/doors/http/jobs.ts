@@ -12,6 +12,7 @@ import { scheduleBlockSchema } from '../../spec/scheduleBlock.js';
 import type { Config } from '../../config.js';
 import { SpecError } from '../../spec/errors.js';
 import { resolveSpec } from '../../spec/jobSpec.js';
+import { PARSE_OPTIONS } from '../../spec/issueMessage.js';
 import type { Progress, ResolvedSpec, RunState } from '../../shared/types.js';
 import { DEFAULT_TENANT, progressQuery, STATE_ATTRIBUTE, TENANT_ATTRIBUTE, WORKFLOW_TYPE } from '../../workflows/definitions.js';
 import { badRequest, HttpError, notFound, zodProblems } from './errors.js';
