@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type Config } from './config.js';
 import { resolveSpec } from './spec/jobSpec.js';
+import { checkSpecSize } from './spec/specSize.js';
 import type { Progress, RunState, RunSummary } from './shared/types.js';
 import type { RunOptions } from './workflows/batchInference.js';
 import { defineSearchAttributeKey } from '@temporalio/common';
@@ -44,6 +45,7 @@ export function prepareSpecForStart(spec: unknown, config: Config, baseDir = pro
   const copy = { ...(spec as Record<string, unknown>) };
   const query = String(copy.inputQuery).trim();
   if (/\.sql$/i.test(query) && !/\s/.test(query)) copy.inputQuery = readSqlFile(query);
+  checkSpecSize(copy);
   return copy;
 }
 
