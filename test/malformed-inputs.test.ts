@@ -101,6 +101,13 @@ describe('malformed inputs', () => {
       expect(starts.mock.calls.length).toBe(before);
     });
 
+    it('a spec just under the limit runs: Temporal takes it in every place the run carries it', async () => {
+      const spec = bigSpec(1_040_000);
+      expect(Buffer.byteLength(JSON.stringify(spec))).toBeLessThanOrEqual(1024 * 1024);
+      const { runId } = await h.client.startBatchInference({ ...spec, outputTableName: 'NEAR_LIMIT' });
+      expect((await h.client.waitForResult(runId)).rowsOut).toBe(200);
+    });
+
     it('by the CLI: exit 2 at once, without reaching a server', async () => {
       const file = path.join(h.dir, 'big.json');
       fs.writeFileSync(file, JSON.stringify(bigSpec(3_000_000)));
