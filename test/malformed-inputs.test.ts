@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../src/temporal/devServer.js';
 import { SpecError } from '../src/spec/errors.js';
 import { resolveSpec } from '../src/spec/jobSpec.js';
+import { sanitizeMessage } from '../src/doors/http/sanitize.js';
 import type { PredictorMap } from '../src/predictors/types.js';
 import { linearDemo } from '../src/predictors/linearDemo.js';
 import { startApi, type TestApi } from './support/api.js';
@@ -191,6 +192,15 @@ describe('malformed inputs', () => {
       expect((await api.call('POST', BASE, { raw: '{"model_id": ' })).body.problems[0].message).toMatch(/^not valid JSON: /);
       expect(starts.mock.calls.length).toBe(before);
     });
+
+    it.each([
+      ["open '/var/lib/bi/stage/runs/bi-1/output/0/000001.parquet'", "open '<path>'"],
+      ['IO Error: cannot read s3://bucket/prefix/runs/bi-1/input/data_0.parquet', 'IO Error: cannot read <stage>'],
+      ['no such key runs/bi-1/output/0/000001.parquet', 'no such key <stage file>'],
+      ['C:\\data\\stage\\x.parquet is locked', '<path> is locked'],
+      // Kept: dates, relative phrases and single words after a slash.
+      ["ds = '2026/02/26' and input/output in /etc", "ds = '2026/02/26' and input/output in /etc"],
+    ])('sanitizes %j', (message, expected) => expect(sanitizeMessage(message)).toBe(expected));
 
     it("a run's error does not show the worker's folders or the stage's layout", async () => {
       const body = { model_id: 'leaky', input: { source: 'sql', query: "SELECT id, feature_1, feature_2 FROM {schema}.model_features WHERE ds = '2026-02-26'" }, output: { table_name: 'LEAKY' }, config: { retry_count: 0, parallelism: 1 } };
