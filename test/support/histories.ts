@@ -30,8 +30,14 @@ export async function writeHistory(file: string, handle: WorkflowHandle): Promis
     history: HistoryMessage.toObject(HistoryMessage.fromObject(history), { longs: String, enums: String, bytes: String }),
   };
   fs.mkdirSync(HISTORIES_DIR, { recursive: true });
-  fs.writeFileSync(path.join(HISTORIES_DIR, file), JSON.stringify(recorded, null, 1) + '\n');
+  fs.writeFileSync(path.join(HISTORIES_DIR, file), formatRecorded(recorded));
   return history;
+}
+
+/** Compact, one event per line: small files whose diffs still show which events changed. */
+export function formatRecorded({ workflowId, workflowType, history }: RecordedHistory): string {
+  const events = ((history as { events?: unknown[] }).events ?? []).map((e) => JSON.stringify(e)).join(',\n');
+  return `{"workflowId":${JSON.stringify(workflowId)},"workflowType":${JSON.stringify(workflowType)},"history":{"events":[\n${events}\n]}}\n`;
 }
 
 /** Every recorded history, by file name (sorted, so failures read the same on every run). */
