@@ -94,6 +94,13 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     expect(row).toEqual({ SCORE: 0.7, LABEL: 'odd' });
   });
 
+  it('reads an existing table\'s columns and types (the output-table check in preparing); null for no table', async () => {
+    const columns = await wh.tableColumns('PREDICTIONS');
+    expect(columns!.map((c) => c.name)).toEqual(['ID', 'SCORE', 'LABEL', 'SCORED_AT']);
+    expect(columns!.map((c) => c.type)).toEqual([expect.stringMatching(/^NUMBER/), 'FLOAT', expect.stringMatching(/^VARCHAR/), expect.stringMatching(/^TIMESTAMP_NTZ/)]);
+    expect(await wh.tableColumns('NO_SUCH_TABLE')).toBeNull();
+  });
+
   it('loads nothing when the same publish is repeated', async () => {
     const again = await publish('run-a');
     expect(again).toEqual({ table: 'PREDICTIONS', rows: 750, loaded: false });

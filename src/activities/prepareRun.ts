@@ -3,6 +3,7 @@ import { resolveSpec } from '../spec/jobSpec.js';
 import type { ResolvedSpec } from '../spec/types.js';
 import type { ActivityContext } from './deps.js';
 import { atActivityEdge } from './failures.js';
+import { checkOutputColumns } from './outputColumns.js';
 import { checkOutputTarget } from './outputTarget.js';
 
 export interface PrepareRunInput {
@@ -24,6 +25,7 @@ export function makePrepareRun(ctx: ActivityContext) {
         readSqlFile: (p) => fs.readFileSync(p, 'utf8'),
       });
       await checkOutputTarget(ctx, spec);
+      await checkOutputColumns(ctx, spec);
       return spec;
     });
   };

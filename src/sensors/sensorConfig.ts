@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import { cronExpression, timeZone } from '../schedules/cron.js';
 import { S3_CHECK_MODES, type SensorDefinition, type SensorSource } from './types.js';
 import { SpecError, type FieldProblem } from '../spec/errors.js';
+import { issueMessage, PARSE_OPTIONS } from '../spec/issueMessage.js';
 import { placeholdersIn } from '../spec/template.js';
 
 export const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
@@ -70,8 +71,7 @@ function zodProblems(error: z.ZodError): FieldProblem[] {
     }
     const field = issue.path.join('.') || '(file)';
     if (issue.code === 'invalid_union' && issue.path.at(-1) === 'type') return [{ field, message: 'use type duckdb, snowflake or s3' }];
-    const missing = issue.code === 'invalid_type' && issue.input === undefined;
-    return [{ field, message: missing ? 'required' : issue.message }];
+    return [{ field, message: issueMessage(issue) }];
   });
 }
 
@@ -87,7 +87,7 @@ export function nameFromFile(file: string): string {
 export function parseSensorFile(raw: unknown, file: string, config: Config): SensorDefinition {
   const baseDir = path.dirname(path.resolve(file));
   const readSql = (p: string) => fs.readFileSync(path.resolve(baseDir, p), 'utf8');
-  const parsed = sensorFileSchema.safeParse(raw);
+  const parsed = sensorFileSchema.safeParse(raw, PARSE_OPTIONS);
   const problems: FieldProblem[] = parsed.success ? [] : zodProblems(parsed.error);
 
   const name = parsed.success ? (parsed.data.sensor.name ?? nameFromFile(file)) : nameFromFile(file);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ColumnDefinition, ResolvedSpec } from './types.js';
 import { COLUMN_TYPE_HELP, parseColumnType } from './columnTypes.js';
 import { SpecError, type FieldProblem } from './errors.js';
+import { issueMessage, PARSE_OPTIONS } from './issueMessage.js';
 import { IDENTIFIER, QUALIFIED_NAME } from './identifiers.js';
 import { scheduleBlockSchema } from './scheduleBlock.js';
 import { DESTINATIONS, outputProblems, resolveOutput, SAVE_MODES } from './output.js';
@@ -85,8 +86,7 @@ function zodProblems(error: z.ZodError): FieldProblem[] {
       continue;
     }
     const field = issue.path.join('.') || '(spec)';
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message;
-    problems.push({ field, message });
+    problems.push({ field, message: issueMessage(issue) });
   }
   return problems;
 }
@@ -119,8 +119,10 @@ export function resolveSpec(raw: unknown, options: ResolveOptions): ResolvedSpec
       throw new SpecError([{ field: '(spec)', message: 'the spec is a string that is not JSON; pass a JSON object' }]);
     }
   }
-  const parsed = jobSpecSchema.safeParse(raw);
+  const parsed = jobSpecSchema.safeParse(raw, PARSE_OPTIONS);
   const problems: FieldProblem[] = parsed.success ? [] : zodProblems(parsed.error);
+  // Not an object: the checks of single fields below would only add noise to that one problem.
+  if (!isRecord(raw)) throw new SpecError(problems);
   // The checks below read the raw fields, so they report alongside any schema problems.
   const input = isRecord(raw) ? raw : {};
 

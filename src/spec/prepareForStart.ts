@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { resolveSpec } from './jobSpec.js';
+import { checkSpecSize } from './specSize.js';
 
 /** Predictor names are checked by the worker, which knows its predictors. */
 export function prepareSpecForStart(spec: unknown, config: Config, baseDir = process.cwd()): Record<string, unknown> {
@@ -17,6 +18,7 @@ export function prepareSpecForStart(spec: unknown, config: Config, baseDir = pro
   const copy = { ...(spec as Record<string, unknown>) };
   const query = String(copy.inputQuery).trim();
   if (/\.sql$/i.test(query) && !/\s/.test(query)) copy.inputQuery = readSqlFile(query);
+  checkSpecSize(copy);
   return copy;
 }
 

@@ -40,7 +40,8 @@ export async function createHarness<S extends Stage>(env: Record<string, string>
 export async function createHarness(env: Record<string, string> = {}): Promise<Harness<Stage>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bi-test-'));
   const taskQueue = `test-${randomUUID()}`;
-  const address = inject('temporalAddress');
+  // TEMPORAL_ADDRESS lets a script outside vitest (test/support/recordHistories.ts) use the harness.
+  const address = env.TEMPORAL_ADDRESS ?? inject('temporalAddress');
   const config = loadConfig({
     TEMPORAL_ADDRESS: address,
     TEMPORAL_TASK_QUEUE: taskQueue,

@@ -65,6 +65,8 @@ export interface Warehouse {
   publish(request: PublishRequest): Promise<PublishResult>;
   /** Whether the table exists and holds at least one row (saveMode "error"); names are quoted the warehouse's way. */
   tableHasRows(table: string, options?: QueryOptions): Promise<boolean>;
+  /** The table's columns and their warehouse types, or null when there is no such table. */
+  tableColumns?(table: string, options?: QueryOptions): Promise<{ name: string; type: string }[] | null>;
   /** The first rows of a table, ordered by its first column: what the CLI shows after a run. */
   preview(table: string, limit: number): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;

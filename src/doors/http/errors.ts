@@ -1,6 +1,7 @@
 // Every error the API answers is JSON ({ error, message, problems? }); bad requests name each field.
 import type { z } from 'zod';
 import type { FieldProblem } from '../../spec/errors.js';
+import { issueMessage } from '../../spec/issueMessage.js';
 import type { ErrorBody } from './schemas.js';
 
 export class HttpError extends Error {
@@ -35,8 +36,7 @@ export function zodProblems(error: z.ZodError, prefix: string[] = []): FieldProb
       for (const key of issue.keys) problems.push({ field: [...path, key].join('.'), message: 'unknown field; remove it' });
       continue;
     }
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message;
-    problems.push({ field: path.join('.') || '(body)', message });
+    problems.push({ field: path.join('.') || '(body)', message: issueMessage(issue) });
   }
   return problems;
 }

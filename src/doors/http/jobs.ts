@@ -9,6 +9,7 @@ import type { Config } from '../../config.js';
 import { cronScheduleId } from '../../schedules/managed.js';
 import { SpecError } from '../../spec/errors.js';
 import { resolveSpec } from '../../spec/jobSpec.js';
+import { PARSE_OPTIONS } from '../../spec/issueMessage.js';
 import { runMemo } from '../../spec/prepareForStart.js';
 import { scheduleBlockSchema } from '../../spec/scheduleBlock.js';
 import type { ResolvedSpec } from '../../spec/types.js';
@@ -25,6 +26,8 @@ import {
   type ScheduleResponse,
   type SubmitResponse,
 } from './schemas.js';
+import { pageTokenKey, readPageToken, writePageToken } from './pageToken.js';
+import { sanitizeMessage } from './sanitize.js';
 import { problemsInBodyTerms, translateBody } from './translate.js';
 
 export interface JobServiceDeps {
@@ -35,6 +38,8 @@ export interface JobServiceDeps {
   predictors?: readonly string[];
   /** How long the row count may take before input_row_count is null. */
   countTimeoutMs?: number;
+  /** Signs page tokens (see pageToken.ts); buildApi derives it from the API tokens. */
+  pageTokenKey?: Buffer;
 }
 
 /** A deliberately rough throughput for estimated_duration_minutes: rows per second per worker, plus fixed cost. */
@@ -44,7 +49,11 @@ const FIXED_SECONDS = 15;
 const FINAL_STATES: RunState[] = ['completed', 'failed', 'cancelled'];
 
 export class JobService {
-  constructor(private readonly deps: JobServiceDeps) {}
+  private readonly key: Buffer;
+
+  constructor(private readonly deps: JobServiceDeps) {
+    this.key = deps.pageTokenKey ?? pageTokenKey(deps.config.api.tokens);
+  }
 
   async submit(tenant: string, body: unknown): Promise<SubmitResponse | ScheduleResponse> {
     const { format, spec, problems } = translateBody(body);
@@ -123,7 +132,7 @@ export class JobService {
   }
 
   async list(tenant: string, rawQuery: unknown): Promise<JobList> {
-    const parsed = listQuerySchema.safeParse(rawQuery ?? {});
+    const parsed = listQuerySchema.safeParse(rawQuery ?? {}, PARSE_OPTIONS);
     if (!parsed.success) throw badRequest(zodProblems(parsed.error));
     const { status, limit, page_token: pageToken } = parsed.data;
     if (!(await this.deps.client.hasRunSearchAttributes())) {
@@ -131,7 +140,7 @@ export class JobService {
     }
     const filter = { tenant, status: status ?? null };
     const badToken = badRequest([{ field: 'page_token', message: 'not a token this API returned for this filter; pass next_page_token unchanged, with the same status' }]);
-    const cursor = pageToken ? readPageToken(pageToken, filter) : undefined;
+    const cursor = pageToken ? readPageToken(this.key, pageToken, filter) : undefined;
     if (pageToken && !cursor) throw badToken;
     let page;
     try {
@@ -149,12 +158,12 @@ export class JobService {
       started_at: run.startedAt,
       closed_at: run.closedAt,
     }));
-    const next = page.cursor ? writePageToken(page.cursor, filter) : null;
+    const next = page.cursor ? writePageToken(this.key, page.cursor, filter) : null;
     return { jobs, next_page_token: next };
   }
   /** The run, when it exists, is a batch run of this deployment, and belongs to this tenant; else 404. */
   private async describeOwned(tenant: string, jobId: string): Promise<RunDescription> {
-    const id = jobIdSchema.safeParse(jobId);
+    const id = jobIdSchema.safeParse(jobId, PARSE_OPTIONS);
     if (!id.success) throw badRequest(zodProblems(id.error, ['job_id']));
     let run: RunDescription;
     try {
@@ -192,26 +201,6 @@ export class JobService {
   }
 }
 
-interface PageFilter {
-  tenant: string;
-  status: string | null;
-}
-
-/** Temporal's cursor, wrapped with the filter it belongs to so that it cannot be replayed with another. */
-function writePageToken(cursor: Uint8Array, filter: PageFilter): string {
-  return Buffer.from(JSON.stringify({ v: 1, ...filter, cursor: Buffer.from(cursor).toString('base64') })).toString('base64url');
-}
-
-function readPageToken(token: string, filter: PageFilter): Uint8Array | undefined {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (parsed.v !== 1 || parsed.tenant !== filter.tenant || parsed.status !== filter.status || typeof parsed.cursor !== 'string') return undefined;
-    return Buffer.from(parsed.cursor, 'base64');
-  } catch {
-    return undefined;
-  }
-}
-
 export function estimateMinutes(rows: number, workers: number): number {
   return Math.max(1, Math.ceil((FIXED_SECONDS + rows / (ROWS_PER_SECOND_PER_WORKER * Math.max(1, workers))) / 60));
 }
@@ -235,6 +224,7 @@ export function statusOf(p: Progress, memo: Record<string, unknown>): JobStatus 
     workers: { requested: p.workersRequested ?? null, used: p.workers ?? null },
     started_at: p.startedAt,
     estimated_completion: p.estimatedCompletion,
-    ...(p.error ? { error: p.error } : {}),
+    // The run's error as the worker saw it may quote the worker's folders and the stage's layout.
+    ...(p.error ? { error: sanitizeMessage(p.error) } : {}),
   };
 }

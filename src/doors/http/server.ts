@@ -1,10 +1,14 @@
 // The HTTP door: Fastify routes over JobService. Requests are validated with zod inside the routes
 // (one code path for the answer's shape); every error is JSON.
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import { MAX_SPEC_BYTES } from '../../spec/specSize.js';
 import { bearerAuth } from './auth.js';
 import { badRequest, HttpError } from './errors.js';
 import { JobService, type JobServiceDeps } from './jobs.js';
+import { parseJsonBody } from './jsonBody.js';
 import { openApiDocument } from './openapi.js';
+import { pageTokenKey } from './pageToken.js';
+import { sanitizeMessage } from './sanitize.js';
 import { ScheduleService } from './schedules.js';
 
 export interface ApiOptions extends JobServiceDeps {
@@ -15,15 +19,41 @@ export interface ApiOptions extends JobServiceDeps {
 
 const BASE = '/api/v1/inference/batch';
 const SCHEDULES = '/api/v1/inference/schedules';
+/** The same 1 MiB as a job spec's limit (src/spec/specSize.ts): a body that fits is a spec Temporal takes. */
+const BODY_LIMIT = MAX_SPEC_BYTES;
+const MAX_PARAM_LENGTH = 200;
 const FASTIFY_CODES: Record<number, string> = { 413: 'payload_too_large', 415: 'unsupported_media_type' };
 
 export function buildApi(options: ApiOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    // As long as the longest job_id jobIdSchema accepts; a longer one is answered 414 below.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors the router answers before any route (a too-long or undecodable URL): in our shape too.
+    frameworkErrors: (err, _request, reply) => {
+      const status = err.statusCode ?? 400;
+      const tooLong = status === 414;
+      const message = tooLong
+        ? `The URL is too long: a path parameter (job_id, schedule_id) has at most ${MAX_PARAM_LENGTH} characters; use an id as the API returned it`
+        : `The URL is not valid: ${err.message}`;
+      return (reply as FastifyReply).code(status).send({ error: tooLong ? 'uri_too_long' : 'invalid_request', message, problems: [{ field: '(url)', message }] });
+    },
+  });
   // JSON only: any other content type is answered 415.
   app.removeContentTypeParser('text/plain');
-  const jobs = new JobService(options);
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    try {
+      done(null, parseJsonBody(text as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  const tokens = options.tokens ?? options.config.api.tokens;
+  const jobs = new JobService({ ...options, pageTokenKey: pageTokenKey(tokens) });
   const schedules = new ScheduleService(options.client);
-  const authenticate = bearerAuth(options.tokens ?? options.config.api.tokens);
+  const authenticate = bearerAuth(tokens);
   const document = openApiDocument(options.version ?? '0.1.0');
 
   app.setErrorHandler((err: FastifyError | HttpError, _request, reply) => {
@@ -34,9 +64,10 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       // They are all about the body: not JSON, not an accepted content type, too large.
       const field = '(body)';
       const code = FASTIFY_CODES[status] ?? 'invalid_request';
-      return reply.code(status).send({ error: code, message: err.message, problems: [{ field, message: err.message }] });
+      const message = status === 413 ? `The body is above the limit of ${BODY_LIMIT} bytes (1 MiB) for a job; keep large SQL in the warehouse (a view or table) and large values out of input.params` : err.message;
+      return reply.code(status).send({ error: code, message, problems: [{ field, message }] });
     }
-    return reply.code(500).send({ error: 'internal', message: err.message });
+    return reply.code(500).send({ error: 'internal', message: sanitizeMessage(err.message) });
   });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}` }),

@@ -2,6 +2,7 @@
 // (camelCase, as the CLI takes it). Both become a job spec; problems found in the job spec are named
 // in the shape the caller sent.
 import type { FieldProblem } from '../../spec/errors.js';
+import { PARSE_OPTIONS } from '../../spec/issueMessage.js';
 import { zodProblems } from './errors.js';
 import { seedRequestSchema, type SeedRequest } from './schemas.js';
 
@@ -44,7 +45,7 @@ export function translateBody(body: unknown): TranslatedBody {
     return { format: 'seed', problems: [{ field: '(body)', message: 'send a JSON object' }] };
   }
   if (formatOf(body) === 'spec') return { format: 'spec', spec: body, problems: [] };
-  const parsed = seedRequestSchema.safeParse(body);
+  const parsed = seedRequestSchema.safeParse(body, PARSE_OPTIONS);
   if (!parsed.success) return { format: 'seed', problems: zodProblems(parsed.error) };
   return { format: 'seed', spec: specFromSeed(parsed.data), problems: [] };
 }

@@ -145,6 +145,14 @@ export class DuckDBWarehouse implements Warehouse {
     });
   }
 
+  async tableColumns(table: string): Promise<{ name: string; type: string }[] | null> {
+    return this.withConnection(async (conn) => {
+      if (!(await tableExists(conn, quoteQualified(table)))) return null;
+      const rows = (await conn.runAndReadAll(`DESCRIBE ${quoteQualified(table)}`)).getRowObjectsJS();
+      return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    });
+  }
+
   async preview(table: string, limit: number): Promise<Record<string, unknown>[]> {
     return this.withConnection(async (conn) =>
       (await conn.runAndReadAll(`SELECT * FROM ${quoteQualified(table)} ORDER BY 1 LIMIT ${Math.floor(limit)}`)).getRowObjectsJson() as Record<string, unknown>[],

@@ -163,6 +163,15 @@ export class SnowflakeWarehouse implements Warehouse {
     );
   }
 
+  async tableColumns(table: string, options: QueryOptions = {}): Promise<{ name: string; type: string }[] | null> {
+    const quoted = sfQualified(table);
+    return this.session({ step: 'output-columns-check' }, options, async (s) => {
+      if (!(await tableExists(s, quoted))) return null;
+      // DESCRIBE TABLE answers one row per column: name, type (e.g. NUMBER(38,0)), kind, ...
+      return (await s.run(`DESCRIBE TABLE ${quoted}`)).map((r) => ({ name: String(r.name ?? r.NAME), type: String(r.type ?? r.TYPE) }));
+    });
+  }
+
   async preview(table: string, limit: number): Promise<Record<string, unknown>[]> {
     return this.session({ step: 'preview' }, {}, (s) =>
       s.run(`SELECT * FROM ${sfQualified(table)} ORDER BY 1 LIMIT ${Math.floor(limit)}`),
