@@ -5,7 +5,7 @@
 // one of the recorded histories. Re-record only on purpose (a new scenario, or a change shipped with
 // patched()): the files are the runs already in flight that new code must still replay.
 import type { WorkflowHandle } from '@temporalio/client';
-import * as arrow from 'apache-arrow';
+import type * as arrow from 'apache-arrow';
 import fs from 'node:fs';
 import path from 'node:path';
 import { linearDemo } from '../../src/predictors/linearDemo.js';
