@@ -5,7 +5,7 @@ export default defineConfig({
     // The Temporal SDK's native core does not like many test threads: one fork, files in sequence.
     pool: 'forks',
     fileParallelism: false,
-    globalSetup: ['test/support/globalSetup.ts'],
+    globalSetup: ['test/support/buildDist.ts', 'test/support/globalSetup.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     include: ['test/**/*.test.ts'],
