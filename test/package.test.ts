@@ -81,6 +81,7 @@ describe('the packed package, installed into another project', () => {
 
   it('runs a job from plain JavaScript: start, progress, summary', async () => {
     const data = path.join(dir, 'data');
+    fs.mkdirSync(data);
     const env = {
       ...cleanEnv(),
       TEMPORAL_ADDRESS: inject('temporalAddress'),
