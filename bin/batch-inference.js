@@ -5,7 +5,9 @@ import fs from 'node:fs';
 
 const main = new URL('../dist/doors/cli/main.js', import.meta.url);
 if (!fs.existsSync(main)) {
-  console.error(`batch-inference is not built: ${main.pathname} is missing. Run \`npm run build\` in ${new URL('..', import.meta.url).pathname}`);
+  console.error(
+    `batch-inference is not built: ${main.pathname} is missing. Run \`npm run build\` in ${new URL('..', import.meta.url).pathname}`,
+  );
   process.exit(2);
 }
 await import(main.href);

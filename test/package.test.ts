@@ -20,7 +20,11 @@ async function npm(args: string[], cwd: string): Promise<string> {
   return stdout;
 }
 
-interface Exit { code: number | null; stdout: string; stderr: string }
+interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs a real `node` in its own process group, so that afterAll can kill whatever it started. */
 function runNode(args: string[], cwd: string, env: NodeJS.ProcessEnv, started: ChildProcess[]): Promise<Exit> {
@@ -72,8 +76,15 @@ describe('the packed package, installed into another project', () => {
   it('holds the built JavaScript, its declarations and the bin, not the sources', () => {
     expect(packedFiles).toEqual(
       expect.arrayContaining([
-        'bin/batch-inference.js', 'dist/client.js', 'dist/client.d.ts', 'dist/worker.js', 'dist/worker.d.ts',
-        'dist/workflows/index.js', 'dist/doors/cli/main.js', 'dist/predictors/api.d.ts', 'README.md',
+        'bin/batch-inference.js',
+        'dist/client.js',
+        'dist/client.d.ts',
+        'dist/worker.js',
+        'dist/worker.d.ts',
+        'dist/workflows/index.js',
+        'dist/doors/cli/main.js',
+        'dist/predictors/api.d.ts',
+        'README.md',
       ]),
     );
     expect(packedFiles.filter((f) => /^(src|test)\/|\.tsbuildinfo$/.test(f))).toEqual([]);
@@ -106,8 +117,14 @@ describe('the packed package, installed into another project', () => {
       path.join(project, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: {
-          module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true,
-          skipLibCheck: true, typeRoots: [path.join(ROOT, 'node_modules/@types')], types: ['node'],
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          typeRoots: [path.join(ROOT, 'node_modules/@types')],
+          types: ['node'],
         },
         files: ['types.ts'],
       }),
