@@ -16,7 +16,7 @@ export default defineConfig({
           exclude: ['test/unit/**'],
           pool: 'forks',
           fileParallelism: false,
-          globalSetup: ['test/support/globalSetup.ts'],
+          globalSetup: ['test/support/buildDist.ts', 'test/support/globalSetup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so the package works straight from a clone, without a build step.
-import { register } from 'tsx/esm/api';
+// Runs the CLI built to dist/ by `npm run build` (also run by `npm ci`/`npm install` through `prepare`).
+// Plain JavaScript: no TypeScript compiler at run time, so `--help` and `status` start fast.
+import fs from 'node:fs';
 
-register();
-await import('../src/doors/cli/main.ts');
+const main = new URL('../dist/doors/cli/main.js', import.meta.url);
+if (!fs.existsSync(main)) {
+  console.error(
+    `batch-inference is not built: ${main.pathname} is missing. Run \`npm run build\` in ${new URL('..', import.meta.url).pathname}`,
+  );
+  process.exit(2);
+}
+await import(main.href);

@@ -12,7 +12,9 @@ import { loadConfig, type Config } from './config.js';
 import { buildPredictorRegistry } from './predictors/registry.js';
 import type { PredictorMap } from './predictors/types.js';
 
-export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+// Beside this module: workflows/index.ts when it runs from the sources (tests, dev), index.js when built to dist/.
+const moduleExtension = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
+export const workflowsPath = fileURLToPath(new URL(`./workflows/index${moduleExtension}`, import.meta.url));
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 

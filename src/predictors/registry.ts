@@ -2,6 +2,7 @@
 // and any passed to the worker in code.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { importPredictorModule } from './importModule.js';
 import { linearDemo } from './linearDemo.js';
 import type { Predictor, PredictorMap } from './types.js';
 
@@ -14,7 +15,7 @@ export async function loadPredictorModules(modulePaths: readonly string[]): Prom
     const url = pathToFileURL(path.resolve(modulePath)).href;
     let mod: Record<string, unknown>;
     try {
-      mod = (await import(url)) as Record<string, unknown>;
+      mod = await importPredictorModule(url);
     } catch (err) {
       throw new Error(`BATCH_PREDICTORS: cannot load "${modulePath}": ${(err as Error).message}`);
     }

@@ -1,13 +1,16 @@
 // The worker's own in-memory DuckDB: it reads staged parquet, hands record batches to predictors
 // and writes their output back to parquet. One instance per process; one connection per activity.
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
 let instance: Promise<DuckDBInstance> | undefined;
 
 function engine(): Promise<DuckDBInstance> {
   // Row order inside a chunk carries no meaning (every output row keeps its input's columns), and
   // without it DuckDB reads and writes parquet with all its threads.
-  instance ??= DuckDBInstance.create(':memory:', { preserve_insertion_order: 'false' });
+  // Loaded on first use: the CLI reaches this module through the warehouse without ever scoring.
+  instance ??= import('@duckdb/node-api').then(({ DuckDBInstance }) =>
+    DuckDBInstance.create(':memory:', { preserve_insertion_order: 'false' }),
+  );
   return instance;
 }
 

@@ -1,19 +1,6 @@
-// The `batch-inference` command line.
+// The `batch-inference` command line. Each command's module is imported only when that command runs:
+// `--help` loads almost nothing, and `status` loads the Temporal client but not the worker or DuckDB.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../../config.js';
-import { SpecError } from '../../spec/errors.js';
-import { installQuietRuntime } from '../../temporal/runtime.js';
-import { benchCommand, benchRunCommand } from './commands/bench.js';
-import { demoCommand } from './commands/demo.js';
-import { runCommand } from './commands/run.js';
-import { serveCommand } from './commands/serve.js';
-import { cancelCommand } from './commands/cancel.js';
-import { deployCommand } from './commands/deploy.js';
-import { devCommand } from './commands/dev.js';
-import { sensorsControlCommand } from './commands/sensorsControl.js';
-import { sensorsListCommand } from './commands/sensorsList.js';
-import { statusCommand } from './commands/status.js';
-import { workerCommand } from './commands/worker.js';
 import { EXIT_BAD_INPUT, EXIT_RUN_FAILED, USAGE, UsageError } from './usage.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -34,40 +21,40 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : EXIT_BAD_INPUT;
   }
+  const { loadConfig } = await import('../../config.js');
   const config = loadConfig();
-  installQuietRuntime();
   const needArg = (what: string) => {
     if (!arg) throw new UsageError(`${command} needs ${what}\n\n${USAGE}`);
     return arg;
   };
   switch (command) {
     case 'demo':
-      return demoCommand(config);
+      return (await import('./commands/demo.js')).demoCommand(config);
     case 'run':
-      return runCommand(config, needArg('a spec file'), { wait: values.wait!, json: values.json! });
+      return (await import('./commands/run.js')).runCommand(config, needArg('a spec file'), { wait: values.wait!, json: values.json! });
     case 'status':
-      return statusCommand(config, needArg('a run id'), { json: values.json! });
+      return (await import('./commands/status.js')).statusCommand(config, needArg('a run id'), { json: values.json! });
     case 'cancel':
-      return cancelCommand(config, needArg('a run id'));
+      return (await import('./commands/cancel.js')).cancelCommand(config, needArg('a run id'));
     case 'worker':
-      return workerCommand(config);
+      return (await import('./commands/worker.js')).workerCommand(config);
     case 'dev':
-      return devCommand(config);
+      return (await import('./commands/dev.js')).devCommand(config);
     case 'deploy':
-      return deployCommand(config, needArg('a folder of config files'), { prune: values.prune!, dryRun: values['dry-run']!, json: values.json! });
+      return (await import('./commands/deploy.js')).deployCommand(config, needArg('a folder of config files'), { prune: values.prune!, dryRun: values['dry-run']!, json: values.json! });
     case 'sensors':
-      if (arg === 'list') return sensorsListCommand(config, { json: values.json! });
+      if (arg === 'list') return (await import('./commands/sensorsList.js')).sensorsListCommand(config, { json: values.json! });
       if (arg === 'pause' || arg === 'resume' || arg === 'trigger') {
         if (!arg2) throw new UsageError(`sensors ${arg} needs a sensor name\n\n${USAGE}`);
-        return sensorsControlCommand(config, arg, arg2);
+        return (await import('./commands/sensorsControl.js')).sensorsControlCommand(config, arg, arg2);
       }
       throw new UsageError(`sensors needs list, pause, resume or trigger\n\n${USAGE}`);
     case 'serve':
-      return serveCommand(config);
+      return (await import('./commands/serve.js')).serveCommand(config);
     case 'bench':
-      return benchCommand(config, values.rows);
+      return (await import('./commands/bench.js')).benchCommand(config, values.rows);
     case 'bench-run':
-      return benchRunCommand(config, Number(needArg('a row count')));
+      return (await import('./commands/bench.js')).benchRunCommand(config, Number(needArg('a row count')));
     default:
       throw new UsageError(`Unknown command "${command}"\n\n${USAGE}`);
   }
@@ -75,7 +62,9 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (err: unknown) => {
+  async (err: unknown) => {
+    // Loaded here, after the failure: a thrown SpecError or ConfigError means these modules are loaded already.
+    const [{ ConfigError }, { SpecError }] = await Promise.all([import('../../config.js'), import('../../spec/errors.js')]);
     if (err instanceof SpecError || err instanceof ConfigError || err instanceof UsageError) {
       console.error(err.message);
       process.exit(EXIT_BAD_INPUT);

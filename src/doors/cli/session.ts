@@ -1,16 +1,14 @@
 // Where the CLI's Temporal comes from: TEMPORAL_ADDRESS, else a `batch-inference dev` server already
 // running on this machine, else an ephemeral dev server (state kept in .data/) for this command only.
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createStage } from '../../adapters/stage/registry.js';
 import { createWarehouse } from '../../adapters/warehouse/registry.js';
 import type { Warehouse } from '../../adapters/warehouse/warehouse.js';
 import { BatchInferenceClient } from '../../client.js';
 import type { Config } from '../../config.js';
 import { startDevServer, type DevServer } from '../../temporal/devServer.js';
-import { createWorker } from '../../worker.js';
 
 export interface DevState {
   address: string;
@@ -83,6 +81,11 @@ export async function openSession(config: Config, options: SessionOptions): Prom
   let running: Promise<void> | undefined;
   let native: NativeConnection | undefined;
   if (options.worker === 'always' || (options.worker === 'if-ephemeral' && server)) {
+    // Imported only for a worker, so that `status` and `deploy` do not load the worker SDK, webpack or the activities.
+    const [{ NativeConnection }, { createStage }, { createWorker }, { installQuietRuntime }] = await Promise.all([
+      import('@temporalio/worker'), import('../../adapters/stage/registry.js'), import('../../worker.js'), import('../../temporal/runtime.js'),
+    ]);
+    installQuietRuntime();
     native = await NativeConnection.connect({ address });
     worker = await createWorker({ config, connection: native, warehouse, stage: await createStage(config), taskQueue });
     running = worker.run();

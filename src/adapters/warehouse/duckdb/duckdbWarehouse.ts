@@ -1,6 +1,6 @@
 // The embedded default warehouse: a DuckDB file. It is opened per operation and closed when the
 // last one ends, so another process (the CLI, a test) can read it between runs.
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { duckdbTypeOf, parseColumnType } from '../../../spec/columnTypes.js';
@@ -33,7 +33,8 @@ export class DuckDBWarehouse implements Warehouse {
     try {
       if (!this.instance) {
         await fs.mkdir(path.dirname(this.path), { recursive: true });
-        this.instance = DuckDBInstance.create(this.path);
+        // The driver (native) loads on first use: CLI commands that never query the warehouse start without it.
+        this.instance = import('@duckdb/node-api').then(({ DuckDBInstance }) => DuckDBInstance.create(this.path));
       }
       const conn = await (await this.instance).connect();
       try {

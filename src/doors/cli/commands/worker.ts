@@ -5,6 +5,7 @@ import { createWarehouse } from '../../../adapters/warehouse/registry.js';
 import { ensureCleanupSchedule } from '../../../retention/schedule.js';
 import type { Config } from '../../../config.js';
 import { createWorker } from '../../../worker.js';
+import { installQuietRuntime } from '../../../temporal/runtime.js';
 import { runningDevServer } from '../session.js';
 import { EXIT_OK, UsageError } from '../usage.js';
 
@@ -19,6 +20,7 @@ export async function runWorkerUntilSignal(config: Config, address: string): Pro
   } finally {
     await scheduling.close();
   }
+  installQuietRuntime(); // before the first native object: the SDK logs only warnings
   const connection = await NativeConnection.connect({ address });
   const warehouse = await createWarehouse(config);
   const worker = await createWorker({ config, connection, warehouse });
