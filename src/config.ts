@@ -1,6 +1,7 @@
 // The one place that reads process.env: everything else receives a typed Config.
 import { z } from 'zod';
 import { IDENTIFIER, QUALIFIED_NAME } from './spec/identifiers.js';
+import { loadTenantsFile, type Tenants } from './tenants/tenantsFile.js';
 
 const intFromEnv = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -61,6 +62,8 @@ export const configSchema = z.object({
     .refine((v) => parseApiTokens(v) !== null, 'use token:tenant pairs separated by commas (tenant: letters, digits, _ . -; tokens at least 8 characters)'),
   BATCH_API_HOST: z.string().min(1).default('127.0.0.1'),
   BATCH_API_PORT: intFromEnv(8000, 0, 65_535),
+  // Tenants as a boundary the database enforces (src/tenants/tenantsFile.ts); unset: one user.
+  BATCH_TENANTS_FILE: z.string().min(1).optional(),
 }).superRefine((c, ctx) => {
   if (c.BATCH_WAREHOUSE !== 'snowflake') return;
   const need = (key: keyof typeof c, message: string) => {
@@ -140,6 +143,8 @@ export interface Config {
   resultTtlHours: number;
   /** The HTTP API (`batch-inference serve`): bearer token → tenant, and where it listens. */
   api: { tokens: Record<string, string>; host: string; port: number };
+  /** Each tenant's database (DuckDB file or Snowflake role) and writable tables; absent: one user, as before tenants. */
+  tenants?: Tenants;
 }
 
 export class ConfigError extends Error {
@@ -185,7 +190,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxConcurrentJobs: c.BATCH_MAX_CONCURRENT_JOBS,
     resultTtlHours: c.BATCH_RESULT_TTL_HOURS,
     api: { tokens: parseApiTokens(c.BATCH_API_TOKENS) ?? {}, host: c.BATCH_API_HOST, port: c.BATCH_API_PORT },
+    ...(c.BATCH_TENANTS_FILE ? { tenants: tenantsOrConfigError(c.BATCH_TENANTS_FILE, c.BATCH_WAREHOUSE === 'snowflake' ? 'snowflake' : 'duckdb') } : {}),
   };
+}
+
+function tenantsOrConfigError(file: string, kind: 'duckdb' | 'snowflake'): Tenants {
+  try {
+    return loadTenantsFile(file, kind);
+  } catch (err) {
+    throw new ConfigError(`Invalid environment:\n  BATCH_TENANTS_FILE: ${(err as Error).message}`);
+  }
 }
 
 function snowflakeSettings(c: RawConfig): SnowflakeSettings {

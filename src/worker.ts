@@ -10,6 +10,7 @@ import { createWarehouse } from './adapters/warehouse/index.js';
 import type { Warehouse } from './adapters/warehouse/warehouse.js';
 import { loadConfig, type Config } from './config.js';
 import { buildPredictorRegistry } from './predictors/registry.js';
+import { TenantWarehouses } from './tenants/warehouses.js';
 import type { PredictorMap } from './predictors/types.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -57,6 +58,7 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
     objects: options.objects ?? lazyS3Objects(config.s3),
     maxInputRows: config.maxInputRows,
     maxConcurrentJobs: config.maxConcurrentJobs,
+    ...(config.tenants ? { tenants: config.tenants, tenantWarehouses: new TenantWarehouses(config, config.tenants) } : {}),
   });
   return Worker.create({
     connection,

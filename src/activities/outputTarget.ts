@@ -3,12 +3,12 @@ import { OutputExistsError } from '../spec/errors.js';
 import type { ResolvedSpec } from '../shared/types.js';
 import type { ActivityContext } from './deps.js';
 
-export async function checkOutputTarget(ctx: ActivityContext, spec: ResolvedSpec): Promise<void> {
+export async function checkOutputTarget(ctx: ActivityContext, spec: ResolvedSpec, warehouse = ctx.warehouse): Promise<void> {
   if (spec.saveMode !== 'error') return;
   if (spec.outputDestination === 'table') {
     const table = spec.outputTableName!;
     // A missing table is empty: publish creates it or says why it cannot.
-    const hasRows = await ctx.warehouse.tableHasRows(table, { useUtc: spec.useUtc, warehouse: spec.warehouse });
+    const hasRows = await warehouse.tableHasRows(table, { useUtc: spec.useUtc, warehouse: spec.warehouse });
     if (hasRows) {
       throw new OutputExistsError(`Table ${table} already has rows and saveMode is "error"; use an empty or new table, or saveMode "overwrite" or "append"`);
     }

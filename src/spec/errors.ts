@@ -56,4 +56,5 @@ export class InputTooLargeError extends Error {
 
 export const NON_RETRYABLE_ERRORS = [
   'SpecError', 'PredictorOutputError', 'PublishError', 'QueryError', 'OutputExistsError', 'InputTooLargeError',
+  'QueryRefusedError', 'TenantGrantError', 'UnknownTenantError',
 ];

@@ -144,8 +144,9 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
 
   const execute = async (): Promise<RunSummary> => {
     enter('preparing');
-    const resolved: ResolvedSpec = await prepareRun({ spec });
-    exported = await exportInput({ runId, executionId, spec: resolved });
+    // The tenant decides which database the run reads and writes (BATCH_TENANTS_FILE).
+    const resolved: ResolvedSpec = await prepareRun({ spec, tenant });
+    exported = await exportInput({ runId, executionId, spec: resolved, tenant });
 
     enter('running');
     const every = progressEvery(exported.slices.length);
@@ -193,7 +194,7 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
     if (resolved.outputDestination === 'table') {
       // A publish is one transaction: once begun it commits or rolls back, whatever arrives meanwhile,
       // and the run's final state says which (a cancel during it does not hide a committed table).
-      const published: PublishResult = await CancellationScope.nonCancellable(() => publishOutput({ runId, executionId }));
+      const published: PublishResult = await CancellationScope.nonCancellable(() => publishOutput({ runId, executionId, tenant }));
       where = { table: published.table };
     } else {
       filesPath = resolved.outputPath!;

@@ -201,6 +201,8 @@ export async function fakesnowAccount(fk: FakesnowServer): Promise<FakesnowAccou
 export function duckdbExportThenSnowflake(duckdb: Warehouse, snowflake: Warehouse): Warehouse {
   return {
     describe: () => snowflake.describe(),
+    // The export runs on DuckDB, so DuckDB's parser judges the query it embeds.
+    checkReadOnlyQuery: (sql, options) => duckdb.checkReadOnlyQuery(sql, options),
     exportQuery: (req) => duckdb.exportQuery(req),
     publish: (req) => snowflake.publish(req),
     query: (sql, options) => snowflake.query(sql, options),

@@ -12,7 +12,8 @@ import { sqlPathList } from '../engine/localEngine.js';
 import { localCopies } from '../stage/stage.js';
 import { gateFor, type InstanceProfile } from './duckdbGate.js';
 import { BOOKKEEPING, sandboxProfile } from './duckdbSandbox.js';
-import type { ExportRequest, PublishRequest, QueryOptions, Warehouse } from './warehouse.js';
+import { checkOneSelect } from './duckdbReadOnly.js';
+import type { CheckQueryOptions, ExportRequest, PublishRequest, QueryOptions, Warehouse } from './warehouse.js';
 
 const PUBLISHES_TABLE = 'batch_inference_publishes';
 /** DuckDB errors that a retry cannot fix: the SQL or the catalog is wrong, or it reaches outside the sandbox. */
@@ -33,6 +34,16 @@ export class DuckDBWarehouse implements Warehouse {
   async withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>, profile: InstanceProfile = BOOKKEEPING): Promise<T> {
     // One gate per file in the process: opening and closing are serialised (issue 11, item 2).
     return gateFor(this.path).withConnection(profile, fn);
+  }
+
+  async checkReadOnlyQuery(sql: string, options: CheckQueryOptions = {}): Promise<void> {
+    await this.withConnection(async (conn) => {
+      try {
+        await checkOneSelect(conn, sql, options.field ?? 'inputQuery');
+      } catch (err) {
+        throw asQueryError(err);
+      }
+    }, sandboxProfile({ useUtc: options.useUtc ?? true }));
   }
 
   async exportQuery(req: ExportRequest): Promise<StagedFile[]> {

@@ -18,10 +18,11 @@ import {
   sfTypeFromDuckdb,
   unloadSql,
 } from './snowflake/statements.js';
-import type { ExportRequest, PublishRequest, QueryOptions, Warehouse } from './warehouse.js';
+import { checkSnowflakeQuery } from './snowflake/readOnly.js';
+import type { CheckQueryOptions, ExportRequest, PublishRequest, QueryOptions, Warehouse } from './warehouse.js';
 
 interface Session {
-  run(sql: string, options?: Omit<StatementOptions, 'parameters'>): Promise<Row[]>;
+  run(sql: string, options?: StatementOptions): Promise<Row[]>;
 }
 
 export class SnowflakeWarehouse implements Warehouse {
@@ -48,7 +49,7 @@ export class SnowflakeWarehouse implements Warehouse {
     const conn = await this.pool.acquire();
     let healthy = !switches;
     try {
-      const session: Session = { run: (sql, o = {}) => execute(conn, sql, { ...o, parameters }) };
+      const session: Session = { run: (sql, o = {}) => execute(conn, sql, { ...o, parameters: { ...parameters, ...o.parameters } }) };
       const warehouse = opts.warehouse ?? this.settings.warehouse;
       if (warehouse) await session.run(`USE WAREHOUSE ${sfIdentifier(warehouse)}`);
       return await fn(session);
@@ -60,6 +61,10 @@ export class SnowflakeWarehouse implements Warehouse {
       if (healthy) await this.pool.release(conn);
       else await this.pool.destroy(conn);
     }
+  }
+
+  async checkReadOnlyQuery(sql: string, options: CheckQueryOptions = {}): Promise<void> {
+    await this.session({ step: 'check-query' }, options, (s) => checkSnowflakeQuery(s, sql, options.field ?? 'inputQuery'));
   }
 
   async exportQuery(req: ExportRequest): Promise<StagedFile[]> {
