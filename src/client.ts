@@ -1,9 +1,9 @@
 // The client door for other Node services: start, watch, cancel and await batch-inference runs.
 import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
-import fs from 'node:fs';
-import path from 'node:path';
 import { loadConfig, type Config } from './config.js';
 import { resolveSpec } from './spec/jobSpec.js';
+import { checkWriteGrant } from './tenants/grants.js';
+import { readSqlFileInside } from './spec/sqlFile.js';
 import type { Progress, RunState, RunSummary } from './shared/types.js';
 import type { RunOptions } from './workflows/batchInference.js';
 import { defineSearchAttributeKey } from '@temporalio/common';
@@ -34,7 +34,7 @@ export function newRunId(now = new Date()): string {
  * .sql file, so the worker never needs this machine's files. Predictor names are checked by the worker.
  */
 export function prepareSpecForStart(spec: unknown, config: Config, baseDir = process.cwd()): Record<string, unknown> {
-  const readSqlFile = (p: string) => fs.readFileSync(path.resolve(baseDir, p), 'utf8');
+  const readSqlFile = (p: string) => readSqlFileInside(baseDir, p);
   resolveSpec(spec, {
     schema: config.schema,
     defaultParallelism: config.defaultParallelism,
@@ -78,6 +78,8 @@ export class BatchInferenceClient {
     const prepared = prepareSpecForStart(spec, this.config, options.baseDir);
     const runId = options.runId ?? newRunId();
     const tenant = options.tenant ?? DEFAULT_TENANT;
+    // Before anything starts: a tenant writes only the tables BATCH_TENANTS_FILE grants it.
+    if ((prepared.outputDestination ?? 'table') === 'table') checkWriteGrant(this.config.tenants, tenant, prepared.outputTableName as string | undefined);
     const runOptions: RunOptions = { ...options.runOptions, ...(options.tenant ? { tenant } : {}) };
     const searchAttributes = await this.runSearchAttributes(tenant);
     await this.client.workflow.start(WORKFLOW_TYPE, {

@@ -6,11 +6,10 @@ import type { Warehouse } from '../adapters/warehouse/warehouse.js';
 import type { Observation, SensorSource } from '../shared/sensors.js';
 import { renderSql } from '../spec/template.js';
 import { SensorSourceError } from './errors.js';
+import { UNSAFE_IN_SQL } from '../spec/sqlValues.js';
 
 /** A payload is inserted into SQL and kept in memos: it must stay short. */
 export const MAX_VALUE_LENGTH = 2_000;
-/** What may not appear in a value that is pasted into SQL. */
-const UNSAFE_IN_SQL = /['"`\\;]|--|\/\*|[\u0000-\u001f]/;
 /** Rows of a query sensor's result that count toward its fingerprint. */
 const MAX_QUERY_ROWS = 1_000;
 

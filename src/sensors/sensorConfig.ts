@@ -1,6 +1,5 @@
 // Sensor config files: one sensor per file (YAML or JSON), validated with zod. The `run` section is a
 // job spec, checked with the same rules as `batch-inference run`, with {<payloadKey>} as a known placeholder.
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { prepareSpecForStart } from '../client.js';
@@ -9,6 +8,7 @@ import { cronExpression, timeZone } from '../schedules/cron.js';
 import { S3_CHECK_MODES, type SensorDefinition, type SensorSource } from '../shared/sensors.js';
 import { SpecError, type FieldProblem } from '../spec/errors.js';
 import { placeholdersIn } from '../spec/template.js';
+import { readSqlFileInside } from '../spec/sqlFile.js';
 
 export const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const NAME_HELP = 'letters, digits, _ . and - (at most 100), starting with a letter or digit';
@@ -86,7 +86,7 @@ export function nameFromFile(file: string): string {
  */
 export function parseSensorFile(raw: unknown, file: string, config: Config): SensorDefinition {
   const baseDir = path.dirname(path.resolve(file));
-  const readSql = (p: string) => fs.readFileSync(path.resolve(baseDir, p), 'utf8');
+  const readSql = (p: string) => readSqlFileInside(baseDir, p);
   const parsed = sensorFileSchema.safeParse(raw);
   const problems: FieldProblem[] = parsed.success ? [] : zodProblems(parsed.error);
 

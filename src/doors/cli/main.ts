@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config.js';
 import { SpecError } from '../../spec/errors.js';
+import { TenantGrantError, UnknownTenantError } from '../../tenants/grants.js';
 import { installQuietRuntime } from '../../temporal/runtime.js';
 import { benchCommand, benchRunCommand } from './commands/bench.js';
 import { demoCommand } from './commands/demo.js';
@@ -76,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof SpecError || err instanceof ConfigError || err instanceof UsageError) {
+    if (err instanceof SpecError || err instanceof ConfigError || err instanceof UsageError || err instanceof TenantGrantError || err instanceof UnknownTenantError) {
       console.error(err.message);
       process.exit(EXIT_BAD_INPUT);
     }

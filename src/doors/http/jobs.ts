@@ -15,6 +15,8 @@ import { resolveSpec } from '../../spec/jobSpec.js';
 import type { Progress, ResolvedSpec, RunState } from '../../shared/types.js';
 import { DEFAULT_TENANT, progressQuery, STATE_ATTRIBUTE, TENANT_ATTRIBUTE, WORKFLOW_TYPE } from '../../workflows/definitions.js';
 import { badRequest, HttpError, notFound, zodProblems } from './errors.js';
+import { guardSubmit } from './submitGuard.js';
+import { TenantWarehouses } from '../../tenants/warehouses.js';
 import {
   jobIdSchema,
   listQuerySchema,
@@ -59,7 +61,12 @@ const STATE_FILTER: Record<RunState, string> = {
 };
 
 export class JobService {
-  constructor(private readonly deps: JobServiceDeps) {}
+  /** Each tenant's own warehouse when BATCH_TENANTS_FILE is set: submits check and count there. */
+  private readonly tenantWarehouses?: TenantWarehouses;
+
+  constructor(private readonly deps: JobServiceDeps) {
+    if (deps.config.tenants) this.tenantWarehouses = new TenantWarehouses(deps.config, deps.config.tenants);
+  }
 
   async submit(tenant: string, body: unknown): Promise<SubmitResponse | ScheduleResponse> {
     const { format, spec, problems } = translateBody(body);
@@ -79,8 +86,9 @@ export class JobService {
       if (err instanceof SpecError) throw badRequest(problemsInBodyTerms(err.problems, format));
       throw err;
     }
-    if (spec.schedule !== undefined) return this.schedule(tenant, spec, resolved);
-    const rows = await this.countRows(resolved);
+    const warehouse = await guardSubmit({ ...this.deps, tenants: this.deps.config.tenants, tenantWarehouses: this.tenantWarehouses }, tenant, resolved, format);
+    if (spec.schedule !== undefined) return this.schedule(tenant, spec, resolved, warehouse);
+    const rows = await this.countRows(resolved, warehouse);
     const { runId } = await this.deps.client.startBatchInference(spec, { tenant });
     return {
       job_id: runId,
@@ -94,7 +102,7 @@ export class JobService {
    * A body with a `schedule` block becomes a Temporal Schedule (bi-cron-api-<tenant>-<id>) that starts
    * the job every tick; its runs belong to the tenant (slots, memo, search attributes) like any job.
    */
-  private async schedule(tenant: string, spec: Record<string, unknown>, resolved: ResolvedSpec): Promise<ScheduleResponse> {
+  private async schedule(tenant: string, spec: Record<string, unknown>, resolved: ResolvedSpec, warehouse: Warehouse): Promise<ScheduleResponse> {
     const block = scheduleBlockSchema.parse(spec.schedule);
     const scheduleId = cronScheduleId(`api-${tenant}-${randomUUID().slice(0, 8)}`);
     const { client, config } = this.deps;
@@ -111,7 +119,7 @@ export class JobService {
     });
     return {
       schedule_id: scheduleId, status: 'scheduled', cron: block.cron, timezone: block.timezone, enabled: block.enabled,
-      input_row_count: await this.countRows(resolved),
+      input_row_count: await this.countRows(resolved, warehouse),
     };
   }
 
@@ -203,8 +211,8 @@ export class JobService {
   }
 
   /** count(*) of the rendered query, or null when the warehouse fails or is slow to answer. */
-  private async countRows(spec: ResolvedSpec): Promise<number | null> {
-    const counting = this.deps.warehouse
+  private async countRows(spec: ResolvedSpec, warehouse: Warehouse): Promise<number | null> {
+    const counting = warehouse
       .query(`SELECT count(*) AS n FROM (${spec.renderedQuery}) AS input_rows`, {
         useUtc: spec.useUtc, warehouse: spec.warehouse, tag: 'batch-inference:count', maxRows: 1,
       })
