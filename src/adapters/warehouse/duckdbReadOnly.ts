@@ -7,7 +7,7 @@ import { QueryRefusedError } from '../../spec/queryRefusal.js';
 const article = (word: string) => (/^[AEIOU]/.test(word) ? 'an' : 'a');
 
 export async function checkOneSelect(conn: DuckDBConnection, sql: string, field: string): Promise<void> {
-  const extracted = await conn.extractStatements(sql);
+  const extracted = await extract(conn, sql, field);
   if (extracted.count !== 1) {
     throw new QueryRefusedError(field, `${extracted.count} statement${extracted.count === 1 ? '' : 's'}`);
   }
@@ -17,5 +17,21 @@ export async function checkOneSelect(conn: DuckDBConnection, sql: string, field:
     if (type !== 'SELECT') throw new QueryRefusedError(field, `${article(type)} ${type} statement`);
   } finally {
     prepared.destroySync();
+  }
+}
+
+/**
+ * The extracted statements. node-api throws when there are none: with DuckDB's parser error (which
+ * then reads like any other DuckDB error), or with no message at all for SQL that is only comments
+ * or semicolons.
+ */
+async function extract(conn: DuckDBConnection, sql: string, field: string) {
+  try {
+    return await conn.extractStatements(sql);
+  } catch (err) {
+    const message = (err as Error).message;
+    const prefix = 'Failed to extract statements: ';
+    if (message.startsWith(prefix)) throw new Error(message.slice(prefix.length));
+    throw new QueryRefusedError(field, '0 statements');
   }
 }
