@@ -45,6 +45,8 @@ export class SnowflakeWarehouse implements Warehouse {
   private async session<T>(tag: Record<string, string>, opts: { useUtc?: boolean; warehouse?: string }, fn: (s: Session) => Promise<T>): Promise<T> {
     const parameters: Record<string, string> = { QUERY_TAG: JSON.stringify({ app: 'batch-inference', ...tag }) };
     if (opts.useUtc ?? true) parameters.TIMEZONE = 'UTC';
+    // Every statement is one statement, whatever the account's default: user SQL cannot append a second.
+    parameters.MULTI_STATEMENT_COUNT = '1';
     const switches = opts.warehouse !== undefined && opts.warehouse.toUpperCase() !== this.settings.warehouse?.toUpperCase();
     const conn = await this.pool.acquire();
     let healthy = !switches;
