@@ -1,7 +1,7 @@
 // The one place that reads process.env: everything else receives a typed Config.
 import { z } from 'zod';
 import { IDENTIFIER, QUALIFIED_NAME } from './spec/identifiers.js';
-import { loadTenantsFile, type Tenants } from './tenants/tenantsFile.js';
+import { loadTenantsFile, TENANT_NAME, type Tenants } from './tenants/tenantsFile.js';
 
 const intFromEnv = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -80,7 +80,7 @@ export const configSchema = z.object({
   }
 });
 
-export const TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export { TENANT_NAME };
 
 /** token → tenant from "token1:tenantA,token2:tenantB"; null when malformed. */
 export function parseApiTokens(raw: string): Record<string, string> | null {

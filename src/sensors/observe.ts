@@ -7,6 +7,7 @@ import type { Observation, SensorSource } from '../shared/sensors.js';
 import { renderSql } from '../spec/template.js';
 import { SensorSourceError } from './errors.js';
 import { UNSAFE_IN_SQL } from '../spec/sqlValues.js';
+import { QueryRefusedError } from '../spec/queryRefusal.js';
 
 /** A payload is inserted into SQL and kept in memos: it must stay short. */
 export const MAX_VALUE_LENGTH = 2_000;
@@ -43,6 +44,12 @@ async function observeQuery(sensor: string, source: Extract<SensorSource, { quer
     throw new SensorSourceError(`the sensor watches a ${source.type} query but this worker's warehouse is ${describe}; set BATCH_WAREHOUSE on the worker or change data.type`);
   }
   const sql = renderSql(source.query, { schema: deps.schema }).sql.trim().replace(/;\s*$/, '');
+  try {
+    await deps.warehouse.checkReadOnlyQuery(sql, { field: 'data.query', warehouse: source.warehouse });
+  } catch (err) {
+    if (err instanceof QueryRefusedError) throw new SensorSourceError(err.message);
+    throw err;
+  }
   const rows = await deps.warehouse.query(sql, { maxRows: MAX_QUERY_ROWS, warehouse: source.warehouse, tag: `batch-inference sensor ${sensor}` });
   const first = rows[0] ? Object.values(rows[0])[0] : undefined;
   const value = cellText(first);

@@ -9,6 +9,8 @@ import { S3_CHECK_MODES, type SensorDefinition, type SensorSource } from '../sha
 import { SpecError, type FieldProblem } from '../spec/errors.js';
 import { placeholdersIn } from '../spec/template.js';
 import { readSqlFileInside } from '../spec/sqlFile.js';
+import { grantProblems } from '../tenants/grants.js';
+import { TENANT_NAME } from '../tenants/tenantsFile.js';
 
 export const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const NAME_HELP = 'letters, digits, _ . and - (at most 100), starting with a letter or digit';
@@ -50,6 +52,7 @@ export const sensorFileSchema = z
       .strict(),
     data: dataSection,
     run: z.record(z.string(), z.unknown(), { error: 'give the job spec to start on a change (inputQuery, outputTableName, predictor, …)' }),
+    tenant: z.string().regex(TENANT_NAME, 'use a tenant of BATCH_TENANTS_FILE (letters, digits, _ . and -)').optional(),
   })
   .strict();
 
@@ -136,10 +139,12 @@ export function parseSensorFile(raw: unknown, file: string, config: Config): Sen
     }
   }
 
+  const tenant = parsed.success ? parsed.data.tenant : undefined;
+  if (run) problems.push(...grantProblems(config, tenant, run, 'run.outputTableName'));
   if (problems.length || !parsed.success || !source || !run) throw new SpecError(problems);
   const { sensor, project } = parsed.data;
   return {
     name, project, cronSchedule: sensor.cronSchedule.trim(), timezone: sensor.timezone,
-    eventName: sensor.eventName, payloadKey: sensor.payloadKey, source, run,
+    eventName: sensor.eventName, payloadKey: sensor.payloadKey, source, run, ...(tenant ? { tenant } : {}),
   };
 }

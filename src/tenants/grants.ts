@@ -21,6 +21,20 @@ export class UnknownTenantError extends Error {
   }
 }
 
+/** The grant check as field problems, for config files checked with every other problem (sensors, cron jobs). */
+export function grantProblems(config: { tenants?: Tenants }, tenant: string | undefined, spec: Record<string, unknown>, field: string): { field: string; message: string }[] {
+  if ((spec.outputDestination ?? 'table') !== 'table') return [];
+  try {
+    checkWriteGrant(config.tenants, tenant ?? 'default', spec.outputTableName as string | undefined);
+    return [];
+  } catch (err) {
+    if (err instanceof TenantGrantError || err instanceof UnknownTenantError) {
+      return [{ field: err instanceof TenantGrantError ? field : 'tenant', message: err.message.replace(/^outputTableName: /, '') }];
+    }
+    throw err;
+  }
+}
+
 function matches(pattern: string, table: string): boolean {
   const want = pattern.toLowerCase().split('.');
   const got = table.toLowerCase().split('.');

@@ -104,6 +104,10 @@ export class JobService {
    */
   private async schedule(tenant: string, spec: Record<string, unknown>, resolved: ResolvedSpec, warehouse: Warehouse): Promise<ScheduleResponse> {
     const block = scheduleBlockSchema.parse(spec.schedule);
+    if (block.tenant !== undefined && block.tenant !== tenant) {
+      // Over HTTP the token says who the caller is; a schedule block cannot name another tenant.
+      throw new HttpError(403, 'forbidden', `schedule.tenant: "${block.tenant}" is not the caller's tenant; remove it (runs belong to the tenant of the token)`);
+    }
     const scheduleId = cronScheduleId(`api-${tenant}-${randomUUID().slice(0, 8)}`);
     const { client, config } = this.deps;
     await upsertJobSchedule(client.client, {
