@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBWarehouse } from '../src/adapters/warehouse/duckdbWarehouse.js';
 import { startApi, TOKEN_A, TOKEN_B, type TestApi } from './support/api.js';
+import { cliEnv, runCli } from './support/cli.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { until } from './support/wait.js';
 
@@ -121,6 +122,19 @@ describe('tenants over the HTTP API', () => {
       message: 'input.query: the warehouse parsed 2 statements; give exactly one read-only statement (SELECT or WITH … SELECT), without a trailing second statement',
     }]);
     expect(api.client.starts).toBe(starts);
+    expect(await rowsIn(fileB, 'b.scores')).toBe(20_000);
+  });
+
+  it('the CLI, as a tenant that may not write the table, exits 2 before anything starts', async () => {
+    const tenantsFile = path.join(dir, 'cli-tenants.json');
+    fs.writeFileSync(tenantsFile, JSON.stringify({ tenants: { default: { duckdb: fileA, write: ['a.*'] } } }));
+    const specFile = path.join(dir, 'steal.json');
+    fs.writeFileSync(specFile, JSON.stringify({ inputQuery: 'SELECT id, feature_1, feature_2 FROM a.features', outputTableName: 'b.scores', predictor: 'linear-demo', overwrite: true }));
+    const before = (await h.temporal.workflow.count(`TaskQueue = '${h.taskQueue}'`)).count;
+    const cli = await runCli(['run', specFile], cliEnv(h, { BATCH_TENANTS_FILE: tenantsFile }));
+    expect(cli.code, cli.stderr).toBe(2);
+    expect(cli.stderr.trim()).toBe('outputTableName: tenant "default" may not write b.scores; write to one of a.* (the tenant\'s "write" list in BATCH_TENANTS_FILE)');
+    expect((await h.temporal.workflow.count(`TaskQueue = '${h.taskQueue}'`)).count).toBe(before);
     expect(await rowsIn(fileB, 'b.scores')).toBe(20_000);
   });
 });
