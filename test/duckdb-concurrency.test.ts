@@ -47,18 +47,20 @@ describe('one DuckDB file, many operations at once', () => {
   it('keeps every committed table when publishes, exports and queries overlap', async () => {
     const file = path.join(dir, 'shared.duckdb');
     const warehouse = new DuckDBWarehouse(file);
+    // A second object on the same file (another tenant's view of one shared file): it must share the gate.
+    const sameFile = new DuckDBWarehouse(file);
     await warehouse.query('SELECT 1'); // the file exists before the burst
     const runs = Array.from({ length: 6 }, (_, i) => ({ runId: `run-${i}`, tenant: i % 2 ? 'tenant_b' : 'tenant_a', rows: 100 + i }));
     const prefixes = await Promise.all(runs.map((r) => stageOutput(r.runId, r.rows)));
 
     const results = await Promise.all([
       ...runs.map((r, i) =>
-        warehouse.publish({
+        (i % 2 ? sameFile : warehouse).publish({
           runId: r.runId, publishId: `${r.runId}/x`, table: `${r.tenant}.predictions_${i}`, autoCreateTable: true,
           overwrite: true, stage, prefix: prefixes[i], useUtc: true,
         })),
       ...runs.map((r) => warehouse.exportQuery({ runId: `${r.runId}-export`, sql: 'SELECT 42 AS answer', stage, prefix: `runs/${r.runId}-export/input`, fileSizeBytes: 1 << 20, useUtc: true })),
-      ...runs.map(() => warehouse.query('SELECT count(*) AS n FROM duckdb_tables()')),
+      ...runs.map((_, i) => (i % 2 ? sameFile : warehouse).query('SELECT count(*) AS n FROM duckdb_tables()')),
     ]);
     const published = results.slice(0, runs.length) as { loaded: boolean }[];
     expect(published.every((p) => p.loaded)).toBe(true);
