@@ -22,7 +22,8 @@ const tenantSchema = z
 
 export const tenantsFileSchema = z
   .object({
-    tenants: z.record(z.string().regex(TENANT_NAME, 'use a tenant name of letters, digits, _ . and -'), tenantSchema),
+    // Names are checked below: zod reports a bad record key only as "Invalid key in record".
+    tenants: z.record(z.string(), tenantSchema),
   })
   .strict();
 
@@ -55,6 +56,7 @@ export function loadTenantsFile(file: string, warehouseKind: 'duckdb' | 'snowfla
   }
   const problems: string[] = [];
   for (const [name, t] of Object.entries(parsed.data.tenants)) {
+    if (!TENANT_NAME.test(name)) problems.push(`tenants.${name}: use a tenant name of letters, digits, _ . and - (at most 64), as in BATCH_API_TOKENS`);
     if (warehouseKind === 'duckdb' && !t.duckdb) problems.push(`tenants.${name}.duckdb: required with BATCH_WAREHOUSE=duckdb:…; give the tenant's own database file`);
     if (warehouseKind === 'snowflake' && !t.snowflakeRole) problems.push(`tenants.${name}.snowflakeRole: required with BATCH_WAREHOUSE=snowflake; give the role whose grants bound the tenant`);
   }
