@@ -8,6 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalStage } from '../src/adapters/stage/localStage.js';
 import { DuckDBWarehouse } from '../src/adapters/warehouse/duckdbWarehouse.js';
+import { createFeatures, seedSpec } from './support/data.js';
+import { createHarness } from './support/harness.js';
 
 let dir: string;
 let stage: LocalStage;
@@ -68,5 +70,23 @@ describe('one DuckDB file, many operations at once', () => {
     const seen = readFromFreshProcess(file);
     expect(seen.publishes).toEqual(runs.map((r) => `${r.runId}/x`).sort());
     for (const [i, r] of runs.entries()) expect(seen.tables).toContain(`${r.tenant}.predictions_${i}:${r.rows}`);
+  });
+
+  it('runs of two tenants on one worker, started at once, all keep their tables (checked from a fresh process)', async () => {
+    const h = await createHarness({ BATCH_MAX_CONCURRENT_JOBS: '10' });
+    try {
+      await createFeatures(h, 4_000);
+      await h.startWorker();
+      const runs = Array.from({ length: 6 }, (_, i) => ({ tenant: i % 2 ? 'tenantB' : 'tenantA', table: `${i % 2 ? 'tenant_b' : 'tenant_a'}.scores_${i}` }));
+      const started = await Promise.all(runs.map((r) =>
+        h.client.startBatchInference(seedSpec({ outputTableName: r.table, parallelWorkers: 2 }), { tenant: r.tenant })));
+      const summaries = await Promise.all(started.map(({ runId }) => h.client.waitForResult(runId)));
+      expect(summaries.map((s) => s.state)).toEqual(runs.map(() => 'completed'));
+      const seen = readFromFreshProcess(h.warehouse.path);
+      for (const r of runs) expect(seen.tables).toContain(`${r.table}:2000`);
+      expect(seen.publishes).toHaveLength(runs.length);
+    } finally {
+      await h.close();
+    }
   });
 });
