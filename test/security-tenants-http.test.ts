@@ -125,6 +125,22 @@ describe('tenants over the HTTP API', () => {
     expect(await rowsIn(fileB, 'b.scores')).toBe(20_000);
   });
 
+  it('a schedule block naming another tenant is 403; nothing scheduled', async () => {
+    const starts = api.client.starts;
+    const response = await api.call('POST', BASE, {
+      body: { inputQuery: 'SELECT id, feature_1, feature_2 FROM b.scores', outputTableName: 'b.out', predictor: 'linear-demo', schedule: { cron: '0 2 * * *', tenant: 'tenantB' } },
+      token: TOKEN_A,
+    });
+    expect(response.status).toBe(403);
+    expect(response.body.message).toBe('outputTableName: tenant "tenantA" may not write b.out; write to one of a.* (the tenant\'s "write" list in BATCH_TENANTS_FILE)');
+    const own = await api.call('POST', BASE, {
+      body: { inputQuery: 'SELECT id, feature_1, feature_2 FROM a.features', outputTableName: 'a.out', predictor: 'linear-demo', schedule: { cron: '0 2 * * *', tenant: 'tenantB' } },
+      token: TOKEN_A,
+    });
+    expect(own).toEqual({ status: 403, body: { error: 'forbidden', message: 'schedule.tenant: "tenantB" is not the caller\'s tenant; remove it (runs belong to the tenant of the token)' } });
+    expect(api.client.starts).toBe(starts);
+  });
+
   it('the CLI, as a tenant that may not write the table, exits 2 before anything starts', async () => {
     const tenantsFile = path.join(dir, 'cli-tenants.json');
     fs.writeFileSync(tenantsFile, JSON.stringify({ tenants: { default: { duckdb: fileA, write: ['a.*'] } } }));
