@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../src/activities/index.js';
 import { DuckDBWarehouse } from '../src/adapters/warehouse/duckdbWarehouse.js';
+import { TenantWarehouses } from '../src/tenants/warehouses.js';
 import { startApi, TOKEN_A, TOKEN_B, type TestApi } from './support/api.js';
 import { cliEnv, runCli } from './support/cli.js';
 import { createHarness, type Harness } from './support/harness.js';
@@ -139,6 +141,18 @@ describe('tenants over the HTTP API', () => {
     });
     expect(own).toEqual({ status: 403, body: { error: 'forbidden', message: 'schedule.tenant: "tenantB" is not the caller\'s tenant; remove it (runs belong to the tenant of the token)' } });
     expect(api.client.starts).toBe(starts);
+  });
+
+  it('a sensor of tenant A queries A\'s database only, and its query is checked by the parser', async () => {
+    const activities = createActivities({
+      stage: h.stage, warehouse: h.warehouse, predictors: {}, schema: 'dev', defaultParallelism: 1, maxSplits: 1,
+      tenants: h.config.tenants, tenantWarehouses: new TenantWarehouses(h.config, h.config.tenants!),
+    });
+    const check = (query: string) => activities.checkSensor({ sensor: 's', source: { type: 'duckdb', query }, tenant: 'tenantA' });
+    expect((await check('SELECT count(*) FROM a.features')).value).toBe('300');
+    await expect(check('SELECT count(*) FROM b.scores')).rejects.toThrow(/^Catalog Error: Table with name "b.scores" does not exist/);
+    await expect(check('SELECT 1; DROP TABLE a.features')).rejects.toThrow('data.query: the warehouse parsed 2 statements');
+    expect(await tablesIn(fileA)).toContain('a.features');
   });
 
   it('the CLI, as a tenant that may not write the table, exits 2 before anything starts', async () => {
