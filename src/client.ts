@@ -9,6 +9,7 @@ import { upsertJobSchedule, type JobScheduleOptions } from './schedules/jobSched
 import { listSensors } from './sensors/status.js';
 import { prepareSpecForStart, runMemo } from './spec/prepareForStart.js';
 import { ensureSearchAttributes, missingSearchAttributes } from './temporal/searchAttributes.js';
+import { checkWriteGrant } from './tenants/grants.js';
 import { progressQuery, WORKFLOW_TYPE, type Progress, type RunOptions, type RunState, type RunSummary } from './workflows/run/contract.js';
 import { STATE_KEY, TENANT_KEY } from './workflows/run/searchAttributes.js';
 import { DEFAULT_TENANT } from './workflows/slots/contract.js';
@@ -86,6 +87,10 @@ export class BatchInferenceClient {
     const prepared = prepareSpecForStart(spec, this.config, options.baseDir);
     const runId = options.runId ?? newRunId();
     const tenant = options.tenant ?? DEFAULT_TENANT;
+    // Before anything starts: a tenant writes only the tables BATCH_TENANTS_FILE grants it.
+    if ((prepared.outputDestination ?? 'table') === 'table') checkWriteGrant(this.config.tenants, tenant, prepared.outputTableName as string | undefined);
+    // Before anything starts: a tenant writes only the tables BATCH_TENANTS_FILE grants it.
+    if ((prepared.outputDestination ?? 'table') === 'table') checkWriteGrant(this.config.tenants, tenant, prepared.outputTableName as string | undefined);
     const runOptions: RunOptions = { ...options.runOptions, ...(options.tenant ? { tenant } : {}) };
     const searchAttributes = await this.runSearchAttributes(tenant);
     await this.temporal.workflow.start(WORKFLOW_TYPE, {

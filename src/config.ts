@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { STAGE_URL, STAGE_URL_HELP, stageSettings, type StageSettings } from './adapters/stage/registry.js';
 import { s3Env, s3Problems, s3Settings, type S3Settings } from './adapters/stage/s3/settings.js';
 import { WAREHOUSE_URL, WAREHOUSE_URL_HELP, warehouseEnv, warehouseProblems, warehouseSettings, type WarehouseSettings } from './adapters/warehouse/registry.js';
+import { loadTenantsFile, TENANT_NAME, type Tenants } from './tenants/tenantsFile.js';
 
 const intFromEnv = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -34,13 +35,15 @@ export const configSchema = z.object({
     .refine((v) => parseApiTokens(v) !== null, 'use token:tenant pairs separated by commas (tenant: letters, digits, _ . -; tokens at least 8 characters)'),
   BATCH_API_HOST: z.string().min(1).default('127.0.0.1'),
   BATCH_API_PORT: intFromEnv(8000, 0, 65_535),
+  // Tenants as a boundary the database enforces (src/tenants/tenantsFile.ts); unset: one user.
+  BATCH_TENANTS_FILE: z.string().min(1).optional(),
 }).superRefine((c, ctx) => {
   for (const [key, message] of [...warehouseProblems(c.BATCH_WAREHOUSE, c), ...s3Problems(c)]) {
     ctx.addIssue({ code: 'custom', path: [key], message });
   }
 });
 
-export const TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export { TENANT_NAME };
 
 /** token → tenant from "token1:tenantA,token2:tenantB"; null when malformed. */
 export function parseApiTokens(raw: string): Record<string, string> | null {
@@ -77,6 +80,8 @@ export interface Config {
   resultTtlHours: number;
   /** The HTTP API (`batch-inference serve`): bearer token → tenant, and where it listens. */
   api: { tokens: Record<string, string>; host: string; port: number };
+  /** Each tenant's database (DuckDB file or Snowflake role) and writable tables; absent: one user, as before tenants. */
+  tenants?: Tenants;
 }
 
 export class ConfigError extends Error {
@@ -115,5 +120,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxConcurrentJobs: c.BATCH_MAX_CONCURRENT_JOBS,
     resultTtlHours: c.BATCH_RESULT_TTL_HOURS,
     api: { tokens: parseApiTokens(c.BATCH_API_TOKENS) ?? {}, host: c.BATCH_API_HOST, port: c.BATCH_API_PORT },
+    ...(c.BATCH_TENANTS_FILE ? { tenants: tenantsOrConfigError(c.BATCH_TENANTS_FILE, c.BATCH_WAREHOUSE === 'snowflake' ? 'snowflake' : 'duckdb') } : {}),
   };
+}
+
+function tenantsOrConfigError(file: string, kind: 'duckdb' | 'snowflake'): Tenants {
+  try {
+    return loadTenantsFile(file, kind);
+  } catch (err) {
+    throw new ConfigError(`Invalid environment:\n  BATCH_TENANTS_FILE: ${(err as Error).message}`);
+  }
 }

@@ -10,6 +10,7 @@ import { createWarehouse } from './adapters/warehouse/registry.js';
 import type { Warehouse } from './adapters/warehouse/warehouse.js';
 import { loadConfig, type Config } from './config.js';
 import { buildPredictorRegistry } from './predictors/registry.js';
+import { TenantWarehouses } from './tenants/warehouses.js';
 import type { PredictorMap } from './predictors/types.js';
 
 // Beside this module: workflows/index.ts when it runs from the sources (tests, dev), index.js when built to dist/.
@@ -59,6 +60,7 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
     objects: options.objects ?? lazyS3Objects(config.s3),
     maxInputRows: config.maxInputRows,
     maxConcurrentJobs: config.maxConcurrentJobs,
+    ...(config.tenants ? { tenants: config.tenants, tenantWarehouses: new TenantWarehouses(config, config.tenants) } : {}),
   });
   return Worker.create({
     connection,

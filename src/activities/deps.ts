@@ -3,6 +3,8 @@ import type { ObjectMetadataSource } from '../adapters/stage/s3/s3Objects.js';
 import type { Stage } from '../adapters/stage/stage.js';
 import type { Warehouse } from '../adapters/warehouse/warehouse.js';
 import type { PredictorMap } from '../predictors/types.js';
+import type { Tenants } from '../tenants/tenantsFile.js';
+import type { TenantWarehouses } from '../tenants/warehouses.js';
 import type { ManifestCache } from './manifestCache.js';
 
 export interface ActivityDeps {
@@ -21,6 +23,10 @@ export interface ActivityDeps {
   maxInputRows?: number;
   /** Runs of one tenant that may be past the queue at once (BATCH_MAX_CONCURRENT_JOBS). */
   maxConcurrentJobs?: number;
+  /** BATCH_TENANTS_FILE: each tenant's writable tables; absent, one user and `warehouse` for all. */
+  tenants?: Tenants;
+  /** Each tenant's own warehouse (its DuckDB file or Snowflake role); used whenever tenants are set. */
+  tenantWarehouses?: TenantWarehouses;
 }
 
 export interface ActivityContext extends ActivityDeps {

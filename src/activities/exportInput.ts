@@ -8,6 +8,8 @@ import { NonRetryableError } from '../nonRetryableError.js';
 import type { ActivityContext } from './deps.js';
 import { atActivityEdge } from './failures.js';
 import { withKeepAlive } from './keepAlive.js';
+import { warehouseForTenant } from '../tenants/warehouses.js';
+import { DEFAULT_TENANT } from '../workflows/slots/contract.js';
 
 /** The query returned more rows than BATCH_MAX_INPUT_ROWS allows. */
 export class InputTooLargeError extends NonRetryableError {}
@@ -25,19 +27,24 @@ const MB = 1024 * 1024;
 
 export interface ExportInputRequest extends RunRef {
   spec: ResolvedSpec;
+  /** Whose database the query runs in; "default" when absent. */
+  tenant?: string;
 }
 
 /** Unloads the query to the stage as parquet, then plans chunks and slices and stores the manifest. */
 export function makeExportInput(ctx: ActivityContext) {
-  return async function exportInput({ runId, executionId, spec }: ExportInputRequest): Promise<ExportResult> {
+  return async function exportInput({ runId, executionId, spec, tenant }: ExportInputRequest): Promise<ExportResult> {
     return atActivityEdge(async () => {
       const activity = Context.current();
       const prefix = inputPrefix(runId);
+      const warehouse = await warehouseForTenant(ctx.warehouse, ctx.tenantWarehouses, tenant ?? DEFAULT_TENANT);
+      // Checked again here: this activity embeds the query in COPY, whoever scheduled it.
+      await warehouse.checkReadOnlyQuery(spec.renderedQuery, { useUtc: spec.useUtc, warehouse: spec.warehouse });
       // Output left by an earlier execution under the same workflow id must not pass for this one's.
       await ctx.stage.deletePrefix(outputPrefix(runId));
       // The warehouse says what it wrote, so nothing is read back from the stage to plan the chunks.
       const files = await withKeepAlive(() => activity.heartbeat({ phase: 'export' }), () =>
-        ctx.warehouse.exportQuery({
+        warehouse.exportQuery({
           runId,
           sql: spec.renderedQuery,
           stage: ctx.stage,

@@ -3,7 +3,7 @@
 import { parseColumnType, type ColumnKind } from '../spec/columnTypes.js';
 import { NonRetryableError } from '../nonRetryableError.js';
 import type { ResolvedSpec } from '../spec/types.js';
-import type { ActivityContext } from './deps.js';
+import type { Warehouse } from '../adapters/warehouse/warehouse.js';
 
 /** The table exists but lacks a column of the output, or has it with a type the output cannot go into. */
 export class OutputTableMismatchError extends NonRetryableError {
@@ -39,11 +39,11 @@ function takes(target: ColumnKind, source: ColumnKind): boolean {
   return target === 'timestamp' && source === 'date';
 }
 
-export async function checkOutputColumns(ctx: ActivityContext, spec: ResolvedSpec): Promise<void> {
+export async function checkOutputColumns(spec: ResolvedSpec, warehouse: Warehouse): Promise<void> {
   const definition = spec.outputTableDefinition;
-  if (spec.outputDestination !== 'table' || !definition || !ctx.warehouse.tableColumns) return;
+  if (spec.outputDestination !== 'table' || !definition || !warehouse.tableColumns) return;
   const table = spec.outputTableName!;
-  const existing = await ctx.warehouse.tableColumns(table, { useUtc: spec.useUtc, warehouse: spec.warehouse });
+  const existing = await warehouse.tableColumns(table, { useUtc: spec.useUtc, warehouse: spec.warehouse });
   if (!existing) return; // no table yet: publish creates it from the definition
   for (const [name, type] of definition) {
     const column = existing.find((c) => c.name.toLowerCase() === name.toLowerCase());

@@ -6,12 +6,12 @@ import type { ActivityContext } from './deps.js';
 /** saveMode "error" and the output table or path already holds data. */
 export class OutputExistsError extends NonRetryableError {}
 
-export async function checkOutputTarget(ctx: ActivityContext, spec: ResolvedSpec): Promise<void> {
+export async function checkOutputTarget(ctx: ActivityContext, spec: ResolvedSpec, warehouse = ctx.warehouse): Promise<void> {
   if (spec.saveMode !== 'error') return;
   if (spec.outputDestination === 'table') {
     const table = spec.outputTableName!;
     // A missing table is empty: publish creates it or says why it cannot.
-    const hasRows = await ctx.warehouse.tableHasRows(table, { useUtc: spec.useUtc, warehouse: spec.warehouse });
+    const hasRows = await warehouse.tableHasRows(table, { useUtc: spec.useUtc, warehouse: spec.warehouse });
     if (hasRows) {
       throw new OutputExistsError(`Table ${table} already has rows and saveMode is "error"; use an empty or new table, or saveMode "overwrite" or "append"`);
     }

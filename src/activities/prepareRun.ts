@@ -1,13 +1,17 @@
-import fs from 'node:fs';
 import { resolveSpec } from '../spec/jobSpec.js';
 import type { ResolvedSpec } from '../spec/types.js';
 import type { ActivityContext } from './deps.js';
 import { atActivityEdge } from './failures.js';
 import { checkOutputColumns } from './outputColumns.js';
 import { checkOutputTarget } from './outputTarget.js';
+import { checkWriteGrant } from '../tenants/grants.js';
+import { warehouseForTenant } from '../tenants/warehouses.js';
+import { DEFAULT_TENANT } from '../workflows/slots/contract.js';
 
 export interface PrepareRunInput {
   spec: unknown;
+  /** Whose database the run reads and writes (BATCH_TENANTS_FILE); "default" when absent. */
+  tenant?: string;
 }
 
 /**
@@ -22,10 +26,18 @@ export function makePrepareRun(ctx: ActivityContext) {
         defaultParallelism: ctx.defaultParallelism,
         maxSplits: ctx.maxSplits,
         predictors: Object.keys(ctx.predictors),
-        readSqlFile: (p) => fs.readFileSync(p, 'utf8'),
+        // The client inlines .sql files; a worker never reads one named by whoever started the run.
+        readSqlFile: () => {
+          throw new Error('the worker does not read SQL files; start the run with the CLI or client, which inline them');
+        },
       });
-      await checkOutputTarget(ctx, spec);
-      await checkOutputColumns(ctx, spec);
+      const tenant = input.tenant ?? DEFAULT_TENANT;
+      if (spec.outputDestination === 'table') checkWriteGrant(ctx.tenants, tenant, spec.outputTableName);
+      const warehouse = await warehouseForTenant(ctx.warehouse, ctx.tenantWarehouses, tenant);
+      // Before the query is embedded anywhere: exactly one read-only statement, by the warehouse's parser.
+      await warehouse.checkReadOnlyQuery(spec.renderedQuery, { useUtc: spec.useUtc, warehouse: spec.warehouse });
+      await checkOutputTarget(ctx, spec, warehouse);
+      await checkOutputColumns(spec, warehouse);
       return spec;
     });
   };

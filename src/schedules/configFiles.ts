@@ -11,6 +11,7 @@ import { NAME, nameFromFile, parseSensorFile } from '../sensors/sensorConfig.js'
 import type { SensorDefinition } from '../sensors/types.js';
 import { SpecError, type FieldProblem } from '../spec/errors.js';
 import { scheduleBlockSchema, type ScheduleBlock } from '../spec/scheduleBlock.js';
+import { grantProblems } from '../tenants/grants.js';
 
 export type ConfigItem =
   | { kind: 'sensor'; file: string; name: string; scheduleId: string; sensor: SensorDefinition }
@@ -89,6 +90,7 @@ export function readConfigFile(file: string, config: Config): ConfigItem {
       if (!(err instanceof SpecError)) throw err;
       problems.push(...err.problems);
     }
+    if (spec) problems.push(...grantProblems(config, (obj.schedule as { tenant?: string } | undefined)?.tenant, spec, 'outputTableName'));
     if (problems.length || !spec) return invalid(problems);
     const schedule = scheduleBlockSchema.parse(obj.schedule);
     return { kind: 'cron', file, name: base, scheduleId: cronScheduleId(base), spec, schedule };

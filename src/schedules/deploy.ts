@@ -74,6 +74,8 @@ export async function deploy(client: Client, config: Config, options: DeployOpti
         : await upsertJobSchedule(client, {
           scheduleId: item.scheduleId, spec: item.spec, cron: item.schedule.cron, timezone: item.schedule.timezone,
           paused: !item.schedule.enabled, taskQueue, memo, dryRun, conflict,
+          // The runs are the job file's tenant's: its database, its grants, its slots.
+          ...(item.schedule.tenant ? { runOptions: { tenant: item.schedule.tenant } } : {}),
         });
       lines.push({ action, file, scheduleId: item.scheduleId, kind: item.kind });
     } catch (err) {

@@ -6,11 +6,11 @@ import type { Warehouse } from '../adapters/warehouse/warehouse.js';
 import type { Observation, SensorSource } from './types.js';
 import { renderSql } from '../spec/template.js';
 import { SensorSourceError } from './errors.js';
+import { UNSAFE_IN_SQL } from '../spec/sqlValues.js';
+import { QueryRefusedError } from '../spec/queryRefusal.js';
 
 /** A payload is inserted into SQL and kept in memos: it must stay short. */
 export const MAX_VALUE_LENGTH = 2_000;
-/** What may not appear in a value that is pasted into SQL. */
-const UNSAFE_IN_SQL = /['"`\\;]|--|\/\*|[\u0000-\u001f]/;
 /** Rows of a query sensor's result that count toward its fingerprint. */
 const MAX_QUERY_ROWS = 1_000;
 
@@ -49,6 +49,12 @@ async function observeQuery(sensor: string, source: Extract<SensorSource, { quer
     throw new SensorSourceError(`the sensor watches a ${source.type} query but this worker's warehouse is ${describe}; set BATCH_WAREHOUSE on the worker or change data.type`);
   }
   const sql = renderSql(source.query, { schema: deps.schema }).sql.trim().replace(/;\s*$/, '');
+  try {
+    await deps.warehouse.checkReadOnlyQuery(sql, { field: 'data.query', warehouse: source.warehouse });
+  } catch (err) {
+    if (err instanceof QueryRefusedError) throw new SensorSourceError(err.message);
+    throw err;
+  }
   const rows = await deps.warehouse.query(sql, { maxRows: MAX_QUERY_ROWS, warehouse: source.warehouse, tag: `batch-inference sensor ${sensor}` });
   const first = rows[0] ? Object.values(rows[0])[0] : undefined;
   const value = cellText(first);

@@ -1,6 +1,5 @@
 // Sensor config files: one sensor per file (YAML or JSON), validated with zod. The `run` section is a
 // job spec, checked with the same rules as `batch-inference run`, with {<payloadKey>} as a known placeholder.
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { prepareSpecForStart } from '../spec/prepareForStart.js';
@@ -10,6 +9,9 @@ import { S3_CHECK_MODES, type SensorDefinition, type SensorSource } from './type
 import { SpecError, type FieldProblem } from '../spec/errors.js';
 import { issueMessage, PARSE_OPTIONS } from '../spec/issueMessage.js';
 import { placeholdersIn } from '../spec/template.js';
+import { readSqlFileInside } from '../spec/sqlFile.js';
+import { grantProblems } from '../tenants/grants.js';
+import { TENANT_NAME } from '../tenants/tenantsFile.js';
 
 export const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const NAME_HELP = 'letters, digits, _ . and - (at most 100), starting with a letter or digit';
@@ -51,6 +53,7 @@ export const sensorFileSchema = z
       .strict(),
     data: dataSection,
     run: z.record(z.string(), z.unknown(), { error: 'give the job spec to start on a change (inputQuery, outputTableName, predictor, …)' }),
+    tenant: z.string().regex(TENANT_NAME, 'use a tenant of BATCH_TENANTS_FILE (letters, digits, _ . and -)').optional(),
   })
   .strict();
 
@@ -86,7 +89,7 @@ export function nameFromFile(file: string): string {
  */
 export function parseSensorFile(raw: unknown, file: string, config: Config): SensorDefinition {
   const baseDir = path.dirname(path.resolve(file));
-  const readSql = (p: string) => fs.readFileSync(path.resolve(baseDir, p), 'utf8');
+  const readSql = (p: string) => readSqlFileInside(baseDir, p);
   const parsed = sensorFileSchema.safeParse(raw, PARSE_OPTIONS);
   const problems: FieldProblem[] = parsed.success ? [] : zodProblems(parsed.error);
 
@@ -136,10 +139,12 @@ export function parseSensorFile(raw: unknown, file: string, config: Config): Sen
     }
   }
 
+  const tenant = parsed.success ? parsed.data.tenant : undefined;
+  if (run) problems.push(...grantProblems(config, tenant, run, 'run.outputTableName'));
   if (problems.length || !parsed.success || !source || !run) throw new SpecError(problems);
   const { sensor, project } = parsed.data;
   return {
     name, project, cronSchedule: sensor.cronSchedule.trim(), timezone: sensor.timezone,
-    eventName: sensor.eventName, payloadKey: sensor.payloadKey, source, run,
+    eventName: sensor.eventName, payloadKey: sensor.payloadKey, source, run, ...(tenant ? { tenant } : {}),
   };
 }

@@ -23,6 +23,8 @@ export interface SensorDefinition {
   source: SensorSource;
   /** The job spec started on a change, with ctx[payloadKey] set to the new value. */
   run: Record<string, unknown>;
+  /** Whose database the check queries and the runs use (BATCH_TENANTS_FILE); "default" when absent. */
+  tenant?: string;
 }
 
 /**
@@ -75,7 +77,7 @@ export interface SensorState {
 }
 
 /** What a sensor's state workflow needs to start a run: the parts of the definition a run uses. */
-export type SensorRunTemplate = Pick<SensorDefinition, 'name' | 'project' | 'eventName' | 'payloadKey' | 'run'>;
+export type SensorRunTemplate = Pick<SensorDefinition, 'name' | 'project' | 'eventName' | 'payloadKey' | 'run' | 'tenant'>;
 
 /** One check's report to the sensor's state workflow (the `observe` update). */
 export interface ObserveRequest extends SensorCheckRecord {

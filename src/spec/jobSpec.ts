@@ -9,6 +9,7 @@ import { IDENTIFIER, QUALIFIED_NAME } from './identifiers.js';
 import { scheduleBlockSchema } from './scheduleBlock.js';
 import { DESTINATIONS, outputProblems, resolveOutput, SAVE_MODES } from './output.js';
 import { renderSql, type TemplateValue } from './template.js';
+import { CTX_VALUE_FIX, unsafeInSql } from './sqlValues.js';
 
 const columnDefinition = z.union([
   z.tuple([z.string(), z.string()]),
@@ -153,6 +154,11 @@ export function resolveSpec(raw: unknown, options: ResolveOptions): ResolvedSpec
       }
     }
     const ctx = isRecord(input.ctx) ? (input.ctx as Record<string, TemplateValue>) : {};
+    for (const [name, value] of Object.entries(ctx)) {
+      const unsafe = typeof value === 'string' ? unsafeInSql(value) : undefined;
+      // The value itself is not repeated: it may be long, or a secret pasted by mistake.
+      if (unsafe) problems.push({ field: `ctx.${name}`, message: `the value holds ${unsafe}, which could end a string literal or a statement; ${CTX_VALUE_FIX}` });
+    }
     const values: Record<string, TemplateValue> = { schema: options.schema, ...ctx };
     rendered = renderSql(template, values);
     for (const name of rendered.unknown) {

@@ -1,14 +1,13 @@
 // What every door does to a spec before a run starts: validate it (SpecError naming every bad field) and
 // inline a .sql file, so the worker never needs the submitting machine's files.
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Config } from '../config.js';
 import { resolveSpec } from './jobSpec.js';
 import { checkSpecSize } from './specSize.js';
+import { readSqlFileInside } from './sqlFile.js';
 
 /** Predictor names are checked by the worker, which knows its predictors. */
 export function prepareSpecForStart(spec: unknown, config: Config, baseDir = process.cwd()): Record<string, unknown> {
-  const readSqlFile = (p: string) => fs.readFileSync(path.resolve(baseDir, p), 'utf8');
+  const readSqlFile = (p: string) => readSqlFileInside(baseDir, p);
   resolveSpec(spec, {
     schema: config.schema,
     defaultParallelism: config.defaultParallelism,

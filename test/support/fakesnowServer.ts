@@ -202,6 +202,9 @@ export async function fakesnowAccount(fk: FakesnowServer): Promise<FakesnowAccou
 export function duckdbExportThenSnowflake(duckdb: Warehouse, snowflake: Warehouse): Warehouse {
   return {
     describe: () => snowflake.describe(),
+    // Each query is judged by the parser of the warehouse that runs it: a sensor's (data.query) runs
+    // on Snowflake, a run's input on DuckDB's export.
+    checkReadOnlyQuery: (sql, options) => (options?.field === 'data.query' ? snowflake : duckdb).checkReadOnlyQuery(sql, options),
     exportQuery: (req) => duckdb.exportQuery(req),
     publish: (req) => snowflake.publish(req),
     query: (sql, options) => snowflake.query(sql, options),

@@ -52,8 +52,18 @@ export interface QueryOptions {
   maxRows?: number;
 }
 
+export interface CheckQueryOptions extends QueryOptions {
+  /** The spec field that holds the SQL, named in a refusal (default inputQuery). */
+  field?: string;
+}
+
 export interface Warehouse {
   describe(): string;
+  /**
+   * Refuses (QueryRefusedError) SQL that the warehouse's own parser does not see as exactly one
+   * read-only statement, before it is embedded in an export or a count. Runs nothing.
+   */
+  checkReadOnlyQuery(sql: string, options?: CheckQueryOptions): Promise<void>;
   /**
    * Runs a query whose result is small (a sensor's watched value, a row count) and returns its rows
    * as JSON-safe objects. Errors a retry cannot fix are QueryErrors.

@@ -64,9 +64,14 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   async (err: unknown) => {
     // Loaded here, after the failure: a thrown SpecError or ConfigError means these modules are loaded already.
-    const [{ ConfigError }, { SpecError }] = await Promise.all([import('../../config.js'), import('../../spec/errors.js')]);
-    if (err instanceof SpecError || err instanceof ConfigError || err instanceof UsageError) {
-      console.error(err.message);
+    const [{ ConfigError }, { SpecError }, { TenantGrantError, UnknownTenantError }] = await Promise.all([
+      import('../../config.js'),
+      import('../../spec/errors.js'),
+      import('../../tenants/grants.js'),
+    ]);
+    const badInput = [SpecError, ConfigError, UsageError, TenantGrantError, UnknownTenantError];
+    if (badInput.some((type) => err instanceof type)) {
+      console.error((err as Error).message);
       process.exit(EXIT_BAD_INPUT);
     }
     if (err instanceof Error && err.name === 'TypeError' && /parseArgs|ERR_PARSE_ARGS/.test(String((err as NodeJS.ErrnoException).code))) {

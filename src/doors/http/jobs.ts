@@ -16,6 +16,8 @@ import type { ResolvedSpec } from '../../spec/types.js';
 import type { Progress, RunState } from '../../workflows/run/contract.js';
 import { STATE_KEY, TENANT_KEY } from '../../workflows/run/searchAttributes.js';
 import { badRequest, HttpError, notFound, zodProblems } from './errors.js';
+import { guardSubmit } from './submitGuard.js';
+import { TenantWarehouses } from '../../tenants/warehouses.js';
 import {
   jobIdSchema,
   listQuerySchema,
@@ -50,9 +52,12 @@ const FINAL_STATES: RunState[] = ['completed', 'failed', 'cancelled'];
 
 export class JobService {
   private readonly key: Buffer;
+  /** Each tenant's own warehouse when BATCH_TENANTS_FILE is set: submits check and count there. */
+  private readonly tenantWarehouses?: TenantWarehouses;
 
   constructor(private readonly deps: JobServiceDeps) {
     this.key = deps.pageTokenKey ?? pageTokenKey(deps.config.api.tokens);
+    if (deps.config.tenants) this.tenantWarehouses = new TenantWarehouses(deps.config, deps.config.tenants);
   }
 
   async submit(tenant: string, body: unknown): Promise<SubmitResponse | ScheduleResponse> {
@@ -73,8 +78,9 @@ export class JobService {
       if (err instanceof SpecError) throw badRequest(problemsInBodyTerms(err.problems, format));
       throw err;
     }
-    if (spec.schedule !== undefined) return this.schedule(tenant, spec, resolved);
-    const rows = await this.countRows(resolved);
+    const warehouse = await guardSubmit({ ...this.deps, tenants: this.deps.config.tenants, tenantWarehouses: this.tenantWarehouses }, tenant, resolved, format);
+    if (spec.schedule !== undefined) return this.schedule(tenant, spec, resolved, warehouse);
+    const rows = await this.countRows(resolved, warehouse);
     const { runId } = await this.deps.client.startBatchInference(spec, { tenant });
     return {
       job_id: runId,
@@ -88,8 +94,12 @@ export class JobService {
    * A body with a `schedule` block becomes a Temporal Schedule (bi-cron-api-<tenant>-<id>) that starts
    * the job every tick; its runs belong to the tenant (slots, memo, search attributes) like any job.
    */
-  private async schedule(tenant: string, spec: Record<string, unknown>, resolved: ResolvedSpec): Promise<ScheduleResponse> {
+  private async schedule(tenant: string, spec: Record<string, unknown>, resolved: ResolvedSpec, warehouse: Warehouse): Promise<ScheduleResponse> {
     const block = scheduleBlockSchema.parse(spec.schedule);
+    if (block.tenant !== undefined && block.tenant !== tenant) {
+      // Over HTTP the token says who the caller is; a schedule block cannot name another tenant.
+      throw new HttpError(403, 'forbidden', `schedule.tenant: "${block.tenant}" is not the caller's tenant; remove it (runs belong to the tenant of the token)`);
+    }
     const scheduleId = cronScheduleId(`api-${tenant}-${randomUUID().slice(0, 8)}`);
     const { client, config } = this.deps;
     await client.scheduleJob({
@@ -105,7 +115,7 @@ export class JobService {
     });
     return {
       schedule_id: scheduleId, status: 'scheduled', cron: block.cron, timezone: block.timezone, enabled: block.enabled,
-      input_row_count: await this.countRows(resolved),
+      input_row_count: await this.countRows(resolved, warehouse),
     };
   }
 
@@ -177,8 +187,8 @@ export class JobService {
   }
 
   /** count(*) of the rendered query, or null when the warehouse fails or is slow to answer. */
-  private async countRows(spec: ResolvedSpec): Promise<number | null> {
-    const counting = this.deps.warehouse
+  private async countRows(spec: ResolvedSpec, warehouse: Warehouse): Promise<number | null> {
+    const counting = warehouse
       .query(`SELECT count(*) AS n FROM (${spec.renderedQuery}) AS input_rows`, {
         useUtc: spec.useUtc, warehouse: spec.warehouse, tag: 'batch-inference:count', maxRows: 1,
       })

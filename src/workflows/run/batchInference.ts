@@ -32,7 +32,8 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
   const progress = new RunProgress(runId, workflowInfo().runStartTime.getTime());
   setHandler(sliceProgressSignal, (signal) => progress.onSliceProgress(signal));
   setHandler(progressQuery, () => progress.query());
-  const slot = tenantSlot(options.tenant ?? DEFAULT_TENANT, run);
+  const tenant = options.tenant ?? DEFAULT_TENANT;
+  const slot = tenantSlot(tenant, run);
   const deadline = new Deadline(timeoutMinutesOf(spec));
   /** Set once files start landing in an output path: a failed publish removes them. */
   let filesPath: string | undefined;
@@ -41,9 +42,10 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
     await slot.acquire(progress.startedAt);
     return await deadline.run(async () => {
       progress.enter('preparing');
-      const resolved = await prepareRun({ spec });
+      // The tenant decides which database the run reads and writes (BATCH_TENANTS_FILE).
+      const resolved = await prepareRun({ spec, tenant });
       progress.workersRequested = resolved.parallelWorkers;
-      const exported = await exportInput({ ...run, spec: resolved });
+      const exported = await exportInput({ ...run, spec: resolved, tenant });
       progress.exported = exported;
 
       progress.enter('running');
@@ -51,7 +53,7 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
 
       progress.enter('completing');
       if (resolved.outputDestination !== 'table') filesPath = resolved.outputPath!;
-      const where = await publish(run, resolved, totals);
+      const where = await publish(run, resolved, totals, tenant);
 
       progress.enter('completed');
       return summarize(runId, resolved, totals, where, progress);
@@ -108,9 +110,9 @@ const sum = (totals: SliceTotals[], pick: (t: SliceTotals) => number) => totals.
  * A publish, once begun, commits or rolls back (files: all land) whatever arrives meanwhile, and the run's
  * final state says which: a cancel during it does not hide a committed table.
  */
-async function publish(run: RunRef, resolved: ResolvedSpec, totals: SliceTotals[]): Promise<{ table: string } | { path: string }> {
+async function publish(run: RunRef, resolved: ResolvedSpec, totals: SliceTotals[], tenant: string): Promise<{ table: string } | { path: string }> {
   if (resolved.outputDestination === 'table') {
-    const published = await CancellationScope.nonCancellable(() => publishOutput(run));
+    const published = await CancellationScope.nonCancellable(() => publishOutput({ ...run, tenant }));
     return { table: published.table };
   }
   const published = await CancellationScope.nonCancellable(() => publishFiles({ ...run, rows: sum(totals, (t) => t.rowsOut) }));

@@ -24,14 +24,14 @@ export async function sensorCheck(definition: SensorDefinition): Promise<SensorC
   // Two manual triggers in one second share a workflow id: the run id tells their reports apart.
   const { workflowId, runId } = workflowInfo();
   const checkId = `${workflowId}/${runId}`;
-  const { name, project, eventName, payloadKey, run } = definition;
-  const sensor = { name, project, eventName, payloadKey, run };
+  const { name, project, eventName, payloadKey, run, tenant } = definition;
+  const sensor = { name, project, eventName, payloadKey, run, ...(tenant ? { tenant } : {}) };
 
   // Taken before looking: overlapping checks (a manual trigger during a tick) report in any order.
   const observedAt = new Date().toISOString();
   let observation: Observation;
   try {
-    observation = await checkSensor({ sensor: name, source: definition.source });
+    observation = await checkSensor({ sensor: name, source: definition.source, tenant });
   } catch (err) {
     const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
     const message = cause instanceof Error ? cause.message : String(cause);

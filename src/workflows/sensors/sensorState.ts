@@ -85,7 +85,8 @@ async function startRun(sensor: SensorRunTemplate, value: string, runId: string)
   try {
     await startChild(WORKFLOW_TYPE, {
       workflowId: runId,
-      args: [{ ...sensor.run, ctx }],
+      // The run is the sensor's tenant's: its database, its grants, its slots.
+      args: sensor.tenant ? [{ ...sensor.run, ctx }, { tenant: sensor.tenant }] : [{ ...sensor.run, ctx }],
       // The run outlives this workflow's continue-as-new; it is not this workflow's to cancel.
       parentClosePolicy: ParentClosePolicy.ABANDON,
       // The id names one change: a run that already exists for it is that change's run.

@@ -1,6 +1,6 @@
 // The embedded default warehouse: a DuckDB file. It is opened per operation and closed when the
 // last one ends, so another process (the CLI, a test) can read it between runs.
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { duckdbTypeOf, parseColumnType } from '../../../spec/columnTypes.js';
@@ -8,15 +8,16 @@ import { PublishError, QueryError } from '../errors.js';
 import { quoteIdentifier, quoteLiteral, quoteQualified } from '../../../spec/identifiers.js';
 import { sqlPathList } from '../../localEngine/localEngine.js';
 import { localCopies } from '../../stage/stage.js';
-import type { ExportRequest, PublishRequest, PublishResult, QueryOptions, StagedFile, Warehouse } from '../warehouse.js';
+import type { CheckQueryOptions, ExportRequest, PublishRequest, PublishResult, QueryOptions, StagedFile, Warehouse } from '../warehouse.js';
+import { gateFor, type InstanceProfile } from './duckdbGate.js';
+import { checkOneSelect } from './duckdbReadOnly.js';
+import { BOOKKEEPING, sandboxProfile } from './duckdbSandbox.js';
 
 const PUBLISHES_TABLE = 'batch_inference_publishes';
-/** DuckDB errors that a retry cannot fix: the SQL or the catalog is wrong. */
-const USER_ERROR = /^(Parser|Binder|Catalog|Conversion|Invalid Input|Not implemented) Error/;
+/** DuckDB errors that a retry cannot fix: the SQL or the catalog is wrong, or it reaches outside the sandbox. */
+const USER_ERROR = /^(Parser|Binder|Catalog|Conversion|Invalid Input|Not implemented|Permission) Error/;
 
 export class DuckDBWarehouse implements Warehouse {
-  private instance?: Promise<DuckDBInstance>;
-  private users = 0;
   readonly path: string;
 
   constructor(file: string) {
@@ -28,42 +29,32 @@ export class DuckDBWarehouse implements Warehouse {
   }
 
   /** Runs fn on a connection to the warehouse file, opening it if needed and closing it after the last user. */
-  async withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-    this.users++;
-    try {
-      if (!this.instance) {
-        await fs.mkdir(path.dirname(this.path), { recursive: true });
-        // The driver (native) loads on first use: CLI commands that never query the warehouse start without it.
-        this.instance = import('@duckdb/node-api').then(({ DuckDBInstance }) => DuckDBInstance.create(this.path));
-      }
-      const conn = await (await this.instance).connect();
+  async withConnection<T>(fn: (conn: DuckDBConnection) => Promise<T>, profile: InstanceProfile = BOOKKEEPING): Promise<T> {
+    // One gate per file in the process: opening and closing are serialised (issue 11, item 2).
+    return gateFor(this.path).withConnection(profile, fn);
+  }
+
+  async checkReadOnlyQuery(sql: string, options: CheckQueryOptions = {}): Promise<void> {
+    await this.withConnection(async (conn) => {
       try {
-        return await fn(conn);
-      } finally {
-        conn.closeSync();
+        await checkOneSelect(conn, sql, options.field ?? 'inputQuery');
+      } catch (err) {
+        throw asQueryError(err, sql);
       }
-    } finally {
-      this.users--;
-      if (this.users === 0 && this.instance) {
-        const closing = this.instance;
-        this.instance = undefined;
-        (await closing).closeSync();
-      }
-    }
+    }, sandboxProfile({ useUtc: options.useUtc ?? true }));
   }
 
   async exportQuery(req: ExportRequest): Promise<StagedFile[]> {
     const folder = await req.stage.writeFolder(req.prefix);
     try {
       const files = await this.withConnection(async (conn) => {
-        if (req.useUtc) await conn.run(`SET TimeZone = 'UTC'`);
         await runUserSql(conn, req.sql, `COPY (${req.sql}) TO ${quoteLiteral(folder.dir)} (FORMAT parquet, FILE_SIZE_BYTES ${Math.max(1, Math.floor(req.fileSizeBytes))}, OVERWRITE_OR_IGNORE true)`);
         // An empty result still gets one (empty) file, so the predictor defines the output schema.
         if ((await fs.readdir(folder.dir)).length === 0) {
           await conn.run(`COPY (SELECT * FROM (${req.sql}) LIMIT 0) TO ${quoteLiteral(path.join(folder.dir, 'data_0.parquet'))} (FORMAT parquet)`);
         }
         return describeParquetFiles(conn, folder.dir, req.prefix);
-      });
+      }, sandboxProfile({ useUtc: req.useUtc, writeDir: folder.dir }));
       await folder.commit();
       return files;
     } catch (err) {
@@ -77,7 +68,7 @@ export class DuckDBWarehouse implements Warehouse {
     // Local copies (downloads from S3) a few at a time: a run can have thousands of output files.
     const copies = await localCopies(req.stage, objects.map((o) => o.key));
     try {
-      return await this.withConnection((conn) => this.load(conn, req, copies.map((c) => c.path)));
+      return await gateFor(this.path).exclusive(() => this.withConnection((conn) => this.load(conn, req, copies.map((c) => c.path))));
     } finally {
       await Promise.all(copies.map((c) => c.release()));
     }
@@ -129,14 +120,13 @@ export class DuckDBWarehouse implements Warehouse {
 
   async query(sql: string, options: QueryOptions = {}): Promise<Record<string, unknown>[]> {
     return this.withConnection(async (conn) => {
-      if (options.useUtc ?? true) await conn.run(`SET TimeZone = 'UTC'`);
       const limited = `SELECT * FROM (${sql}) LIMIT ${Math.floor(options.maxRows ?? 1000)}`;
       try {
         return (await conn.runAndReadAll(limited)).getRowObjectsJson() as Record<string, unknown>[];
       } catch (err) {
         throw asQueryError(err, sql);
       }
-    });
+    }, sandboxProfile({ useUtc: options.useUtc ?? true }));
   }
 
   async tableHasRows(table: string): Promise<boolean> {

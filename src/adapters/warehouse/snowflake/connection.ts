@@ -14,6 +14,8 @@ export interface StatementOptions {
   parameters?: Record<string, string>;
   /** Column types that come back as strings (exact numbers and dates for comparisons). */
   fetchAsString?: ('Number' | 'Date' | 'JSON')[];
+  /** Compile only: Snowflake parses and binds the statement and runs nothing. */
+  describeOnly?: boolean;
 }
 
 let configured = false;
@@ -53,6 +55,7 @@ export function execute(conn: Connection, sqlText: string, options: StatementOpt
       binds: options.binds,
       parameters: options.parameters,
       fetchAsString: options.fetchAsString,
+      ...(options.describeOnly ? { describeOnly: true } : {}),
       complete: (err, _stmt, rows) => (err ? reject(classify(err, sqlText)) : resolve((rows ?? []) as Row[])),
     });
   });

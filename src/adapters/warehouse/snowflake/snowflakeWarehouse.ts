@@ -16,10 +16,11 @@ import {
   sfTypeFromDuckdb,
   unloadSql,
 } from './statements.js';
-import type { ExportRequest, PublishRequest, PublishResult, QueryOptions, StagedFile, Warehouse } from '../warehouse.js';
+import type { CheckQueryOptions, ExportRequest, PublishRequest, PublishResult, QueryOptions, StagedFile, Warehouse } from '../warehouse.js';
+import { checkSnowflakeQuery } from './readOnly.js';
 
 interface Session {
-  run(sql: string, options?: Omit<StatementOptions, 'parameters'>): Promise<Row[]>;
+  run(sql: string, options?: StatementOptions): Promise<Row[]>;
 }
 
 export class SnowflakeWarehouse implements Warehouse {
@@ -42,11 +43,13 @@ export class SnowflakeWarehouse implements Warehouse {
   private async session<T>(tag: Record<string, string>, opts: { useUtc?: boolean; warehouse?: string }, fn: (s: Session) => Promise<T>): Promise<T> {
     const parameters: Record<string, string> = { QUERY_TAG: JSON.stringify({ app: 'batch-inference', ...tag }) };
     if (opts.useUtc ?? true) parameters.TIMEZONE = 'UTC';
+    // Every statement is one statement, whatever the account's default: user SQL cannot append a second.
+    parameters.MULTI_STATEMENT_COUNT = '1';
     const switches = opts.warehouse !== undefined && opts.warehouse.toUpperCase() !== this.settings.warehouse?.toUpperCase();
     const conn = await this.pool.acquire();
     let healthy = !switches;
     try {
-      const session: Session = { run: (sql, o = {}) => execute(conn, sql, { ...o, parameters }) };
+      const session: Session = { run: (sql, o = {}) => execute(conn, sql, { ...o, parameters: { ...parameters, ...o.parameters } }) };
       const warehouse = opts.warehouse ?? this.settings.warehouse;
       if (warehouse) await session.run(`USE WAREHOUSE ${sfIdentifier(warehouse)}`);
       return await fn(session);
@@ -58,6 +61,10 @@ export class SnowflakeWarehouse implements Warehouse {
       if (healthy) await this.pool.release(conn);
       else await this.pool.destroy(conn);
     }
+  }
+
+  async checkReadOnlyQuery(sql: string, options: CheckQueryOptions = {}): Promise<void> {
+    await this.session({ step: 'check-query' }, options, (s) => checkSnowflakeQuery(s, sql, options.field ?? 'inputQuery'));
   }
 
   async exportQuery(req: ExportRequest): Promise<StagedFile[]> {
