@@ -9,7 +9,9 @@ import type { Stage } from './adapters/stage/stage.js';
 import { createWarehouse } from './adapters/warehouse/index.js';
 import type { Warehouse } from './adapters/warehouse/warehouse.js';
 import { loadConfig, type Config } from './config.js';
+import { PredictorThreads } from './predictors/isolation/predictorThreads.js';
 import { buildPredictorRegistry } from './predictors/registry.js';
+import { modulePredictorSources } from './predictors/sources.js';
 import type { PredictorMap } from './predictors/types.js';
 
 export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -50,6 +52,8 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
     stage: options.stage ?? (await createStage(config)),
     warehouse: options.warehouse ?? (await createWarehouse(config)),
     predictors: await buildPredictorRegistry(config.predictorModules, options.predictors),
+    predictorSources: await modulePredictorSources(config.predictorModules, options.predictors),
+    predictorThreads: new PredictorThreads(config.predictorMaxMemoryMb),
     schema: config.schema,
     defaultParallelism: config.defaultParallelism,
     maxSplits: config.maxSplits,

@@ -5,6 +5,8 @@ import { OutputWriter } from '../adapters/engine/outputWriter.js';
 import { readRecordBatches } from '../adapters/engine/recordBatches.js';
 import { chunkOutputKey, localCopies, type LocalCopy } from '../adapters/stage/stage.js';
 import type { Chunk } from '../planning/chunks.js';
+import { deadlineFor } from '../predictors/isolation/bounded.js';
+import { scorerFor } from '../predictors/isolation/batchScorer.js';
 import { normalizeOutput } from '../predictors/normalizeOutput.js';
 import { quoteLiteral } from '../spec/identifiers.js';
 import type { ChunkResult, RunRef } from '../shared/types.js';
@@ -52,6 +54,7 @@ export function makeScoreChunk(ctx: ActivityContext) {
   return async function scoreChunk({ runId, executionId, worker, chunk: index }: ScoreChunkInput): Promise<ChunkResult> {
     return atActivityEdge(async () => {
       const activity = Context.current();
+      const startedAt = Date.now();
       const manifest = await ctx.manifests.get({ runId, executionId });
       const chunk = manifest.chunks[index];
       if (!chunk) throw new Error(`Run ${runId} has no chunk ${index}`);
@@ -65,6 +68,20 @@ export function makeScoreChunk(ctx: ActivityContext) {
       const required = spec.outputTableDefinition?.map(([name]) => name);
       const copies = await localCopies(ctx.stage, chunk.parts.map((p) => p.key));
       const scratch = await ctx.stage.scratchPath(`w${worker}-c${index}.parquet`);
+      const place = { worker, chunk: index };
+      const progress = { chunk: index, batch: 0, rows: 0 };
+      const scorer = scorerFor(
+        { predict, source: ctx.predictorSources?.[spec.predictor], threads: ctx.predictorThreads },
+        {
+          predictor: spec.predictor, place, timeoutPerBatch: spec.timeoutPerBatch, required,
+          bounds: {
+            deadline: deadlineFor(startedAt, activity.info.startToCloseTimeoutMs || spec.timeoutPerBatch * 1000),
+            signal: activity.cancellationSignal,
+            heartbeat: () => activity.heartbeat({ ...progress }),
+            heartbeatEveryMs: Math.min(1000, (activity.info.heartbeatTimeoutMs || 4000) / 4),
+          },
+        },
+      );
       try {
         const keyed = spec.includeInputColumns;
         const source = keyed ? keyedChunkSource(chunk, copies) : chunkSource(chunk, copies);
@@ -79,8 +96,8 @@ export function makeScoreChunk(ctx: ActivityContext) {
             inputColumns = table.schema.fields.map((f) => f.name).filter((n) => !ROW_KEYS.includes(n));
             // The predictor sees the input columns only; the keys ride along with its output.
             const features = keyed ? table.select(inputColumns) : table;
-            const result = await predict(features, { runId, worker, chunk: index, batch });
-            const columns = normalizeOutput(spec.predictor, result, table.numRows, required);
+            const finite = spec.allowNonFinite ? undefined : { place, firstRow: rows };
+            const columns = await scorer.score(features, { runId, worker, chunk: index, batch }, finite);
             if (keyed) {
               const keys = Object.fromEntries(ROW_KEYS.map((k) => [k, table.getChild(k)!]));
               columns.push(...normalizeOutput(spec.predictor, keys, table.numRows));
@@ -88,7 +105,8 @@ export function makeScoreChunk(ctx: ActivityContext) {
             await output.append(columns, table.numRows);
             rows += table.numRows;
             batch++;
-            activity.heartbeat({ chunk: index, batch, rows });
+            Object.assign(progress, { batch, rows });
+            activity.heartbeat({ ...progress });
           }
           return output.finish(scratch, keyed ? { source, keys: ROW_KEYS, inputColumns } : undefined);
         });
@@ -97,6 +115,7 @@ export function makeScoreChunk(ctx: ActivityContext) {
         await ctx.stage.putFile(scratch, key);
         return { rowsIn: chunk.rows, rowsOut, bytesOut, reused: false };
       } finally {
+        scorer.close();
         await fs.rm(scratch, { force: true });
         await Promise.all(copies.map((c) => c.release()));
       }

@@ -274,6 +274,11 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
         cause: err instanceof Error ? err : undefined,
       });
     }
+    // Any other root cause (a timeout or termination reported by Temporal) still names itself,
+    // rather than the "Child Workflow execution failed" of the failure that wraps it.
+    if (cause !== err) {
+      throw ApplicationFailure.create({ message: error, type: cause instanceof Error ? cause.name : undefined, nonRetryable: true, cause: err instanceof Error ? err : undefined });
+    }
     throw err;
   } finally {
     deadline.cancel();

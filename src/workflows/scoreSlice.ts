@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { SliceTotals } from '../shared/types.js';
+import { explainChunkFailure } from './chunkFailure.js';
 import { sliceProgressSignal } from './definitions.js';
 
 export interface ScoreSliceInput {
@@ -60,7 +61,9 @@ export async function scoreSlice(input: ScoreSliceInput): Promise<SliceTotals> {
       if (sinceReport > 0) await report();
       await continueAsNew<typeof scoreSlice>({ ...input, next: chunk, totals });
     }
-    const result = await scoreChunk({ runId: input.runId, executionId: input.executionId, worker: input.worker, chunk });
+    const result = await scoreChunk({ runId: input.runId, executionId: input.executionId, worker: input.worker, chunk }).catch((err) => {
+      throw explainChunkFailure(err, { worker: input.worker, chunk, timeoutPerBatch: input.timeoutPerBatch, heartbeatTimeout: input.heartbeatTimeout });
+    });
     totals.chunksDone++;
     totals.rowsIn += result.rowsIn;
     totals.rowsOut += result.rowsOut;

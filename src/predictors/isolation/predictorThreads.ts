@@ -1,0 +1,86 @@
+// A pool of predictor threads: one per activity slot that scores with a module predictor, created
+// when first needed and reused across chunks. A thread that is stopped (timeout, cancel, memory
+// bound) is terminated and dropped; the next chunk gets a fresh one.
+import { Worker } from 'node:worker_threads';
+import type { ScoreReply, ScoreRequest } from './protocol.js';
+
+const ENTRY = new URL('./threadEntry.mjs', import.meta.url);
+
+/** Why a thread stopped without answering. */
+export class ThreadEndedError extends Error {
+  constructor(
+    readonly exitCode: number,
+    /** The thread's error code, e.g. ERR_WORKER_OUT_OF_MEMORY. */
+    readonly code?: string,
+  ) {
+    super(`predictor thread ended (exit code ${exitCode}${code ? `, ${code}` : ''})`);
+    this.name = 'ThreadEndedError';
+  }
+}
+
+export class PredictorThread {
+  private readonly worker: Worker;
+  private pending?: { id: number; resolve: (reply: ScoreReply) => void; reject: (err: Error) => void };
+  private nextId = 0;
+  private ended?: ThreadEndedError;
+  private lastErrorCode?: string;
+
+  constructor(maxMemoryMb: number) {
+    // The old generation is where a runaway model's objects pile up; the young one keeps V8's default.
+    this.worker = new Worker(ENTRY, { resourceLimits: { maxOldGenerationSizeMb: maxMemoryMb }, stdout: false, stderr: false });
+    // An idle thread must not keep the process alive.
+    this.worker.unref();
+    this.worker.on('message', (reply: ScoreReply) => {
+      if (this.pending?.id !== reply.id) return;
+      const { resolve } = this.pending;
+      this.pending = undefined;
+      resolve(reply);
+    });
+    this.worker.on('error', (err: Error & { code?: string }) => {
+      this.lastErrorCode = err.code;
+    });
+    this.worker.on('exit', (exitCode) => {
+      this.ended = new ThreadEndedError(exitCode, this.lastErrorCode);
+      this.pending?.reject(this.ended);
+      this.pending = undefined;
+    });
+  }
+
+  get alive(): boolean {
+    return !this.ended;
+  }
+
+  /** Scores one batch; rejects with ThreadEndedError when the thread dies first. One call at a time. */
+  score(request: Omit<ScoreRequest, 'id'>): Promise<ScoreReply> {
+    if (this.ended) return Promise.reject(this.ended);
+    if (this.pending) return Promise.reject(new Error('predictor thread is busy'));
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      this.pending = { id, resolve, reject };
+      this.worker.postMessage({ ...request, id }, [request.ipc.buffer as ArrayBuffer]);
+    });
+  }
+
+  /** Stops the thread even in the middle of a busy loop (V8 terminates its isolate). */
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+export class PredictorThreads {
+  private readonly idle: PredictorThread[] = [];
+  constructor(readonly maxMemoryMb: number) {}
+
+  acquire(): PredictorThread {
+    return this.idle.pop() ?? new PredictorThread(this.maxMemoryMb);
+  }
+
+  /** Back to the pool when still healthy; a dead thread is simply forgotten. */
+  release(thread: PredictorThread): void {
+    if (thread.alive) this.idle.push(thread);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.idle.splice(0).map((t) => t.terminate()));
+  }
+}

@@ -1,0 +1,141 @@
+// No predictor can hold a worker hostage (issue 11, item 3). Module predictors run in threads that are
+// terminated on timeout, cancel and a memory bound; a function injected in code is given up on at
+// its deadline. Every case ends with a good run on the same worker, whose two activity slots would
+// both still be taken if a stopped chunk had kept its slot. No sleeps: a predictor that blocks
+// forever is the gate, and each one announces its start on a BroadcastChannel.
+import { BroadcastChannel } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STARTED_CHANNEL } from './fixtures/hostilePredictors.js';
+import { compareWithExpected, createFeatures, seedSpec } from './support/data.js';
+import { createHarness, type Harness } from './support/harness.js';
+import { failureOf } from './support/wait.js';
+
+const MODULE = fileURLToPath(new URL('./fixtures/hostilePredictors.ts', import.meta.url));
+
+interface Started {
+  predictor: string;
+  runId: string;
+  worker: number;
+  chunk: number;
+}
+
+describe('security: stuck and runaway predictors', () => {
+  let h: Harness;
+  const channel = new BroadcastChannel(STARTED_CHANNEL);
+  const started: Started[] = [];
+  const waiters: (() => void)[] = [];
+  channel.onmessage = (event) => {
+    started.push((event as unknown as { data: Started }).data);
+    waiters.splice(0).forEach((wake) => wake());
+  };
+  /** Resolves once `count` calls of the run's predictor have started. */
+  const startsOf = async (runId: string, count: number) => {
+    while (started.filter((s) => s.runId === runId).length < count) await new Promise<void>((r) => waiters.push(r));
+  };
+
+  beforeAll(async () => {
+    h = await createHarness({
+      BATCH_PREDICTORS: MODULE,
+      BATCH_MAX_CONCURRENT_ACTIVITIES: '2',
+      BATCH_PREDICTOR_MAX_MEMORY_MB: '64',
+    });
+    await createFeatures(h, 40_000);
+    await h.startWorker({
+      batchRows: 4096,
+      // Injected in code: cannot move to a thread, so only bounded in time.
+      predictors: { injectedNever: () => new Promise<never>(() => {}) },
+    });
+  });
+  afterAll(async () => {
+    channel.close();
+    await h?.close();
+  });
+
+  /** A good run on the same worker completes: proof that no stopped chunk kept an activity slot. */
+  async function goodRunCompletes(table: string) {
+    const { runId } = await h.client.startBatchInference(seedSpec({ predictor: 'good', outputTableName: table, parallelWorkers: 2, batchSizeInMb: 0.05 }));
+    const summary = await h.client.waitForResult(runId);
+    expect(summary.rowsOut).toBe(20_000);
+    expect(await compareWithExpected(h, table)).toMatchObject({ missing: 0, extra: 0, wrong: 0 });
+  }
+
+  const stuckSpec = (predictor: string, table: string) =>
+    seedSpec({ predictor, outputTableName: table, parallelWorkers: 1, batchSizeInMb: 100, timeoutPerBatch: 3, heartbeatTimeout: 1, retries: 0 });
+  const timeoutMessage = (predictor: string) =>
+    `chunk 0 of worker 0: predictor "${predictor}" did not return within timeoutPerBatch (3 s); raise timeoutPerBatch or make the predictor faster`;
+
+  it('a never-resolving and a busy-looping module predictor time out with the limit named, and free both slots', async () => {
+    // Both at once: each holds one of the worker's two slots while it is stuck.
+    const never = await h.client.startBatchInference(stuckSpec('neverResolves', 'NEVER_OUT'));
+    const busy = await h.client.startBatchInference(stuckSpec('busyLoop', 'BUSY_OUT'));
+    const [neverFailure, busyFailure] = await Promise.all([
+      failureOf(h.client.waitForResult(never.runId)),
+      failureOf(h.client.waitForResult(busy.runId)),
+    ]);
+    expect(neverFailure).toEqual({ message: timeoutMessage('neverResolves'), type: 'PredictorTimeoutError' });
+    expect(busyFailure).toEqual({ message: timeoutMessage('busyLoop'), type: 'PredictorTimeoutError' });
+    expect(await h.client.getProgress(busy.runId)).toMatchObject({ state: 'failed', error: timeoutMessage('busyLoop') });
+    await goodRunCompletes('AFTER_STUCK');
+  });
+
+  it('a predictor injected as a function that never resolves is given up on at its deadline, and frees its slot', async () => {
+    const runs = await Promise.all([
+      h.client.startBatchInference(stuckSpec('injectedNever', 'INJ1_OUT')),
+      h.client.startBatchInference(stuckSpec('injectedNever', 'INJ2_OUT')),
+    ]);
+    for (const { runId } of runs) {
+      expect(await failureOf(h.client.waitForResult(runId))).toEqual({ message: timeoutMessage('injectedNever'), type: 'PredictorTimeoutError' });
+    }
+    await goodRunCompletes('AFTER_INJECTED');
+  });
+
+  it('cancelling a run whose busy-looping predictor holds both slots stops the threads and frees the slots', async () => {
+    // timeoutPerBatch is far beyond the test's own timeout: only the cancel can free these slots.
+    const { runId } = await h.client.startBatchInference(
+      seedSpec({ predictor: 'busyLoop', outputTableName: 'CANCEL_OUT', parallelWorkers: 2, batchSizeInMb: 0.05, timeoutPerBatch: 3600, heartbeatTimeout: 2 }),
+    );
+    await startsOf(runId, 2);
+    await h.client.cancelRun(runId);
+    await expect(h.client.waitForResult(runId)).rejects.toThrow();
+    expect(await h.client.getProgress(runId)).toMatchObject({ state: 'cancelled' });
+    await goodRunCompletes('AFTER_CANCEL');
+  });
+
+  it('a predictor that allocates without bound is stopped by BATCH_PREDICTOR_MAX_MEMORY_MB, once, with a clear error', async () => {
+    const { runId } = await h.client.startBatchInference(
+      seedSpec({ predictor: 'memoryHog', outputTableName: 'HOG_OUT', parallelWorkers: 1, batchSizeInMb: 100, retries: 2 }),
+    );
+    expect(await failureOf(h.client.waitForResult(runId))).toEqual({
+      message:
+        'chunk 0 of worker 0: predictor "memoryHog" went over the memory limit of its thread (BATCH_PREDICTOR_MAX_MEMORY_MB = 64); raise BATCH_PREDICTOR_MAX_MEMORY_MB on the worker or make the predictor use less memory',
+      type: 'PredictorMemoryError',
+    });
+    expect(started.filter((s) => s.runId === runId)).toHaveLength(1); // not retried
+    await goodRunCompletes('AFTER_HOG');
+  });
+
+  it('NaN and ±Infinity predictions fail the chunk naming the column and the first bad row', async () => {
+    const nan = await h.client.startBatchInference(seedSpec({ predictor: 'nanScore', outputTableName: 'NAN_OUT', parallelWorkers: 1, batchSizeInMb: 100 }));
+    expect(await failureOf(h.client.waitForResult(nan.runId))).toEqual({
+      message:
+        'chunk 0 of worker 0: predictor "nanScore" returned NaN in column "score" at row 5 of the chunk (the first such value); return finite numbers, or set allowNonFinite: true in the spec to keep NaN and ±Infinity',
+      type: 'NonFiniteOutputError',
+    });
+    const inf = await h.client.startBatchInference(seedSpec({ predictor: 'infinityScore', outputTableName: 'INF_OUT', parallelWorkers: 1, batchSizeInMb: 100 }));
+    expect((await failureOf(h.client.waitForResult(inf.runId))).message).toBe(
+      'chunk 0 of worker 0: predictor "infinityScore" returned -Infinity in column "score" at row 4099 of the chunk (the first such value); return finite numbers, or set allowNonFinite: true in the spec to keep NaN and ±Infinity',
+    );
+    await expect(h.sql('SELECT * FROM NAN_OUT')).rejects.toThrow(/does not exist/);
+  });
+
+  it('allowNonFinite: true keeps NaN and ±Infinity predictions', async () => {
+    const { runId } = await h.client.startBatchInference(
+      seedSpec({ predictor: 'nanScore', outputTableName: 'NAN_KEPT', parallelWorkers: 1, batchSizeInMb: 100, allowNonFinite: true }),
+    );
+    expect((await h.client.waitForResult(runId)).rowsOut).toBe(20_000);
+    const [{ nans }] = await h.sql<{ nans: number }>('SELECT count(*)::INTEGER AS nans FROM NAN_KEPT WHERE isnan(score)');
+    expect(nans).toBe(Math.ceil(20_000 / 4096)); // row 5 of each record batch
+  });
+});
+
