@@ -7,6 +7,7 @@ import { chunkOutputKey, localCopies, type LocalCopy } from '../adapters/stage/s
 import type { Chunk } from '../planning/chunks.js';
 import { deadlineFor } from '../predictors/isolation/bounded.js';
 import { scorerFor } from '../predictors/isolation/batchScorer.js';
+import { OneAhead, ownBuffers } from '../predictors/isolation/oneAhead.js';
 import { normalizeOutput } from '../predictors/normalizeOutput.js';
 import { quoteLiteral } from '../spec/identifiers.js';
 import type { ChunkResult, RunRef } from '../shared/types.js';
@@ -91,23 +92,35 @@ export function makeScoreChunk(ctx: ActivityContext) {
           let inputColumns: string[] = [];
           let batch = 0;
           let rows = 0;
+          // Sent to the scorer; with a thread, one batch may be out while the next is read.
+          let dispatched = 0;
+          let sent = 0;
+          const inFlight = new OneAhead();
           for await (const table of readRecordBatches(reader, source, batchRows)) {
             if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');
             inputColumns = table.schema.fields.map((f) => f.name).filter((n) => !ROW_KEYS.includes(n));
             // The predictor sees the input columns only; the keys ride along with its output.
             const features = keyed ? table.select(inputColumns) : table;
-            const finite = spec.allowNonFinite ? undefined : { place, firstRow: rows };
-            const columns = await scorer.score(features, { runId, worker, chunk: index, batch }, finite);
+            const finite = spec.allowNonFinite ? undefined : { place, firstRow: dispatched };
+            const scored = scorer.score(features, { runId, worker, chunk: index, batch: sent++ }, finite);
+            const n = table.numRows;
+            dispatched += n;
+            let keyColumns: ReturnType<typeof normalizeOutput> = [];
             if (keyed) {
               const keys = Object.fromEntries(ROW_KEYS.map((k) => [k, table.getChild(k)!]));
-              columns.push(...normalizeOutput(spec.predictor, keys, table.numRows));
+              keyColumns = normalizeOutput(spec.predictor, keys, n);
+              if (scorer.copiesInput) keyColumns = ownBuffers(keyColumns);
             }
-            await output.append(columns, table.numRows);
-            rows += table.numRows;
-            batch++;
-            Object.assign(progress, { batch, rows });
-            activity.heartbeat({ ...progress });
+            await inFlight.add(scored, async (columns) => {
+              columns.push(...keyColumns);
+              await output.append(columns, n);
+              rows += n;
+              batch++;
+              Object.assign(progress, { batch, rows });
+              activity.heartbeat({ ...progress });
+            }, !scorer.copiesInput);
           }
+          await inFlight.drain();
           return output.finish(scratch, keyed ? { source, keys: ROW_KEYS, inputColumns } : undefined);
         });
         if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');

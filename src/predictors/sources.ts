@@ -1,5 +1,8 @@
-// Where each module predictor comes from (the built-ins and BATCH_PREDICTORS modules), so that a
-// predictor thread can load it by itself. Predictors injected in code have no module: not listed.
+// Where each BATCH_PREDICTORS predictor comes from, so that a predictor thread can load it by itself.
+// Predictors injected in code have no module: not listed. The built-in linear-demo is not listed
+// either: it is our own bounded arithmetic over typed arrays, which cannot hang or grow, and in a
+// thread it made `npm run bench` 10-40% slower in the scoring phase (BENCHMARKS.md).
+// BUILTIN_SOURCES says where it lives, for running it in a thread anyway (tests, measurements).
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ModulePredictorSource } from './isolation/batchScorer.js';
@@ -18,7 +21,7 @@ export async function modulePredictorSources(
   modulePaths: readonly string[],
   injected: PredictorMap = {},
 ): Promise<Record<string, ModulePredictorSource>> {
-  const sources: Record<string, ModulePredictorSource> = { ...BUILTIN_SOURCES };
+  const sources: Record<string, ModulePredictorSource> = {};
   for (const modulePath of modulePaths) {
     const moduleUrl = pathToFileURL(path.resolve(modulePath)).href;
     const mod = (await import(moduleUrl)) as Record<string, unknown>;

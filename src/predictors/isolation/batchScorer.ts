@@ -31,6 +31,11 @@ export interface ScorerOptions {
 }
 
 export interface BatchScorer {
+  /**
+   * True when score() has copied the batch by the time it returns, so the next batch may be read
+   * (into the same buffers) while this one is scored.
+   */
+  readonly copiesInput: boolean;
   /** The batch's predictions, checked (`finite` when NaN and ±Infinity are refused). */
   score(features: arrow.Table, context: PredictorContext, finite?: FiniteCheck): Promise<OutputColumn[]>;
   /** Gives the thread back to the pool (when it is still healthy). */
@@ -46,6 +51,7 @@ function stoppedError(stopped: 'timeout' | 'cancelled', options: ScorerOptions):
 /** A function on the main thread: bounded in time, not isolated. */
 export function inProcessScorer(predict: Predictor, options: ScorerOptions): BatchScorer {
   return {
+    copiesInput: false,
     async score(features, context, finite) {
       const result = await bounded(Promise.resolve().then(() => predict(features, context)), options.bounds);
       if ('stopped' in result) throw stoppedError(result.stopped, options);
@@ -65,6 +71,7 @@ export function threadScorer(source: ModulePredictorSource, threads: PredictorTh
     t?.terminate().catch(() => {});
   };
   return {
+    copiesInput: true,
     async score(features, context, finite) {
       thread ??= threads.acquire();
       const call = thread.score({
@@ -95,7 +102,9 @@ export function threadScorer(source: ModulePredictorSource, threads: PredictorTh
       return reply.columns;
     },
     close() {
-      if (thread) threads.release(thread);
+      // A thread still scoring (the chunk failed while a batch was out) is not reused.
+      if (thread?.busy) drop();
+      else if (thread) threads.release(thread);
       thread = undefined;
     },
   };

@@ -45,7 +45,13 @@ function transferable(columns: OutputColumn[], requestBuffer: ArrayBufferLike): 
   return [...transfer];
 }
 
-parentPort!.on('message', async (request: ScoreRequest) => {
+// One batch at a time, in order: the next request waits until this one's reply is sent.
+let queue = Promise.resolve();
+parentPort!.on('message', (request: ScoreRequest) => {
+  queue = queue.then(() => score(request));
+});
+
+async function score(request: ScoreRequest): Promise<void> {
   let reply: ScoreReply;
   let transfer: ArrayBuffer[] = [];
   try {
@@ -58,5 +64,10 @@ parentPort!.on('message', async (request: ScoreRequest) => {
   } catch (err) {
     reply = { id: request.id, ok: false, error: toThreadError(err) };
   }
-  parentPort!.postMessage(reply, transfer);
-});
+  try {
+    parentPort!.postMessage(reply, transfer);
+  } catch (err) {
+    // Output that cannot cross (e.g. functions in an array column): still one reply per request.
+    parentPort!.postMessage({ id: request.id, ok: false, error: toThreadError(err) } satisfies ScoreReply);
+  }
+}

@@ -20,7 +20,7 @@ export class ThreadEndedError extends Error {
 
 export class PredictorThread {
   private readonly worker: Worker;
-  private pending?: { id: number; resolve: (reply: ScoreReply) => void; reject: (err: Error) => void };
+  private readonly pending = new Map<number, { resolve: (reply: ScoreReply) => void; reject: (err: Error) => void }>();
   private nextId = 0;
   private ended?: ThreadEndedError;
   private lastErrorCode?: string;
@@ -31,32 +31,34 @@ export class PredictorThread {
     // An idle thread must not keep the process alive.
     this.worker.unref();
     this.worker.on('message', (reply: ScoreReply) => {
-      if (this.pending?.id !== reply.id) return;
-      const { resolve } = this.pending;
-      this.pending = undefined;
-      resolve(reply);
+      const waiting = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      waiting?.resolve(reply);
     });
     this.worker.on('error', (err: Error & { code?: string }) => {
       this.lastErrorCode = err.code;
     });
     this.worker.on('exit', (exitCode) => {
       this.ended = new ThreadEndedError(exitCode, this.lastErrorCode);
-      this.pending?.reject(this.ended);
-      this.pending = undefined;
+      for (const waiting of this.pending.values()) waiting.reject(this.ended);
+      this.pending.clear();
     });
+  }
+
+  get busy(): boolean {
+    return this.pending.size > 0;
   }
 
   get alive(): boolean {
     return !this.ended;
   }
 
-  /** Scores one batch; rejects with ThreadEndedError when the thread dies first. One call at a time. */
+  /** Scores one batch (queued behind any batch still out); rejects with ThreadEndedError when the thread dies first. */
   score(request: Omit<ScoreRequest, 'id'>): Promise<ScoreReply> {
     if (this.ended) return Promise.reject(this.ended);
-    if (this.pending) return Promise.reject(new Error('predictor thread is busy'));
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
-      this.pending = { id, resolve, reject };
+      this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ ...request, id }, [request.ipc.buffer as ArrayBuffer]);
     });
   }
