@@ -13,6 +13,19 @@ import { failureOf } from './support/wait.js';
 
 const MODULE = fileURLToPath(new URL('./fixtures/hostilePredictors.ts', import.meta.url));
 
+/** A bound on a wait that only a held slot can make endless, so that such a test fails with its reason. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 interface Started {
   predictor: string;
   runId: string;
@@ -55,7 +68,7 @@ describe('security: stuck and runaway predictors', () => {
   /** A good run on the same worker completes: proof that no stopped chunk kept an activity slot. */
   async function goodRunCompletes(table: string) {
     const { runId } = await h.client.startBatchInference(seedSpec({ predictor: 'good', outputTableName: table, parallelWorkers: 2, batchSizeInMb: 0.05 }));
-    const summary = await h.client.waitForResult(runId);
+    const summary = await within(h.client.waitForResult(runId), 60_000, 'a good run on the same worker (are both activity slots still held?)');
     expect(summary.rowsOut).toBe(20_000);
     expect(await compareWithExpected(h, table)).toMatchObject({ missing: 0, extra: 0, wrong: 0 });
   }
@@ -97,7 +110,7 @@ describe('security: stuck and runaway predictors', () => {
     );
     await startsOf(runId, 2);
     await h.client.cancelRun(runId);
-    await expect(h.client.waitForResult(runId)).rejects.toThrow();
+    await expect(within(h.client.waitForResult(runId), 60_000, 'the cancel of a run with busy-looping chunks')).rejects.toThrow(/Workflow execution cancelled/);
     expect(await h.client.getProgress(runId)).toMatchObject({ state: 'cancelled' });
     await goodRunCompletes('AFTER_CANCEL');
   });
