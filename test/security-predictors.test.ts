@@ -142,6 +142,19 @@ describe('security: stuck and runaway predictors', () => {
     await expect(h.sql('SELECT * FROM NAN_OUT')).rejects.toThrow(/does not exist/);
   });
 
+  it('a module predictor in a thread with includeInputColumns: every row keeps its own input (batches overlap reading)', async () => {
+    // The row keys of a batch are read while the previous batch is still out in the thread: a key
+    // buffer shared with the next batch would join predictions to the wrong rows.
+    const { runId } = await h.client.startBatchInference(
+      seedSpec({ predictor: 'good', outputTableName: 'WIDE_OUT', includeInputColumns: true, parallelWorkers: 1, batchSizeInMb: 100 }),
+    );
+    expect((await h.client.waitForResult(runId)).rowsOut).toBe(20_000);
+    expect(await compareWithExpected(h, 'WIDE_OUT')).toMatchObject({ missing: 0, extra: 0, wrong: 0 });
+    const [{ mismatched }] = await h.sql<{ mismatched: number }>(`SELECT count(*)::INTEGER AS mismatched FROM WIDE_OUT w
+      JOIN dev.model_features f USING (id) WHERE w.feature_1 IS DISTINCT FROM f.feature_1 OR w.feature_2 IS DISTINCT FROM f.feature_2`);
+    expect(mismatched).toBe(0);
+  });
+
   it('allowNonFinite: true keeps NaN and ±Infinity predictions', async () => {
     const { runId } = await h.client.startBatchInference(
       seedSpec({ predictor: 'nanScore', outputTableName: 'NAN_KEPT', parallelWorkers: 1, batchSizeInMb: 100, allowNonFinite: true }),
