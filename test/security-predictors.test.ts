@@ -128,6 +128,17 @@ describe('security: stuck and runaway predictors', () => {
     await goodRunCompletes('AFTER_HOG');
   });
 
+  it('a predictor whose thread dies from an uncaught error fails naming it, and the slot is freed', async () => {
+    // A long timeoutPerBatch: a fresh thread's start-up (seconds on a loaded machine) must not win the race.
+    const { runId } = await h.client.startBatchInference({ ...stuckSpec('throwsLater', 'CRASH_OUT'), timeoutPerBatch: 120, heartbeatTimeout: 5 });
+    expect(await failureOf(h.client.waitForResult(runId))).toEqual({
+      message:
+        'chunk 0 of worker 0: predictor "throwsLater" ended its thread (exit code 1, uncaught: model server gone) without returning; a predictor must return its predictions (or throw from the call), not exit or throw from a callback',
+      type: 'PredictorCrashError',
+    });
+    await goodRunCompletes('AFTER_CRASH');
+  });
+
   it('NaN and ±Infinity predictions fail the chunk naming the column and the first bad row', async () => {
     const nan = await h.client.startBatchInference(seedSpec({ predictor: 'nanScore', outputTableName: 'NAN_OUT', parallelWorkers: 1, batchSizeInMb: 100 }));
     expect(await failureOf(h.client.waitForResult(nan.runId))).toEqual({

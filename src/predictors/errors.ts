@@ -37,15 +37,17 @@ export class PredictorMemoryError extends Error {
   }
 }
 
-/** The predictor's thread ended without answering (process.exit, a crash in native code). Retried. */
+/** The predictor's thread ended without answering (process.exit, an uncaught error in a callback). Retried. */
 export class PredictorCrashError extends Error {
   constructor(
     readonly place: ChunkPlace,
     readonly predictor: string,
     readonly exitCode: number,
+    /** The uncaught error that ended the thread, if there was one. */
+    readonly reason?: string,
   ) {
     super(
-      `${placeText(place)}: predictor "${predictor}" ended its thread (exit code ${exitCode}) without returning; a predictor must return its predictions, not exit`,
+      `${placeText(place)}: predictor "${predictor}" ended its thread (exit code ${exitCode}${reason ? `, uncaught: ${reason}` : ''}) without returning; a predictor must return its predictions (or throw from the call), not exit or throw from a callback`,
     );
     this.name = 'PredictorCrashError';
   }

@@ -87,10 +87,13 @@ export function threadScorer(source: ModulePredictorSource, threads: PredictorTh
       try {
         result = await bounded(call, options.bounds);
       } catch (err) {
+        if (!(err instanceof ThreadEndedError)) {
+          drop(); // the batch never reached the thread: do not reuse a thread in an unknown state
+          throw err;
+        }
         thread = undefined;
-        if (!(err instanceof ThreadEndedError)) throw err;
         if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') throw new PredictorMemoryError(options.place, options.predictor, threads.maxMemoryMb);
-        throw new PredictorCrashError(options.place, options.predictor, err.exitCode);
+        throw new PredictorCrashError(options.place, options.predictor, err.exitCode, err.reason);
       }
       if ('stopped' in result) {
         call.catch(() => {}); // rejects when the thread is terminated: nobody waits for it any more

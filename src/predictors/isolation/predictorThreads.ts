@@ -12,8 +12,10 @@ export class ThreadEndedError extends Error {
     readonly exitCode: number,
     /** The thread's error code, e.g. ERR_WORKER_OUT_OF_MEMORY. */
     readonly code?: string,
+    /** The uncaught error that ended it, if any. */
+    readonly reason?: string,
   ) {
-    super(`predictor thread ended (exit code ${exitCode}${code ? `, ${code}` : ''})`);
+    super(`predictor thread ended (exit code ${exitCode}${code ? `, ${code}` : ''}${reason ? `: ${reason}` : ''})`);
     this.name = 'ThreadEndedError';
   }
 }
@@ -23,7 +25,7 @@ export class PredictorThread {
   private readonly pending = new Map<number, { resolve: (reply: ScoreReply) => void; reject: (err: Error) => void }>();
   private nextId = 0;
   private ended?: ThreadEndedError;
-  private lastErrorCode?: string;
+  private lastError?: Error & { code?: string };
 
   constructor(maxMemoryMb: number) {
     // The old generation is where a runaway model's objects pile up; the young one keeps V8's default.
@@ -36,10 +38,10 @@ export class PredictorThread {
       waiting?.resolve(reply);
     });
     this.worker.on('error', (err: Error & { code?: string }) => {
-      this.lastErrorCode = err.code;
+      this.lastError = err;
     });
     this.worker.on('exit', (exitCode) => {
-      this.ended = new ThreadEndedError(exitCode, this.lastErrorCode);
+      this.ended = new ThreadEndedError(exitCode, this.lastError?.code, this.lastError?.message);
       for (const waiting of this.pending.values()) waiting.reject(this.ended);
       this.pending.clear();
     });
