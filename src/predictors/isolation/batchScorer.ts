@@ -63,7 +63,8 @@ export function inProcessScorer(predict: Predictor, options: ScorerOptions): Bat
 
 /** A module predictor in a pooled thread: terminated and replaced when it is stopped. */
 export function threadScorer(source: ModulePredictorSource, threads: PredictorThreads, options: ScorerOptions): BatchScorer {
-  let thread: PredictorThread | undefined;
+  // Taken now, not at the first batch: a new thread starts up while the chunk is downloaded and read.
+  let thread: PredictorThread | undefined = threads.acquire();
   // Not awaited: the activity reports at once and frees its slot while V8 stops the thread.
   const drop = () => {
     const t = thread;
