@@ -4,7 +4,7 @@ import * as arrow from 'apache-arrow';
 import { copyBits, type FixedArray } from '../adapters/engine/duckdbVectors.js';
 import type { ColumnKind } from '../spec/columnTypes.js';
 import { PredictorOutputError } from '../spec/errors.js';
-import { NonFiniteOutputError, type ChunkPlace } from './errors.js';
+import { NonFiniteOutputError, type ChunkPlace } from './runErrors.js';
 import type { PredictorOutput } from './types.js';
 
 export type StorageType =

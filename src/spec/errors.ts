@@ -56,6 +56,6 @@ export class InputTooLargeError extends Error {
 
 export const NON_RETRYABLE_ERRORS = [
   'SpecError', 'PredictorOutputError', 'PublishError', 'QueryError', 'OutputExistsError', 'InputTooLargeError',
-  // src/predictors/errors.ts: the same batch would hit the same limit again.
+  // src/predictors/runErrors.ts: the same batch would hit the same limit again.
   'PredictorMemoryError', 'NonFiniteOutputError',
 ];

@@ -8,7 +8,7 @@ import { CancelledFailure } from '@temporalio/activity';
 import * as arrow from 'apache-arrow';
 import {
   PredictorCrashError, PredictorMemoryError, PredictorTimeoutError, type ChunkPlace,
-} from '../errors.js';
+} from '../runErrors.js';
 import { normalizeOutput, type FiniteCheck, type OutputColumn } from '../normalizeOutput.js';
 import type { Predictor, PredictorContext } from '../types.js';
 import { bounded, type CallBounds } from './bounded.js';
