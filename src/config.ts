@@ -23,6 +23,8 @@ export const configSchema = z.object({
   BATCH_DEFAULT_PARALLELISM: intFromEnv(4, 1, 1000),
   BATCH_MAX_SPLITS: intFromEnv(100, 1, 1000),
   BATCH_MAX_CONCURRENT_ACTIVITIES: intFromEnv(8, 1, 1000),
+  // The V8 heap of each predictor thread; a model that goes over it is stopped (ArrayBuffers are not counted).
+  BATCH_PREDICTOR_MAX_MEMORY_MB: intFromEnv(2048, 16, 65_536),
   ...s3Env,
   ...warehouseEnv,
   BATCH_MAX_INPUT_ROWS: intFromEnv(10_000_000, 1, Number.MAX_SAFE_INTEGER),
@@ -72,6 +74,8 @@ export interface Config {
   defaultParallelism: number;
   maxSplits: number;
   maxConcurrentActivities: number;
+  /** Heap limit of each predictor thread (BATCH_PREDICTOR_MAX_MEMORY_MB). */
+  predictorMaxMemoryMb: number;
   /** A run whose query returns more rows fails in preparing. */
   maxInputRows: number;
   /** Runs per tenant past `submitted` at once; the rest wait in order. */
@@ -116,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultParallelism: c.BATCH_DEFAULT_PARALLELISM,
     maxSplits: c.BATCH_MAX_SPLITS,
     maxConcurrentActivities: c.BATCH_MAX_CONCURRENT_ACTIVITIES,
+    predictorMaxMemoryMb: c.BATCH_PREDICTOR_MAX_MEMORY_MB,
     maxInputRows: c.BATCH_MAX_INPUT_ROWS,
     maxConcurrentJobs: c.BATCH_MAX_CONCURRENT_JOBS,
     resultTtlHours: c.BATCH_RESULT_TTL_HOURS,

@@ -9,8 +9,10 @@ import type { Stage } from './adapters/stage/stage.js';
 import { createWarehouse } from './adapters/warehouse/registry.js';
 import type { Warehouse } from './adapters/warehouse/warehouse.js';
 import { loadConfig, type Config } from './config.js';
+import { PredictorThreads } from './predictors/isolation/predictorThreads.js';
 import { buildPredictorRegistry } from './predictors/registry.js';
 import { TenantWarehouses } from './tenants/warehouses.js';
+import { modulePredictorSources } from './predictors/sources.js';
 import type { PredictorMap } from './predictors/types.js';
 
 // Beside this module: workflows/index.ts when it runs from the sources (tests, dev), index.js when built to dist/.
@@ -53,6 +55,8 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
     stage: options.stage ?? (await createStage(config)),
     warehouse: options.warehouse ?? (await createWarehouse(config)),
     predictors: await buildPredictorRegistry(config.predictorModules, options.predictors),
+    predictorSources: await modulePredictorSources(config.predictorModules, options.predictors),
+    predictorThreads: new PredictorThreads(config.predictorMaxMemoryMb),
     schema: config.schema,
     defaultParallelism: config.defaultParallelism,
     maxSplits: config.maxSplits,

@@ -2,6 +2,8 @@
 import type { ObjectMetadataSource } from '../adapters/stage/s3/s3Objects.js';
 import type { Stage } from '../adapters/stage/stage.js';
 import type { Warehouse } from '../adapters/warehouse/warehouse.js';
+import type { ModulePredictorSource } from '../predictors/isolation/batchScorer.js';
+import type { PredictorThreads } from '../predictors/isolation/predictorThreads.js';
 import type { PredictorMap } from '../predictors/types.js';
 import type { Tenants } from '../tenants/tenantsFile.js';
 import type { TenantWarehouses } from '../tenants/warehouses.js';
@@ -11,6 +13,9 @@ export interface ActivityDeps {
   stage: Stage;
   warehouse: Warehouse;
   predictors: PredictorMap;
+  /** Module predictors by name: these run in predictorThreads; the other predictors on the main thread. */
+  predictorSources?: Record<string, ModulePredictorSource>;
+  predictorThreads?: PredictorThreads;
   /** The schema that {schema} resolves to (from BATCH_ENV). */
   schema: string;
   defaultParallelism: number;

@@ -5,6 +5,9 @@ import { OutputWriter } from '../scoring/outputWriter.js';
 import { readRecordBatches } from '../scoring/recordBatches.js';
 import { chunkOutputKey, localCopies, type LocalCopy } from '../adapters/stage/stage.js';
 import type { Chunk } from '../planning/chunks.js';
+import { deadlineFor } from '../predictors/isolation/bounded.js';
+import { scorerFor } from '../predictors/isolation/batchScorer.js';
+import { OneAhead, ownBuffers } from '../predictors/isolation/oneAhead.js';
 import { normalizeOutput } from '../predictors/normalizeOutput.js';
 import { quoteLiteral } from '../spec/identifiers.js';
 import type { RunRef } from '../workflows/run/contract.js';
@@ -60,6 +63,7 @@ export function makeScoreChunk(ctx: ActivityContext) {
   return async function scoreChunk({ runId, executionId, worker, chunk: index }: ScoreChunkInput): Promise<ChunkResult> {
     return atActivityEdge(async () => {
       const activity = Context.current();
+      const startedAt = Date.now();
       const manifest = await ctx.manifests.get({ runId, executionId });
       const chunk = manifest.chunks[index];
       if (!chunk) throw new Error(`Run ${runId} has no chunk ${index}`);
@@ -73,6 +77,20 @@ export function makeScoreChunk(ctx: ActivityContext) {
       const required = spec.outputTableDefinition?.map(([name]) => name);
       const copies = await localCopies(ctx.stage, chunk.parts.map((p) => p.key));
       const scratch = await ctx.stage.scratchPath(`w${worker}-c${index}.parquet`);
+      const place = { worker, chunk: index };
+      const progress = { chunk: index, batch: 0, rows: 0 };
+      const scorer = scorerFor(
+        { predict, source: ctx.predictorSources?.[spec.predictor], threads: ctx.predictorThreads },
+        {
+          predictor: spec.predictor, place, timeoutPerBatch: spec.timeoutPerBatch, required,
+          bounds: {
+            deadline: deadlineFor(startedAt, activity.info.startToCloseTimeoutMs || spec.timeoutPerBatch * 1000),
+            signal: activity.cancellationSignal,
+            heartbeat: () => activity.heartbeat({ ...progress }),
+            heartbeatEveryMs: Math.min(1000, (activity.info.heartbeatTimeoutMs || 4000) / 4),
+          },
+        },
+      );
       try {
         const keyed = spec.includeInputColumns;
         const source = keyed ? keyedChunkSource(chunk, copies) : chunkSource(chunk, copies);
@@ -82,22 +100,35 @@ export function makeScoreChunk(ctx: ActivityContext) {
           let inputColumns: string[] = [];
           let batch = 0;
           let rows = 0;
+          // Sent to the scorer; with a thread, one batch may be out while the next is read.
+          let dispatched = 0;
+          let sent = 0;
+          const inFlight = new OneAhead();
           for await (const table of readRecordBatches(reader, source, batchRows)) {
             if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');
             inputColumns = table.schema.fields.map((f) => f.name).filter((n) => !ROW_KEYS.includes(n));
             // The predictor sees the input columns only; the keys ride along with its output.
             const features = keyed ? table.select(inputColumns) : table;
-            const result = await predict(features, { runId, worker, chunk: index, batch });
-            const columns = normalizeOutput(spec.predictor, result, table.numRows, required);
+            const finite = spec.allowNonFinite ? undefined : { place, firstRow: dispatched };
+            const scored = scorer.score(features, { runId, worker, chunk: index, batch: sent++ }, finite);
+            const n = table.numRows;
+            dispatched += n;
+            let keyColumns: ReturnType<typeof normalizeOutput> = [];
             if (keyed) {
               const keys = Object.fromEntries(ROW_KEYS.map((k) => [k, table.getChild(k)!]));
-              columns.push(...normalizeOutput(spec.predictor, keys, table.numRows));
+              keyColumns = normalizeOutput(spec.predictor, keys, n);
+              if (scorer.copiesInput) keyColumns = ownBuffers(keyColumns);
             }
-            await output.append(columns, table.numRows);
-            rows += table.numRows;
-            batch++;
-            activity.heartbeat({ chunk: index, batch, rows });
+            await inFlight.add(scored, async (columns) => {
+              columns.push(...keyColumns);
+              await output.append(columns, n);
+              rows += n;
+              batch++;
+              Object.assign(progress, { batch, rows });
+              activity.heartbeat({ ...progress });
+            }, !scorer.copiesInput);
           }
+          await inFlight.drain();
           return output.finish(scratch, keyed ? { source, keys: ROW_KEYS, inputColumns } : undefined);
         });
         if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');
@@ -105,6 +136,7 @@ export function makeScoreChunk(ctx: ActivityContext) {
         await ctx.stage.putFile(scratch, key);
         return { rowsIn: chunk.rows, rowsOut, bytesOut, reused: false };
       } finally {
+        scorer.close();
         await fs.rm(scratch, { force: true });
         await Promise.all(copies.map((c) => c.release()));
       }

@@ -4,6 +4,7 @@ import * as arrow from 'apache-arrow';
 import { copyBits, type FixedArray } from '../scoring/duckdbVectors.js';
 import type { ColumnKind } from '../spec/columnTypes.js';
 import { PredictorOutputError } from './errors.js';
+import { NonFiniteOutputError, type ChunkPlace } from './runErrors.js';
 import type { PredictorOutput } from './types.js';
 
 export type StorageType =
@@ -130,15 +131,40 @@ function isArrowTable(output: PredictorOutput): output is arrow.Table {
   return output instanceof arrow.Table;
 }
 
+/** Refuse NaN and ±Infinity (the spec's allowNonFinite is false): where the batch is, to name the row. */
+export interface FiniteCheck {
+  place: ChunkPlace;
+  /** The batch's first row as a position in the chunk. */
+  firstRow: number;
+}
+
+/** Throws NonFiniteOutputError at the first NaN or ±Infinity of a float column (NULL rows are skipped). */
+function checkFinite(predictor: string, columns: OutputColumn[], check: FiniteCheck): void {
+  for (const column of columns) {
+    if (column.storage !== 'DOUBLE' && column.storage !== 'FLOAT') continue;
+    const values = column.values as Float64Array | Float32Array;
+    const validity = column.validity;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      // v - v is 0 for finite numbers and NaN for NaN and ±Infinity: one comparison per value.
+      if (v - v !== 0 && (!validity || (validity[i >> 3] & (1 << (i & 7))) !== 0)) {
+        throw new NonFiniteOutputError(check.place, predictor, column.name, check.firstRow + i, v);
+      }
+    }
+  }
+}
+
 /**
  * Normalizes one batch of predictor output. `required` lists the outputTableDefinition column names
- * (matched case-insensitively); when given, only those columns are kept, in that order.
+ * (matched case-insensitively); when given, only those columns are kept, in that order. With
+ * `finite`, a NaN or ±Infinity prediction fails the batch.
  */
 export function normalizeOutput(
   predictor: string,
   output: PredictorOutput,
   inputRows: number,
   required?: readonly string[],
+  finite?: FiniteCheck,
 ): OutputColumn[] {
   if (output === null || typeof output !== 'object') {
     throw new PredictorOutputError(predictor, `expected an Arrow table or an object of columns, got ${output === null ? 'null' : typeof output}`);
@@ -157,7 +183,7 @@ export function normalizeOutput(
       `missing column(s) ${missing.map((m) => `"${m}"`).join(', ')} required by outputTableDefinition (returned: ${entries.map(([n]) => n).join(', ')})`,
     );
   }
-  return wanted.map((name) => {
+  const columns = wanted.map((name) => {
     const [, values] = byName.get(name.toLowerCase())!;
     if (values === null || typeof values !== 'object' || typeof (values as ArrayLike<unknown>).length !== 'number') {
       throw new PredictorOutputError(predictor, `column "${name}" is not an array, typed array or Arrow vector`);
@@ -168,4 +194,6 @@ export function normalizeOutput(
     }
     return values instanceof arrow.Vector ? fromArrow(predictor, name, values) : fromArray(predictor, name, values as ArrayLike<unknown>);
   });
+  if (finite) checkFinite(predictor, columns, finite);
+  return columns;
 }

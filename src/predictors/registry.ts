@@ -8,6 +8,11 @@ import type { Predictor, PredictorMap } from './types.js';
 
 export const BUILTIN_PREDICTORS: PredictorMap = { 'linear-demo': linearDemo };
 
+/** The name a module's export is registered under: its export name, or the file's name for a default export. */
+export function exportKey(modulePath: string, exportName: string): string {
+  return exportName === 'default' ? path.basename(modulePath).replace(/\.[cm]?[jt]s$/, '') : exportName;
+}
+
 /** Every function a module exports becomes a predictor under its export name (default: the file name). */
 export async function loadPredictorModules(modulePaths: readonly string[]): Promise<PredictorMap> {
   const found: PredictorMap = {};
@@ -22,8 +27,7 @@ export async function loadPredictorModules(modulePaths: readonly string[]): Prom
     let count = 0;
     for (const [name, value] of Object.entries(mod)) {
       if (typeof value !== 'function') continue;
-      const key = name === 'default' ? path.basename(modulePath).replace(/\.[cm]?[jt]s$/, '') : name;
-      found[key] = value as Predictor;
+      found[exportKey(modulePath, name)] = value as Predictor;
       count++;
     }
     if (count === 0) throw new Error(`BATCH_PREDICTORS: "${modulePath}" exports no functions`);

@@ -44,6 +44,8 @@ export const jobSpecSchema = z
     includeInputColumns: z.boolean().default(false),
     timeoutMinutes: z.number().positive('use a time above 0').max(10_080, 'use at most 10080 (7 days)').default(60),
     batchRows: z.number().int('use a whole number').min(1).max(10_000_000).optional(),
+    /** Keep NaN and ±Infinity predictions; by default the first one fails the chunk. */
+    allowNonFinite: z.boolean().default(false),
     warehouse: z.string().regex(IDENTIFIER, 'use a warehouse name (letters, digits, _ and $)').optional(),
     useUtc: z.boolean().default(true),
     /** Start the job on a cron (see spec/scheduleBlock.ts); ignored by the run itself. */
@@ -71,6 +73,7 @@ const SNAKE_TO_CAMEL: Record<string, string> = {
   auto_create_table: 'autoCreateTable', use_utc: 'useUtc', predict_fn: 'predictor',
   output_destination: 'outputDestination', output_path: 'outputPath', save_mode: 'saveMode',
   include_input_columns: 'includeInputColumns', timeout_minutes: 'timeoutMinutes', batch_rows: 'batchRows',
+  allow_non_finite: 'allowNonFinite',
 };
 
 function zodProblems(error: z.ZodError): FieldProblem[] {
@@ -187,6 +190,7 @@ export function resolveSpec(raw: unknown, options: ResolveOptions): ResolvedSpec
     includeInputColumns: spec.includeInputColumns,
     timeoutMinutes: spec.timeoutMinutes,
     ...(spec.batchRows ? { batchRows: spec.batchRows } : {}),
+    ...(spec.allowNonFinite ? { allowNonFinite: true } : {}),
     warehouse: spec.warehouse,
     useUtc: spec.useUtc,
   };

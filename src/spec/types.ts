@@ -28,6 +28,8 @@ export interface ResolvedSpec {
   timeoutMinutes: number;
   /** Rows per record batch handed to the predictor; the worker's default when absent. */
   batchRows?: number;
+  /** NaN and ±Infinity predictions are kept; absent (false): the first one fails the chunk. */
+  allowNonFinite?: boolean;
   warehouse?: string;
   useUtc: boolean;
 }

@@ -35,6 +35,7 @@ export const seedRequestSchema = z
         parallelism: z.number().int('use a whole number').min(1, 'use at least 1').optional().describe('Parallel workers (BATCH_DEFAULT_PARALLELISM when absent)'),
         timeout_minutes: z.number().positive('use a time above 0').max(10_080, 'use at most 10080 (7 days)').optional().describe('Default 60, counted from leaving the queue'),
         retry_count: z.number().int('use a whole number').min(0).max(100).optional().describe('Retries of a failed chunk (default 3)'),
+        allow_non_finite: z.boolean().optional().describe('Keep NaN and ±Infinity predictions (default false: the first one fails the chunk)'),
       })
       .strict()
       .optional(),

@@ -20,6 +20,7 @@ const SEED_FIELD: Record<string, string> = {
   timeoutMinutes: 'config.timeout_minutes',
   batchRows: 'config.batch_size',
   retries: 'config.retry_count',
+  allowNonFinite: 'config.allow_non_finite',
   schedule: 'schedule',
   '(spec)': '(body)',
 };
@@ -64,6 +65,7 @@ function specFromSeed(body: SeedRequest): Record<string, unknown> {
     timeoutMinutes: body.config?.timeout_minutes,
     batchRows: body.config?.batch_size,
     retries: body.config?.retry_count,
+    allowNonFinite: body.config?.allow_non_finite,
     schedule: body.schedule,
   };
   return Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== undefined));

@@ -173,6 +173,16 @@ async function closeFailed(err: unknown, run: RunRef, progress: RunProgress, dea
       cause: err instanceof Error ? err : undefined,
     });
   }
+  // Any other root cause (a timeout or termination reported by Temporal) still names itself,
+  // rather than the "Child Workflow execution failed" of the failure that wraps it.
+  if (cause !== err) {
+    return ApplicationFailure.create({
+      message: progress.error,
+      type: cause instanceof Error ? cause.name : undefined,
+      nonRetryable: true,
+      cause: err instanceof Error ? err : undefined,
+    });
+  }
   return err;
 }
 

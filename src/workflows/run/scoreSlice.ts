@@ -8,6 +8,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
+import { explainChunkFailure } from './chunkFailure.js';
 import { sliceProgressSignal } from './contract.js';
 
 /** What a slice scored: the child's result, summed by the parent. */
@@ -67,7 +68,9 @@ export async function scoreSlice(input: ScoreSliceInput): Promise<SliceTotals> {
       if (sinceReport > 0) await report();
       await continueAsNew<typeof scoreSlice>({ ...input, next: chunk, totals });
     }
-    const result = await scoreChunk({ runId: input.runId, executionId: input.executionId, worker: input.worker, chunk });
+    const result = await scoreChunk({ runId: input.runId, executionId: input.executionId, worker: input.worker, chunk }).catch((err) => {
+      throw explainChunkFailure(err, { worker: input.worker, chunk, timeoutPerBatch: input.timeoutPerBatch, heartbeatTimeout: input.heartbeatTimeout });
+    });
     totals.chunksDone++;
     totals.rowsIn += result.rowsIn;
     totals.rowsOut += result.rowsOut;
