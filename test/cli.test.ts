@@ -3,14 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, runCli } from './support/cli.js';
-import { linearDemo } from '../src/predictors/linearDemo.js';
 import { compareWithExpected, createFeatures, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { until } from './support/wait.js';
+import { gatedPredictor } from './fixtures/gatedPredictor.js';
 
 describe('CLI against a Temporal server (TEMPORAL_ADDRESS set)', () => {
   let h: Harness;
   let env: NodeJS.ProcessEnv;
+  const gate = gatedPredictor();
   const write = (name: string, value: unknown) => {
     const file = path.join(h.dir, name);
     fs.writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
@@ -19,7 +20,7 @@ describe('CLI against a Temporal server (TEMPORAL_ADDRESS set)', () => {
   beforeAll(async () => {
     h = await createHarness();
     await createFeatures(h, 20_000);
-    await h.startWorker({ batchRows: 2048, predictors: { slow: async (input) => (await new Promise((r) => setTimeout(r, 200)), linearDemo(input)) } });
+    await h.startWorker({ batchRows: 2048, predictors: { gated: gate.gated } });
     env = cliEnv(h);
   });
   afterAll(() => h?.close());
@@ -70,9 +71,9 @@ describe('CLI against a Temporal server (TEMPORAL_ADDRESS set)', () => {
   });
 
   it('cancel stops a running run; an unknown run id exits 2', async () => {
-    // Several chunks one after another: the run must outlast the ~2 s a CLI process takes to start.
+    // The gate stays shut: the run cannot end before the cancel process has started, however slow that is.
     const { runId } = await h.client.startBatchInference(
-      seedSpec({ predictor: 'slow', outputTableName: 'CLI_CANCELLED', heartbeatTimeout: 1, batchSizeInMb: 0.02, parallelWorkers: 1 }),
+      seedSpec({ predictor: 'gated', outputTableName: 'CLI_CANCELLED', heartbeatTimeout: 1, parallelWorkers: 1 }),
     );
     await until(async () => ((await h.client.getProgress(runId)).state === 'running' ? true : undefined));
     const result = await runCli(['cancel', runId], env);
