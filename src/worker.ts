@@ -41,7 +41,12 @@ export interface CreateWorkerOptions {
   batchRows?: number;
   /** Object metadata for S3 sensors (default: an S3 client from the AWS settings in config). */
   objects?: ObjectMetadataSource;
+  /** How long in-flight activities may finish after shutdown is asked; then they are cancelled and retried elsewhere. */
+  shutdownGraceTime?: number | string;
 }
+
+/** Short enough that a stopped CLI exits within seconds (doors/cli/stopSignals.ts); long enough for a chunk's last batch. */
+export const SHUTDOWN_GRACE_TIME = '3s';
 
 export async function createWorker(options: CreateWorkerOptions = {}): Promise<Worker> {
   const config = options.config ?? loadConfig();
@@ -65,5 +70,6 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
     workflowBundle: await workflowBundle(),
     activities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? config.maxConcurrentActivities,
+    shutdownGraceTime: options.shutdownGraceTime ?? SHUTDOWN_GRACE_TIME,
   });
 }

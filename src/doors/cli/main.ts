@@ -14,6 +14,7 @@ import { sensorsControlCommand } from './commands/sensorsControl.js';
 import { sensorsListCommand } from './commands/sensorsList.js';
 import { statusCommand } from './commands/status.js';
 import { workerCommand } from './commands/worker.js';
+import { installStopSignals } from './stopSignals.js';
 import { EXIT_BAD_INPUT, EXIT_RUN_FAILED, USAGE, UsageError } from './usage.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -36,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   installQuietRuntime();
+  // After the runtime: its own handler drains workers; ours bounds how long anything may take.
+  installStopSignals();
   const needArg = (what: string) => {
     if (!arg) throw new UsageError(`${command} needs ${what}\n\n${USAGE}`);
     return arg;

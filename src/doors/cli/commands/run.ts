@@ -5,13 +5,17 @@ import type { Progress } from '../../../shared/types.js';
 import { summaryText } from '../format.js';
 import { openSession } from '../session.js';
 import { readSpecFile } from '../specFile.js';
+import { exitCodeOf, stopSignal, whenStopped } from '../stopSignals.js';
 import { EXIT_OK, EXIT_RUN_FAILED } from '../usage.js';
 import { watchRun } from '../watch.js';
 
 export async function runCommand(config: Config, file: string, flags: { wait: boolean; json: boolean }): Promise<number> {
   const { spec, baseDir } = readSpecFile(file);
+  const stop = stopSignal();
   const session = await openSession(config, { worker: 'if-ephemeral' });
   try {
+    // Stopped while connecting: nothing was started.
+    if (stop.aborted) return exitCodeOf(stop.reason as NodeJS.Signals);
     const { runId } = await session.client.startBatchInference(spec, { baseDir });
     // With an ephemeral server the worker lives in this process: leaving would strand the run.
     const wait = flags.wait || session.ephemeral;
@@ -23,7 +27,18 @@ export async function runCommand(config: Config, file: string, flags: { wait: bo
       console.log(runId);
       if (!flags.wait) console.error('No Temporal server is configured, so this command hosts the run and waits for it (start `batch-inference dev` to run in the background).');
     }
-    const end = flags.json ? await settle(session.client, runId) : await watchRun(session.client, runId);
+    // The stop aborts the waiting calls too, so none is left retrying on a closed connection.
+    const end = await session.client.client.connection.withAbortSignal(stop, () =>
+      Promise.race([flags.json ? settle(session.client, runId) : watchRun(session.client, runId, undefined, stop), whenStopped(stop)]),
+    );
+    if (typeof end === 'string') {
+      // Only the waiting stops: the run is durable and goes on (or resumes) on a worker.
+      const where = session.ephemeral
+        ? 'it resumes when a worker next runs on this folder\'s Temporal (e.g. `batch-inference dev`)'
+        : 'it goes on on the Temporal server';
+      console.error(`Stopped waiting for run ${runId} on ${end}; ${where}. Follow it with: batch-inference status ${runId}`);
+      return exitCodeOf(end);
+    }
     if (end.state !== 'completed') {
       if (flags.json) console.log(JSON.stringify(end));
       else console.error(`Run ${runId} ${end.state}${end.error ? `: ${end.error}` : ''}`);

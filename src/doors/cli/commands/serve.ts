@@ -5,12 +5,14 @@ import { ensureCleanupSchedule } from '../../../temporal/cleanupSchedule.js';
 import { ensureSearchAttributes } from '../../../temporal/searchAttributes.js';
 import { buildApi } from '../../http/server.js';
 import { openSession } from '../session.js';
+import { stopSignal, whenStopped } from '../stopSignals.js';
 import { EXIT_OK, UsageError } from '../usage.js';
 
 export async function serveCommand(config: Config): Promise<number> {
   if (Object.keys(config.api.tokens).length === 0) {
     throw new UsageError('Set BATCH_API_TOKENS=token:tenant[,token:tenant…] (tokens of at least 8 characters) so that callers can authenticate');
   }
+  const stop = stopSignal();
   // With no Temporal configured or running, an ephemeral server and a worker live in this process.
   const session = await openSession(config, { worker: 'if-ephemeral' });
   try {
@@ -26,10 +28,7 @@ export async function serveCommand(config: Config): Promise<number> {
     const address = await app.listen({ host: config.api.host, port: config.api.port });
     console.log(`HTTP API on ${address}/api/v1/inference/batch (OpenAPI at ${address}/api/v1/openapi.json)`);
     console.log(`Temporal ${session.config.temporal.address}, task queue ${session.config.temporal.taskQueue}${session.ephemeral ? ' (ephemeral server, worker in this process)' : ''}; Ctrl-C stops.`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await whenStopped(stop);
     await app.close();
   } finally {
     await session.close();
