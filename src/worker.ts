@@ -47,6 +47,8 @@ export interface CreateWorkerOptions {
 
 /** Short enough that a stopped CLI exits within seconds (doors/cli/stopSignals.ts); long enough for a chunk's last batch. */
 export const SHUTDOWN_GRACE_TIME = '3s';
+/** At most this long between a heartbeat and the server hearing it (and answering with a cancel). */
+const HEARTBEAT_THROTTLE = '2s';
 
 export async function createWorker(options: CreateWorkerOptions = {}): Promise<Worker> {
   const config = options.config ?? loadConfig();
@@ -71,5 +73,8 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
     activities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? config.maxConcurrentActivities,
     shutdownGraceTime: options.shutdownGraceTime ?? SHUTDOWN_GRACE_TIME,
+    // A cancel reaches an activity in a heartbeat's answer; the default throttle (up to 60 s) let a
+    // cancelled or timed-out export run on for a minute.
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
   });
 }

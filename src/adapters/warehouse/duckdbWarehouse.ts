@@ -9,6 +9,7 @@ import { duckdbTypeOf, parseColumnType } from '../../spec/columnTypes.js';
 import { PublishError, QueryError } from '../../spec/errors.js';
 import { quoteIdentifier, quoteLiteral, quoteQualified } from '../../spec/identifiers.js';
 import { sqlPathList } from '../engine/localEngine.js';
+import { interruptOnAbort } from './duckdbInterrupt.js';
 import { localCopies } from '../stage/stage.js';
 import type { ExportRequest, PublishRequest, QueryOptions, Warehouse } from './warehouse.js';
 
@@ -56,7 +57,7 @@ export class DuckDBWarehouse implements Warehouse {
   async exportQuery(req: ExportRequest): Promise<StagedFile[]> {
     const folder = await req.stage.writeFolder(req.prefix);
     try {
-      const files = await this.withConnection(async (conn) => {
+      const files = await this.withConnection((conn) => interruptOnAbort(conn, req.signal, async () => {
         if (req.useUtc) await conn.run(`SET TimeZone = 'UTC'`);
         await runUserSql(conn, `COPY (${req.sql}) TO ${quoteLiteral(folder.dir)} (FORMAT parquet, FILE_SIZE_BYTES ${Math.max(1, Math.floor(req.fileSizeBytes))}, OVERWRITE_OR_IGNORE true)`);
         // An empty result still gets one (empty) file, so the predictor defines the output schema.
@@ -64,7 +65,7 @@ export class DuckDBWarehouse implements Warehouse {
           await conn.run(`COPY (SELECT * FROM (${req.sql}) LIMIT 0) TO ${quoteLiteral(path.join(folder.dir, 'data_0.parquet'))} (FORMAT parquet)`);
         }
         return describeParquetFiles(conn, folder.dir, req.prefix);
-      });
+      }));
       await folder.commit();
       return files;
     } catch (err) {

@@ -13,6 +13,8 @@ export interface ExportRequest {
   fileSizeBytes: number;
   useUtc: boolean;
   warehouse?: string;
+  /** Aborted when the export must stop (cancel, timeoutMinutes): the running statement is interrupted. */
+  signal?: AbortSignal;
 }
 
 export interface PublishRequest {
