@@ -22,6 +22,8 @@ export interface StartOptions {
   memo?: Record<string, unknown>;
   /** Whose concurrency slots the run takes and who may see it over HTTP; "default" when absent. */
   tenant?: string;
+  /** Never a second run under runId, even after the first closed: a repeated start fails with WorkflowExecutionAlreadyStartedError. */
+  onlyOnce?: boolean;
 }
 
 export function newRunId(now = new Date()): string {
@@ -85,6 +87,7 @@ export class BatchInferenceClient {
       workflowId: runId,
       args: Object.keys(runOptions).length ? [prepared, runOptions] : [prepared],
       memo: { ...runMemo(prepared, tenant), ...options.memo },
+      ...(options.onlyOnce ? { workflowIdReusePolicy: 'REJECT_DUPLICATE' as const } : {}),
       ...(searchAttributes ? { typedSearchAttributes: searchAttributes } : {}),
     });
     return { runId };
@@ -153,6 +156,7 @@ export class BatchInferenceClient {
   }
 }
 
+export { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 export { WorkflowFailedError, WorkflowNotFoundError };
 
 let defaultClient: Promise<BatchInferenceClient> | undefined;

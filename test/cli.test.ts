@@ -85,6 +85,21 @@ describe('CLI against a Temporal server (TEMPORAL_ADDRESS set)', () => {
     expect(unknown.stderr).toContain('No open run no-such-run');
   });
 
+  it('run --run-id twice runs once (the repeat follows the first run); a bad --run-id exits 2', async () => {
+    const runId = `bi-cli-once-${Date.now()}`;
+    const spec = write('once.json', seedSpec({ outputTableName: 'RUN_ONCE' }));
+    const first = await runCli(['run', spec, '--run-id', runId, '--wait', '--json'], env);
+    expect(first.code, first.stderr).toBe(0);
+    const execution = (await h.temporal.workflow.getHandle(runId).describe()).runId;
+    const repeat = await runCli(['run', spec, '--run-id', runId, '--wait', '--json'], env);
+    expect(repeat.code, repeat.stderr).toBe(0);
+    expect(JSON.parse(repeat.stdout)).toMatchObject({ runId, state: 'completed', rowsOut: 10_000 });
+    expect((await h.temporal.workflow.getHandle(runId).describe()).runId).toBe(execution);
+    const bad = await runCli(['run', spec, '--run-id', 'no spaces please'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--run-id: got "no spaces please"');
+  });
+
   it('a run that fails exits 1 with the reason', async () => {
     const result = await runCli(['run', write('nopred.json', seedSpec({ predictor: 'no-such-model' })), '--wait'], env);
     expect(result.code).toBe(1);

@@ -25,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
       wait: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       rows: { type: 'string' },
+      'run-id': { type: 'string' },
       prune: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -47,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
     case 'demo':
       return demoCommand(config);
     case 'run':
-      return runCommand(config, needArg('a spec file'), { wait: values.wait!, json: values.json! });
+      return runCommand(config, needArg('a spec file'), { wait: values.wait!, json: values.json!, runId: values['run-id'] });
     case 'status':
       return statusCommand(config, needArg('a run id'), { json: values.json! });
     case 'cancel':

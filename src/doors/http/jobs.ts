@@ -2,7 +2,7 @@
 // tenant's runs. A run's tenant is in its memo (and its BatchTenant search attribute for listing);
 // another tenant's run answers 404, exactly like a run that does not exist.
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { Warehouse } from '../../adapters/warehouse/warehouse.js';
 import { randomUUID } from 'node:crypto';
 import { runMemo, type BatchInferenceClient } from '../../client.js';
@@ -15,6 +15,7 @@ import { resolveSpec } from '../../spec/jobSpec.js';
 import type { Progress, ResolvedSpec, RunState } from '../../shared/types.js';
 import { DEFAULT_TENANT, progressQuery, STATE_ATTRIBUTE, TENANT_ATTRIBUTE, WORKFLOW_TYPE } from '../../workflows/definitions.js';
 import { badRequest, HttpError, notFound, zodProblems } from './errors.js';
+import { answerFromMemo, answerMemo, idempotentRunId } from './idempotency.js';
 import {
   jobIdSchema,
   listQuerySchema,
@@ -61,7 +62,8 @@ const STATE_FILTER: Record<RunState, string> = {
 export class JobService {
   constructor(private readonly deps: JobServiceDeps) {}
 
-  async submit(tenant: string, body: unknown): Promise<SubmitResponse | ScheduleResponse> {
+  /** With an idempotency key, a repeat of a submit answers with the job (and body) of the first. */
+  async submit(tenant: string, body: unknown, idempotencyKey?: string): Promise<SubmitResponse | ScheduleResponse> {
     const { format, spec, problems } = translateBody(body);
     if (problems.length || !spec) throw badRequest(problems);
     let resolved: ResolvedSpec;
@@ -80,14 +82,40 @@ export class JobService {
       throw err;
     }
     if (spec.schedule !== undefined) return this.schedule(tenant, spec, resolved);
+    const keyedId = idempotencyKey === undefined ? undefined : idempotentRunId(tenant, idempotencyKey);
+    if (keyedId) {
+      const first = await this.firstAnswer(tenant, keyedId);
+      if (first) return first;
+    }
     const rows = await this.countRows(resolved);
-    const { runId } = await this.deps.client.startBatchInference(spec, { tenant });
-    return {
-      job_id: runId,
+    const answer: SubmitResponse = {
+      job_id: keyedId ?? '',
       status: 'submitted',
       estimated_duration_minutes: rows === null ? null : estimateMinutes(rows, resolved.parallelWorkers),
       input_row_count: rows,
     };
+    try {
+      const { runId } = await this.deps.client.startBatchInference(spec, { tenant, runId: keyedId, onlyOnce: Boolean(keyedId), memo: answerMemo(answer) });
+      return { ...answer, job_id: runId };
+    } catch (err) {
+      // The same key submitted meanwhile (or the first attempt's start landed late): one job, its answer.
+      if (keyedId && err instanceof WorkflowExecutionAlreadyStartedError) {
+        const first = await this.firstAnswer(tenant, keyedId);
+        if (first) return first;
+      }
+      throw err;
+    }
+  }
+
+  /** The answer a keyed submit got the first time, when its run exists (and is this tenant's). */
+  private async firstAnswer(tenant: string, runId: string): Promise<SubmitResponse | undefined> {
+    try {
+      const { memo } = await this.describeOwned(tenant, runId);
+      return answerFromMemo(runId, memo);
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 404) return undefined;
+      throw err;
+    }
   }
 
   /**

@@ -1,22 +1,37 @@
 // `batch-inference run <spec> [--wait] [--json]`
-import type { BatchInferenceClient } from '../../../client.js';
+import { WorkflowExecutionAlreadyStartedError, type BatchInferenceClient } from '../../../client.js';
 import type { Config } from '../../../config.js';
 import type { Progress } from '../../../shared/types.js';
 import { summaryText } from '../format.js';
 import { openSession } from '../session.js';
 import { readSpecFile } from '../specFile.js';
 import { exitCodeOf, stopSignal, whenStopped } from '../stopSignals.js';
-import { EXIT_OK, EXIT_RUN_FAILED } from '../usage.js';
+import { EXIT_OK, EXIT_RUN_FAILED, UsageError } from '../usage.js';
 import { watchRun } from '../watch.js';
 
-export async function runCommand(config: Config, file: string, flags: { wait: boolean; json: boolean }): Promise<number> {
+/** A run id a user may choose: what Temporal and the stage paths accept. */
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,199}$/;
+
+export async function runCommand(config: Config, file: string, flags: { wait: boolean; json: boolean; runId?: string }): Promise<number> {
+  if (flags.runId !== undefined && !RUN_ID.test(flags.runId)) {
+    throw new UsageError(`--run-id: got ${JSON.stringify(flags.runId)}; use 1 to 200 letters, digits and _ . : @ - starting with a letter or digit`);
+  }
   const { spec, baseDir } = readSpecFile(file);
   const stop = stopSignal();
   const session = await openSession(config, { worker: 'if-ephemeral' });
   try {
     // Stopped while connecting: nothing was started.
     if (stop.aborted) return exitCodeOf(stop.reason as NodeJS.Signals);
-    const { runId } = await session.client.startBatchInference(spec, { baseDir });
+    // With --run-id a repeat (a retry after a lost answer) never starts a second run: it follows the first.
+    const runId = await session.client
+      .startBatchInference(spec, { baseDir, runId: flags.runId, onlyOnce: flags.runId !== undefined })
+      .then(
+        (started) => started.runId,
+        (err: unknown) => {
+          if (flags.runId !== undefined && err instanceof WorkflowExecutionAlreadyStartedError) return flags.runId;
+          throw err;
+        },
+      );
     // With an ephemeral server the worker lives in this process: leaving would strand the run.
     const wait = flags.wait || session.ephemeral;
     if (!wait) {
