@@ -24,6 +24,10 @@ export interface StartOptions {
   tenant?: string;
   /** Never a second run under runId, even after the first closed: a repeated start fails with WorkflowExecutionAlreadyStartedError. */
   onlyOnce?: boolean;
+  /** With onlyOnce: a run under runId that failed (e.g. a start that arrived too late) may be replaced. */
+  replaceFailed?: boolean;
+  /** The submitter stops waiting for the start then: a start Temporal records later does nothing (SubmitAbandoned). */
+  startBy?: Date;
 }
 
 export function newRunId(now = new Date()): string {
@@ -80,14 +84,18 @@ export class BatchInferenceClient {
     const prepared = prepareSpecForStart(spec, this.config, options.baseDir);
     const runId = options.runId ?? newRunId();
     const tenant = options.tenant ?? DEFAULT_TENANT;
-    const runOptions: RunOptions = { ...options.runOptions, ...(options.tenant ? { tenant } : {}) };
+    const runOptions: RunOptions = {
+      ...options.runOptions,
+      ...(options.tenant ? { tenant } : {}),
+      ...(options.startBy ? { startBy: options.startBy.toISOString() } : {}),
+    };
     const searchAttributes = await this.runSearchAttributes(tenant);
     await this.client.workflow.start(WORKFLOW_TYPE, {
       taskQueue: this.config.temporal.taskQueue,
       workflowId: runId,
       args: Object.keys(runOptions).length ? [prepared, runOptions] : [prepared],
       memo: { ...runMemo(prepared, tenant), ...options.memo },
-      ...(options.onlyOnce ? { workflowIdReusePolicy: 'REJECT_DUPLICATE' as const } : {}),
+      ...(options.onlyOnce ? { workflowIdReusePolicy: options.replaceFailed ? ('ALLOW_DUPLICATE_FAILED_ONLY' as const) : ('REJECT_DUPLICATE' as const) } : {}),
       ...(searchAttributes ? { typedSearchAttributes: searchAttributes } : {}),
     });
     return { runId };

@@ -6,12 +6,13 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchInferenceClient } from '../src/client.js';
 import { buildApi } from '../src/doors/http/server.js';
+import { idempotentRunId } from '../src/doors/http/idempotency.js';
 import { RETRY_AFTER_SECONDS } from '../src/doors/http/temporalDeadline.js';
 import { TOKEN_A, TOKEN_B, TOKENS } from './support/api.js';
 import { startCuttingProxy, type CuttingProxy } from './support/cuttingProxy.js';
-import { createFeatures } from './support/data.js';
+import { createFeatures, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';
-import { until } from './support/wait.js';
+import { failureOf, until } from './support/wait.js';
 
 const BASE = '/api/v1/inference/batch';
 const DEADLINE_MS = 2_000;
@@ -84,6 +85,7 @@ describe('HTTP API with Temporal unresponsive', () => {
     try {
       const routes: [string, string, unknown?][] = [
         ['POST', BASE, body('DURING_STALL')],
+        ['POST', BASE, body('NO_KEY_STALL')],
         ['GET', BASE],
         ['GET', `${BASE}/${known.job_id}`],
         ['DELETE', `${BASE}/${known.job_id}`],
@@ -91,7 +93,8 @@ describe('HTTP API with Temporal unresponsive', () => {
         ['DELETE', '/api/v1/inference/schedules/bi-cron-api-tenantA-00000000'],
       ];
       for (const [method, path, payload] of routes) {
-        const answer = await call(method, path, { body: payload, key: method === 'POST' ? 'given-up-1' : undefined });
+        const keyed = (payload as { output?: { table_name?: string } } | undefined)?.output?.table_name === 'DURING_STALL';
+        const answer = await call(method, path, { body: payload, key: keyed ? 'given-up-1' : undefined });
         console.info(`${method} ${path}: ${answer.status} in ${answer.ms} ms`);
         expect(answer.status, `${method} ${path}: ${JSON.stringify(answer.body)}`).toBe(503);
         expect(answer.retryAfter).toBe(String(RETRY_AFTER_SECONDS));
@@ -110,9 +113,35 @@ describe('HTTP API with Temporal unresponsive', () => {
     const again = await call('POST', BASE, { body: body('DURING_STALL'), key: 'given-up-1' });
     expect(again.body.job_id).toBe(retried.body.job_id);
     expect(await h.client.waitForResult(retried.body.job_id)).toMatchObject({ state: 'completed', rowsOut: 1_000 });
-    const runs = [];
-    for await (const run of h.temporal.workflow.list({ query: `TaskQueue = '${h.taskQueue}' AND WorkflowType = 'batchInference'` })) runs.push(run);
-    // BEFORE_STALL, the two of the first test, and the given-up one: nothing else started.
-    expect(runs.map((r) => r.memo?.outputTableName).sort()).toEqual(['BEFORE_STALL', 'DURING_STALL', 'IDEM_ONCE', 'IDEM_OTHER']);
+    // A start delivered after its submitter gave up may exist, but it ran nothing (SubmitAbandoned,
+    // refused before taking a slot). What did run: BEFORE_STALL, the first test's two, the retried one.
+    await new Promise((r) => setTimeout(r, 1_000)); // late bytes were flushed at resume; give the server a moment to record them
+    const ran: string[] = [];
+    for await (const run of h.temporal.workflow.list({ query: `TaskQueue = '${h.taskQueue}' AND WorkflowType = 'batchInference'` })) {
+      const handle = h.temporal.workflow.getHandle(run.workflowId, run.runId);
+      const outcome = await handle.result().then(() => 'ran', (err: { cause?: { type?: string } }) => err.cause?.type ?? 'failed');
+      console.info(`${run.workflowId} ${String(run.memo?.outputTableName)}: ${outcome}`);
+      if (outcome !== 'SubmitAbandoned') ran.push(String(run.memo?.outputTableName));
+    }
+    expect(ran.sort()).toEqual(['BEFORE_STALL', 'DURING_STALL', 'IDEM_ONCE', 'IDEM_OTHER']);
+  });
+
+  it('a start Temporal records after its submitter gave up runs nothing; a keyed retry replaces it', async () => {
+    // What a start delivered late looks like to the workflow: its startBy has passed.
+    const late = idempotentRunId('tenantA', 'late-1');
+    await h.client.startBatchInference(
+      seedSpec({ outputTableName: 'LATE' }),
+      { runId: late, tenant: 'tenantA', onlyOnce: true, startBy: new Date(Date.now() - 60_000) },
+    );
+    const refused = await failureOf(h.client.waitForResult(late));
+    expect(refused.type).toBe('SubmitAbandoned');
+    expect(refused.message).toContain('nothing ran');
+    expect(await h.client.getProgress(late)).toMatchObject({ state: 'failed', totalRows: null, chunksDone: 0 });
+    await expect(h.stage.list(`runs/${late}`)).resolves.toEqual([]);
+
+    const retried = await call('POST', BASE, { body: body('LATE'), key: 'late-1' });
+    expect(retried.status, JSON.stringify(retried.body)).toBe(202);
+    expect(retried.body.job_id).toBe(late);
+    expect(await h.client.waitForResult(late)).toMatchObject({ state: 'completed', rowsOut: 1_000 });
   });
 });

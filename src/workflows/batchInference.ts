@@ -30,6 +30,7 @@ import { DEFAULT_TENANT, progressQuery, releaseSlotSignal, sliceProgressSignal, 
 import { estimateCompletion, progressEvery } from './progressMath.js';
 import { recordState, timeoutMinutesOf } from './runLimits.js';
 import { scoreSlice } from './scoreSlice.js';
+import { refuseLateStart } from './startBy.js';
 
 const { prepareRun, deleteRunFiles, discardFiles } = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
@@ -70,6 +71,8 @@ export interface RunOptions {
   chunksPerRun?: number;
   /** Whose concurrency slots the run takes (BATCH_MAX_CONCURRENT_JOBS per tenant); "default" when absent. */
   tenant?: string;
+  /** ISO time after which the submitter stopped waiting for the start: a later start does nothing. */
+  startBy?: string;
 }
 
 /** The failure type of a run stopped by its timeoutMinutes. */
@@ -231,6 +234,7 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
   let timedOut = false;
   const deadline = new CancellationScope();
   try {
+    refuseLateStart(options.startBy, startedAt);
     // Wait in `submitted` for one of the tenant's slots; they are granted in order of submission.
     await requestSlot({ tenant, runId, executionId, submittedAt: startedAt });
     await condition(() => granted);

@@ -16,6 +16,8 @@ import type { Progress, ResolvedSpec, RunState } from '../../shared/types.js';
 import { DEFAULT_TENANT, progressQuery, STATE_ATTRIBUTE, TENANT_ATTRIBUTE, WORKFLOW_TYPE } from '../../workflows/definitions.js';
 import { badRequest, HttpError, notFound, zodProblems } from './errors.js';
 import { answerFromMemo, answerMemo, idempotentRunId } from './idempotency.js';
+import { TEMPORAL_DEADLINE_MS } from './temporalDeadline.js';
+import { SUBMIT_ABANDONED } from '../../workflows/startBy.js';
 import {
   jobIdSchema,
   listQuerySchema,
@@ -36,6 +38,8 @@ export interface JobServiceDeps {
   predictors?: readonly string[];
   /** How long the row count may take before input_row_count is null. */
   countTimeoutMs?: number;
+  /** The most a request's Temporal calls may take before it is answered 503 (default TEMPORAL_DEADLINE_MS). */
+  temporalDeadlineMs?: number;
 }
 
 /** A deliberately rough throughput for estimated_duration_minutes: rows per second per worker, plus fixed cost. */
@@ -64,6 +68,8 @@ export class JobService {
 
   /** With an idempotency key, a repeat of a submit answers with the job (and body) of the first. */
   async submit(tenant: string, body: unknown, idempotencyKey?: string): Promise<SubmitResponse | ScheduleResponse> {
+    // When this request's deadline passes the caller hears 503: a start Temporal records after that does nothing.
+    const startBy = new Date(Date.now() + (this.deps.temporalDeadlineMs ?? TEMPORAL_DEADLINE_MS));
     const { format, spec, problems } = translateBody(body);
     if (problems.length || !spec) throw badRequest(problems);
     let resolved: ResolvedSpec;
@@ -83,9 +89,11 @@ export class JobService {
     }
     if (spec.schedule !== undefined) return this.schedule(tenant, spec, resolved);
     const keyedId = idempotencyKey === undefined ? undefined : idempotentRunId(tenant, idempotencyKey);
+    let replaceFailed = false;
     if (keyedId) {
       const first = await this.firstAnswer(tenant, keyedId);
-      if (first) return first;
+      if (first === 'abandoned') replaceFailed = true;
+      else if (first) return first;
     }
     const rows = await this.countRows(resolved);
     const answer: SubmitResponse = {
@@ -95,22 +103,34 @@ export class JobService {
       input_row_count: rows,
     };
     try {
-      const { runId } = await this.deps.client.startBatchInference(spec, { tenant, runId: keyedId, onlyOnce: Boolean(keyedId), memo: answerMemo(answer) });
+      const { runId } = await this.deps.client.startBatchInference(spec, {
+        tenant, runId: keyedId, onlyOnce: Boolean(keyedId), replaceFailed, startBy, memo: answerMemo(answer),
+      });
       return { ...answer, job_id: runId };
     } catch (err) {
       // The same key submitted meanwhile (or the first attempt's start landed late): one job, its answer.
       if (keyedId && err instanceof WorkflowExecutionAlreadyStartedError) {
         const first = await this.firstAnswer(tenant, keyedId);
-        if (first) return first;
+        if (first && first !== 'abandoned') return first;
       }
       throw err;
     }
   }
 
-  /** The answer a keyed submit got the first time, when its run exists (and is this tenant's). */
-  private async firstAnswer(tenant: string, runId: string): Promise<SubmitResponse | undefined> {
+  /**
+   * The answer a keyed submit got the first time, when its run exists (and is this tenant's);
+   * 'abandoned' when that run's start came too late to run, so a new one may take its id.
+   */
+  private async firstAnswer(tenant: string, runId: string): Promise<SubmitResponse | 'abandoned' | undefined> {
     try {
-      const { memo } = await this.describeOwned(tenant, runId);
+      const { description, memo } = await this.describeOwned(tenant, runId);
+      if (description.status.name === 'FAILED') {
+        const type = await this.deps.client.client.workflow.getHandle(runId).result().then(
+          () => undefined,
+          (err: { cause?: { type?: string } }) => err.cause?.type,
+        );
+        if (type === SUBMIT_ABANDONED) return 'abandoned';
+      }
       return answerFromMemo(runId, memo);
     } catch (err) {
       if (err instanceof HttpError && err.status === 404) return undefined;

@@ -12,8 +12,6 @@ export interface ApiOptions extends JobServiceDeps {
   /** token → tenant; BATCH_API_TOKENS by default. */
   tokens?: Record<string, string>;
   version?: string;
-  /** The most a request's Temporal calls may take before it is answered 503 (default TEMPORAL_DEADLINE_MS). */
-  temporalDeadlineMs?: number;
 }
 
 const BASE = '/api/v1/inference/batch';
