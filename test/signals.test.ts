@@ -169,4 +169,25 @@ describe('stopping on SIGINT / SIGTERM', () => {
     expect(stopped.ms, serve.output()).toBeLessThan(CLEAN_STOP_MS);
     await expectGroupGone(serve);
   });
+
+  it('run on embedded defaults: SIGTERM while its dev server starts exits within the bound, leaving nothing', async () => {
+    const run = spawn(['run', specFile('startup')], embeddedEnv('startup'));
+    // The dev server process exists (a second member of the group): the command is mid-start-up.
+    await until(async () => (run.groupMembers().length >= 2 ? true : undefined), 60_000, 'the dev server to be spawned');
+    const stopped = await stopWith(run, 'SIGTERM');
+    expect(stopped.code, run.output()).toBe(143);
+    expect(stopped.ms, run.output()).toBeLessThan(STOP_BOUND_MS + 2_000);
+    await expectGroupGone(run);
+  });
+
+  it('a second signal exits at once, and the dev server the command started still goes with it', async () => {
+    const run = spawn(['run', specFile('twice')], embeddedEnv('twice'));
+    const [, runId] = await outputMatching(run, /^(bi-\S+)$/m, 'the run id');
+    await until(async () => (gate.waiting(runId) ? true : undefined), 120_000, 'a chunk to wait at its gate');
+    process.kill(run.pid, 'SIGINT');
+    const stopped = await stopWith(run, 'SIGINT');
+    expect(stopped.code, run.output()).toBe(130);
+    expect(stopped.ms, run.output()).toBeLessThan(2_000);
+    await expectGroupGone(run);
+  });
 });
