@@ -2,6 +2,7 @@
 // step: the export's heartbeats carry the cancel to the activity within seconds, and its signal
 // interrupts DuckDB. Without that, the statement below would run for hours at full CPU.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApi, type TestApi } from './support/api.js';
 import { createFeatures, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { failureOf, until } from './support/wait.js';
@@ -27,12 +28,17 @@ async function exportStarted(h: Harness, runId: string): Promise<boolean> {
 
 describe('interrupting a running warehouse query', () => {
   let h: Harness;
+  let api: TestApi;
   beforeAll(async () => {
     h = await createHarness();
     await createFeatures(h, 2_000);
     await h.startWorker();
+    api = await startApi(h, ['linear-demo']);
   });
-  afterAll(() => h?.close());
+  afterAll(async () => {
+    await api?.close();
+    await h?.close();
+  });
 
   it('timeoutMinutes 0.1 stops an endless export within seconds as JobTimeout, and the worker is idle after', async () => {
     const { runId } = await h.client.startBatchInference(seedSpec({ inputQuery: ENDLESS_QUERY, timeoutMinutes: 0.1, outputTableName: 'NEVER_TIMEOUT' }));
@@ -59,6 +65,19 @@ describe('interrupting a running warehouse query', () => {
     console.info(`cancelled run ended ${ms} ms after the cancel`);
     expect(ms).toBeLessThan(STOP_BOUND_MS);
     expect((await h.client.getProgress(runId)).state).toBe('cancelled');
+    expect(await cpuSecondsOver(2_000)).toBeLessThan(0.8);
+  });
+
+  it("the API's row count of an endless query gives up after its timeout and stops the query too", async () => {
+    const submitted = await api.call('POST', '/api/v1/inference/batch', {
+      body: { model_id: 'linear-demo', input: { source: 'sql', query: ENDLESS_QUERY }, output: { destination: 'table', table_name: 'NEVER_COUNTED' } },
+    });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+    expect(submitted.body.input_row_count).toBeNull();
+    // The run's own export is the next endless query: cancel it, then nothing may be left running.
+    await until(async () => ((await exportStarted(h, submitted.body.job_id)) ? true : undefined), 60_000, 'the export to start');
+    await h.client.cancelRun(submitted.body.job_id);
+    await expect(h.client.waitForResult(submitted.body.job_id)).rejects.toThrow();
     expect(await cpuSecondsOver(2_000)).toBeLessThan(0.8);
   });
 });

@@ -130,7 +130,7 @@ export class DuckDBWarehouse implements Warehouse {
   }
 
   async query(sql: string, options: QueryOptions = {}): Promise<Record<string, unknown>[]> {
-    return this.withConnection(async (conn) => {
+    return this.withConnection((conn) => interruptOnAbort(conn, options.signal, async () => {
       if (options.useUtc ?? true) await conn.run(`SET TimeZone = 'UTC'`);
       const limited = `SELECT * FROM (${sql}) LIMIT ${Math.floor(options.maxRows ?? 1000)}`;
       try {
@@ -138,7 +138,7 @@ export class DuckDBWarehouse implements Warehouse {
       } catch (err) {
         throw asQueryError(err);
       }
-    });
+    }));
   }
 
   async tableHasRows(table: string): Promise<boolean> {

@@ -39,6 +39,8 @@ export interface QueryOptions {
   tag?: string;
   /** At most this many rows come back. */
   maxRows?: number;
+  /** Aborted when the answer is no longer wanted: the running statement is interrupted. */
+  signal?: AbortSignal;
 }
 
 export interface Warehouse {

@@ -252,9 +252,11 @@ export class JobService {
 
   /** count(*) of the rendered query, or null when the warehouse fails or is slow to answer. */
   private async countRows(spec: ResolvedSpec): Promise<number | null> {
+    // Past the timeout the count is stopped, not left to run on in the warehouse.
+    const giveUp = new AbortController();
     const counting = this.deps.warehouse
       .query(`SELECT count(*) AS n FROM (${spec.renderedQuery}) AS input_rows`, {
-        useUtc: spec.useUtc, warehouse: spec.warehouse, tag: 'batch-inference:count', maxRows: 1,
+        useUtc: spec.useUtc, warehouse: spec.warehouse, tag: 'batch-inference:count', maxRows: 1, signal: giveUp.signal,
       })
       .then((rows) => {
         const n = Number(Object.values(rows[0] ?? {})[0]);
@@ -263,7 +265,10 @@ export class JobService {
     counting.catch(() => {}); // a late failure after the timeout is of no interest
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), this.deps.countTimeoutMs ?? 3000);
+      timer = setTimeout(() => {
+        giveUp.abort();
+        resolve(null);
+      }, this.deps.countTimeoutMs ?? 3000);
     });
     try {
       return await Promise.race([counting, timeout]);
