@@ -176,7 +176,7 @@ describe('stopping on SIGINT / SIGTERM', () => {
     await until(async () => (run.groupMembers().length >= 2 ? true : undefined), 60_000, 'the dev server to be spawned');
     const stopped = await stopWith(run, 'SIGTERM');
     expect(stopped.code, run.output()).toBe(143);
-    expect(stopped.ms, run.output()).toBeLessThan(STOP_BOUND_MS + 2_000);
+    expect(stopped.ms, run.output()).toBeLessThan(CLEAN_STOP_MS);
     await expectGroupGone(run);
   });
 

