@@ -26,6 +26,12 @@ export interface StartOptions {
   memo?: Record<string, unknown>;
   /** Whose concurrency slots the run takes and who may see it over HTTP; "default" when absent. */
   tenant?: string;
+  /** Never a second run under runId, even after the first closed: a repeated start fails with WorkflowExecutionAlreadyStartedError. */
+  onlyOnce?: boolean;
+  /** With onlyOnce: a run under runId that failed (e.g. a start that arrived too late) may be replaced. */
+  replaceFailed?: boolean;
+  /** The submitter stops waiting for the start then: a start Temporal records later does nothing (SubmitAbandoned). */
+  startBy?: Date;
 }
 
 /** What Temporal knows of a run, in our terms. */
@@ -89,15 +95,18 @@ export class BatchInferenceClient {
     const tenant = options.tenant ?? DEFAULT_TENANT;
     // Before anything starts: a tenant writes only the tables BATCH_TENANTS_FILE grants it.
     if ((prepared.outputDestination ?? 'table') === 'table') checkWriteGrant(this.config.tenants, tenant, prepared.outputTableName as string | undefined);
-    // Before anything starts: a tenant writes only the tables BATCH_TENANTS_FILE grants it.
-    if ((prepared.outputDestination ?? 'table') === 'table') checkWriteGrant(this.config.tenants, tenant, prepared.outputTableName as string | undefined);
-    const runOptions: RunOptions = { ...options.runOptions, ...(options.tenant ? { tenant } : {}) };
+    const runOptions: RunOptions = {
+      ...options.runOptions,
+      ...(options.tenant ? { tenant } : {}),
+      ...(options.startBy ? { startBy: options.startBy.toISOString() } : {}),
+    };
     const searchAttributes = await this.runSearchAttributes(tenant);
     await this.temporal.workflow.start(WORKFLOW_TYPE, {
       taskQueue: this.config.temporal.taskQueue,
       workflowId: runId,
       args: Object.keys(runOptions).length ? [prepared, runOptions] : [prepared],
       memo: { ...runMemo(prepared, tenant), ...options.memo },
+      ...(options.onlyOnce ? { workflowIdReusePolicy: options.replaceFailed ? ('ALLOW_DUPLICATE_FAILED_ONLY' as const) : ('REJECT_DUPLICATE' as const) } : {}),
       ...(searchAttributes ? { typedSearchAttributes: searchAttributes } : {}),
     });
     return { runId };
@@ -219,6 +228,17 @@ export class BatchInferenceClient {
       );
   }
 
+  /** The failure type a failed run ended with (e.g. SpecError, JobTimeout, SubmitAbandoned); undefined otherwise. */
+  async failureType(runId: string): Promise<string | undefined> {
+    return this.temporal.workflow
+      .getHandle(runId)
+      .result()
+      .then(
+        () => undefined,
+        (err: { cause?: { type?: string } }) => err.cause?.type,
+      );
+  }
+
   async cancelRun(runId: string): Promise<void> {
     await this.temporal.workflow.getHandle(runId).cancel();
   }
@@ -251,11 +271,24 @@ export class BatchInferenceClient {
     return ensureCleanupSchedule(this.temporal, this.config);
   }
 
+  /**
+   * The connection's deadline and abort controls: every Temporal call fn makes is bounded by them (the
+   * HTTP API's 503 deadline, a CLI wait that a signal ends).
+   */
+  get calls(): Pick<Connection, 'withAbortSignal' | 'withDeadline'> {
+    const connection = this.temporal.connection;
+    return {
+      withAbortSignal: (signal, fn) => connection.withAbortSignal(signal, fn),
+      withDeadline: (deadline, fn) => connection.withDeadline(deadline, fn),
+    };
+  }
+
   async close(): Promise<void> {
     await this.temporal.connection.close();
   }
 }
 
+export { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 export { WorkflowFailedError, WorkflowNotFoundError };
 
 let defaultClient: Promise<BatchInferenceClient> | undefined;

@@ -46,7 +46,14 @@ export interface CreateWorkerOptions {
   batchRows?: number;
   /** Object metadata for S3 sensors (default: an S3 client from the AWS settings in config). */
   objects?: ObjectMetadataSource;
+  /** How long in-flight activities may finish after shutdown is asked; then they are cancelled and retried elsewhere. */
+  shutdownGraceTime?: number | string;
 }
+
+/** Short enough that a stopped CLI exits within seconds (doors/cli/stopSignals.ts); long enough for a chunk's last batch. */
+export const SHUTDOWN_GRACE_TIME = '3s';
+/** At most this long between a heartbeat and the server hearing it (and answering with a cancel). */
+const HEARTBEAT_THROTTLE = '2s';
 
 export async function createWorker(options: CreateWorkerOptions = {}): Promise<Worker> {
   const config = options.config ?? loadConfig();
@@ -73,5 +80,9 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
     workflowBundle: await workflowBundle(),
     activities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? config.maxConcurrentActivities,
+    shutdownGraceTime: options.shutdownGraceTime ?? SHUTDOWN_GRACE_TIME,
+    // A cancel reaches an activity in a heartbeat's answer; the default throttle (up to 60 s) let a
+    // cancelled or timed-out export run on for a minute.
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
   });
 }

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linearDemo } from '../src/predictors/linearDemo.js';
+import { gatedPredictor } from './fixtures/gatedPredictor.js';
 import { createFeatures, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { until } from './support/wait.js';
@@ -12,16 +12,17 @@ describe('cancellation', () => {
   let h: Harness;
   let batchesAfterCancel = 0;
   let cancelledAt = 0;
+  const gate = gatedPredictor();
   beforeAll(async () => {
     h = await createHarness();
     await createFeatures(h, 40_000);
     await h.startWorker({
       batchRows: 2048,
       predictors: {
-        slow: async (input) => {
+        slow: async (input, ctx) => {
+          const output = await gate.gated(input, ctx);
           if (cancelledAt) batchesAfterCancel++;
-          await new Promise((r) => setTimeout(r, 200));
-          return linearDemo(input);
+          return output;
         },
       },
     });
@@ -29,8 +30,12 @@ describe('cancellation', () => {
   afterAll(() => h?.close());
 
   it('stops children and activities, skips publish and deletes staged files', async () => {
-    const { runId } = await h.client.startBatchInference(
+    // One chunk scores and the rest wait at the gate, which never opens: the run is mid-way when cancelled.
+    const runId = `bi-cancellation-${Date.now()}`;
+    gate.allow(runId, 1);
+    await h.client.startBatchInference(
       seedSpec({ predictor: 'slow', outputTableName: 'CANCELLED_OUTPUT', batchSizeInMb: 0.02, parallelWorkers: 2, heartbeatTimeout: 1 }),
+      { runId },
     );
     await until(async () => {
       const p = await h.client.getProgress(runId);

@@ -3,14 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, runCli } from './support/cli.js';
-import { linearDemo } from '../src/predictors/linearDemo.js';
 import { compareWithExpected, createFeatures, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { until } from './support/wait.js';
+import { gatedPredictor } from './fixtures/gatedPredictor.js';
 
 describe('CLI against a Temporal server (TEMPORAL_ADDRESS set)', () => {
   let h: Harness;
   let env: NodeJS.ProcessEnv;
+  const gate = gatedPredictor();
   const write = (name: string, value: unknown) => {
     const file = path.join(h.dir, name);
     fs.writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
@@ -19,7 +20,7 @@ describe('CLI against a Temporal server (TEMPORAL_ADDRESS set)', () => {
   beforeAll(async () => {
     h = await createHarness();
     await createFeatures(h, 20_000);
-    await h.startWorker({ batchRows: 2048, predictors: { slow: async (input) => (await new Promise((r) => setTimeout(r, 200)), linearDemo(input)) } });
+    await h.startWorker({ batchRows: 2048, predictors: { gated: gate.gated } });
     env = cliEnv(h);
   });
   afterAll(() => h?.close());
@@ -70,9 +71,9 @@ describe('CLI against a Temporal server (TEMPORAL_ADDRESS set)', () => {
   });
 
   it('cancel stops a running run; an unknown run id exits 2', async () => {
-    // Several chunks one after another: the run must outlast the ~2 s a CLI process takes to start.
+    // The gate stays shut: the run cannot end before the cancel process has started, however slow that is.
     const { runId } = await h.client.startBatchInference(
-      seedSpec({ predictor: 'slow', outputTableName: 'CLI_CANCELLED', heartbeatTimeout: 1, batchSizeInMb: 0.02, parallelWorkers: 1 }),
+      seedSpec({ predictor: 'gated', outputTableName: 'CLI_CANCELLED', heartbeatTimeout: 1, parallelWorkers: 1 }),
     );
     await until(async () => ((await h.client.getProgress(runId)).state === 'running' ? true : undefined));
     const result = await runCli(['cancel', runId], env);
@@ -82,6 +83,21 @@ describe('CLI against a Temporal server (TEMPORAL_ADDRESS set)', () => {
     const unknown = await runCli(['cancel', 'no-such-run'], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('No open run no-such-run');
+  });
+
+  it('run --run-id twice runs once (the repeat follows the first run); a bad --run-id exits 2', async () => {
+    const runId = `bi-cli-once-${Date.now()}`;
+    const spec = write('once.json', seedSpec({ outputTableName: 'RUN_ONCE' }));
+    const first = await runCli(['run', spec, '--run-id', runId, '--wait', '--json'], env);
+    expect(first.code, first.stderr).toBe(0);
+    const execution = (await h.temporal.workflow.getHandle(runId).describe()).runId;
+    const repeat = await runCli(['run', spec, '--run-id', runId, '--wait', '--json'], env);
+    expect(repeat.code, repeat.stderr).toBe(0);
+    expect(JSON.parse(repeat.stdout)).toMatchObject({ runId, state: 'completed', rowsOut: 10_000 });
+    expect((await h.temporal.workflow.getHandle(runId).describe()).runId).toBe(execution);
+    const bad = await runCli(['run', spec, '--run-id', 'no spaces please'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--run-id: got "no spaces please"');
   });
 
   it('a run that fails exits 1 with the reason', async () => {

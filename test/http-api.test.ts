@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelResponseSchema, jobListSchema, jobStatusSchema, scheduleResponseSchema, submitResponseSchema } from '../src/doors/http/schemas.js';
-import { linearDemo } from '../src/predictors/linearDemo.js';
+import { gatedPredictor } from './fixtures/gatedPredictor.js';
 import { startApi, TOKEN_A, TOKEN_B, type TestApi } from './support/api.js';
 import { cliEnv, runCli } from './support/cli.js';
 import { compareWithExpected, createFeatures } from './support/data.js';
@@ -25,6 +25,7 @@ const seedBody = (overrides: Record<string, unknown> = {}) => ({
 
 describe('HTTP API', () => {
   let h: Harness;
+  const gate = gatedPredictor();
   let api: TestApi;
   const finished = (jobId: string, token = TOKEN_A) =>
     until(async () => {
@@ -42,9 +43,9 @@ describe('HTTP API', () => {
     await createFeatures(h, 20_000);
     await h.startWorker({
       batchRows: 2048,
-      predictors: { slow: async (input) => (await new Promise((r) => setTimeout(r, 200)), linearDemo(input)) },
+      predictors: { gated: gate.gated },
     });
-    api = await startApi(h, ['linear-demo', 'slow']);
+    api = await startApi(h, ['linear-demo', 'gated']);
   });
   afterAll(async () => {
     await api?.close();
@@ -94,7 +95,8 @@ describe('HTTP API', () => {
   });
 
   it('cancels a job mid-run: it ends cancelled, publishes nothing and its staged files go', async () => {
-    const { job_id } = await submit(seedBody({ model_id: 'slow', output: { destination: 'table', table_name: 'API_CANCELLED' } }));
+    // The gate stays shut: the job is still running whenever the DELETE arrives.
+    const { job_id } = await submit(seedBody({ model_id: 'gated', output: { destination: 'table', table_name: 'API_CANCELLED' } }));
     await until(async () => {
       const { body } = await api.call('GET', `${BASE}/${job_id}`);
       return body.status === 'running' ? body : undefined;

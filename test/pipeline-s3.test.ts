@@ -2,7 +2,7 @@
 // dropping, and a cancelled run's prefix deleted. Listing past 1,000 keys is in s3-stage.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Stage } from '../src/adapters/stage/s3/s3Stage.js';
-import { slowLinear } from './fixtures/slowPredictors.js';
+import { gatedPredictor } from './fixtures/gatedPredictor.js';
 import { startCuttingProxy, type CuttingProxy } from './support/cuttingProxy.js';
 import { CLEANUP_WORKFLOW_TYPE } from '../src/workflows/retention/contract.js';
 import { compareWithExpected, createFeatures, EXPECTED_SQL, seedSpec } from './support/data.js';
@@ -14,6 +14,7 @@ describe('batch inference on DuckDB + S3 stage', () => {
   let server: S3Server;
   let proxy: CuttingProxy;
   let h: Harness<S3Stage>;
+  const gate = gatedPredictor();
   beforeAll(async () => {
     server = await startS3Server();
     proxy = await startCuttingProxy(server.endpoint);
@@ -21,7 +22,7 @@ describe('batch inference on DuckDB + S3 stage', () => {
     const env = await s3StageEnv(server.endpoint, 'pipeline');
     h = await createHarness<S3Stage>({ ...env, AWS_ENDPOINT_URL: proxy.endpoint });
     await createFeatures(h, 200_000);
-    await h.startWorker({ predictors: { slow: slowLinear } });
+    await h.startWorker({ predictors: { gated: gate.gated } });
   });
   afterAll(async () => {
     await h?.close();
@@ -79,8 +80,12 @@ describe('batch inference on DuckDB + S3 stage', () => {
   });
 
   it('deletes the run prefix from the bucket when a run is cancelled', async () => {
-    const { runId } = await h.client.startBatchInference(
-      seedSpec({ predictor: 'slow', outputTableName: 'CANCELLED_S3', batchSizeInMb: 0.02, parallelWorkers: 2 }),
+    // One chunk scores, the rest wait at the gate: the run is mid-way whenever the cancel arrives.
+    const runId = 'bi-cancelled-s3-' + Date.now();
+    gate.allow(runId, 1);
+    await h.client.startBatchInference(
+      seedSpec({ predictor: 'gated', outputTableName: 'CANCELLED_S3', batchSizeInMb: 0.02, parallelWorkers: 2 }),
+      { runId },
     );
     await until(async () => ((await h.client.getProgress(runId)).chunksDone >= 1 ? true : undefined), 60_000, 'a chunk scored');
     expect((await h.stage.list(`runs/${runId}`)).length).toBeGreaterThan(0);

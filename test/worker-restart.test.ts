@@ -1,44 +1,49 @@
 // A worker process killed mid-run (SIGKILL: no cleanup at all) and a new one started: the run
 // still completes with every row exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
-import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { compareWithExpected, createFeatures, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';
-import { cliEnv, spawnCli } from './support/cli.js';
+import { cliEnv } from './support/cli.js';
+import { fileGate } from './support/fileGate.js';
+import { spawnCliGroup, type GroupProcess } from './support/processGroup.js';
 import { until } from './support/wait.js';
-
-const PREDICTORS = fileURLToPath(new URL('./fixtures/slowPredictors.ts', import.meta.url));
 
 describe('worker killed mid-run', () => {
   let h: Harness;
-  const workers: ChildProcess[] = [];
+  const workers: GroupProcess[] = [];
   beforeAll(async () => {
     h = await createHarness();
     await createFeatures(h, 120_000);
   });
   afterAll(async () => {
-    for (const w of workers) w.kill('SIGKILL');
+    for (const w of workers) w.killGroup();
     await h?.close();
   });
 
   it('completes exactly once after a new worker takes over', async () => {
-    const env = cliEnv(h, { BATCH_PREDICTORS: PREDICTORS });
-    const first = spawnCli(['worker'], env);
+    const gate = fileGate(path.join(h.dir, 'gates'));
+    const env = cliEnv(h, gate.env);
+    const first = spawnCliGroup(['worker'], env);
     workers.push(first);
-    const { runId } = await h.client.startBatchInference(
-      seedSpec({ predictor: 'slowLinear', batchSizeInMb: 0.05, parallelWorkers: 2, heartbeatTimeout: 2 }),
+    // The first chunk of each slice scores, the others wait at the gate: the worker dies mid-run
+    // however fast or slow this machine is.
+    const runId = `bi-restart-${Date.now()}`;
+    gate.allow(runId, 1);
+    await h.client.startBatchInference(
+      seedSpec({ predictor: 'gatedLinear', batchSizeInMb: 0.05, parallelWorkers: 2, heartbeatTimeout: 2 }),
+      { runId },
     );
-    // Kill it once some chunks are done and more remain.
     const before = await until(async () => {
       const p = await h.client.getProgress(runId);
-      return p.state === 'running' && p.chunksDone >= 1 && p.chunksDone < (p.chunksTotal ?? 0) - 2 ? p : undefined;
+      return p.state === 'running' && p.chunksDone >= 1 && gate.waiting(runId) ? p : undefined;
     });
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
+    first.killGroup();
+    await first.exited;
 
-    const second = spawnCli(['worker'], env);
+    const second = spawnCliGroup(['worker'], env);
     workers.push(second);
+    gate.open(runId);
     const summary = await h.client.waitForResult(runId);
     expect(summary.rowsOut).toBe(60_000);
     expect(before.chunksDone).toBeLessThan(summary.chunks);

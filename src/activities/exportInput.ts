@@ -43,6 +43,8 @@ export function makeExportInput(ctx: ActivityContext) {
       // Output left by an earlier execution under the same workflow id must not pass for this one's.
       await ctx.stage.deletePrefix(outputPrefix(runId));
       // The warehouse says what it wrote, so nothing is read back from the stage to plan the chunks.
+      // A heartbeat every second, so a cancel (or the run's timeoutMinutes) reaches the export within
+      // seconds and interrupts the warehouse's statement through the cancellation signal.
       const files = await withKeepAlive(() => activity.heartbeat({ phase: 'export' }), () =>
         warehouse.exportQuery({
           runId,
@@ -52,8 +54,13 @@ export function makeExportInput(ctx: ActivityContext) {
           fileSizeBytes: spec.batchSizeInMb * MB,
           useUtc: spec.useUtc,
           warehouse: spec.warehouse,
+          signal: activity.cancellationSignal,
         }),
-      );
+      1000).catch((err: unknown) => {
+        // The statement failed because it was interrupted: that is the cancel, not an export error.
+        if (activity.cancellationSignal.aborted) throw new CancelledFailure('export cancelled');
+        throw err;
+      });
       // Cancelled while the warehouse unloaded: the workflow deletes the run's files once this returns.
       if (activity.cancellationSignal.aborted) throw new CancelledFailure('export cancelled');
       const rows = files.reduce((s, f) => s + f.rows, 0);

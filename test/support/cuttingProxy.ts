@@ -1,11 +1,16 @@
 // A TCP proxy in front of a server that can be told to cut the next response after N bytes:
-// a real dropped connection mid-download, as a flaky network gives one.
+// a real dropped connection mid-download, as a flaky network gives one. It can also stall: hold every
+// byte both ways (a server that stops answering) and deliver them late on resume.
 import net from 'node:net';
 
 export interface CuttingProxy {
   endpoint: string;
   /** The next connection whose responses pass `bytes` in total is destroyed there. */
   cutNextResponseAfter(bytes: number): void;
+  /** From now on nothing passes either way; bytes are held, not dropped. */
+  stall(): void;
+  /** Delivers what was held and passes bytes again. */
+  resume(): void;
   cuts: number;
   close(): Promise<void>;
 }
@@ -14,11 +19,20 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
   const { hostname, port } = new URL(target);
   let armed: number | undefined;
   const sockets = new Set<net.Socket>();
+  let stalled = false;
+  const held: (() => void)[] = [];
   const proxy: CuttingProxy = {
     endpoint: '',
     cuts: 0,
     cutNextResponseAfter(bytes) {
       armed = bytes;
+    },
+    stall() {
+      stalled = true;
+    },
+    resume() {
+      stalled = false;
+      for (const deliver of held.splice(0)) deliver();
     },
     close: () => new Promise((resolve) => {
       for (const s of sockets) s.destroy();
@@ -29,8 +43,9 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
     const upstream = net.connect(Number(port), hostname);
     sockets.add(client).add(upstream);
     let sent = 0;
-    client.on('data', (d) => upstream.write(d));
-    upstream.on('data', (d) => {
+    const pass = (deliver: () => void) => (stalled ? held.push(deliver) : deliver());
+    client.on('data', (d) => pass(() => upstream.write(d)));
+    upstream.on('data', (d) => pass(() => {
       sent += d.length;
       if (armed !== undefined && sent > armed) {
         client.write(d.subarray(0, Math.max(0, d.length - (sent - armed))));
@@ -41,7 +56,7 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
         return;
       }
       client.write(d);
-    });
+    }));
     const end = () => {
       client.destroy();
       upstream.destroy();

@@ -12,6 +12,8 @@ export interface ExportRequest {
   fileSizeBytes: number;
   useUtc: boolean;
   warehouse?: string;
+  /** Aborted when the export must stop (cancel, timeoutMinutes): the running statement is interrupted. */
+  signal?: AbortSignal;
 }
 
 export interface PublishRequest {
@@ -50,6 +52,8 @@ export interface QueryOptions {
   tag?: string;
   /** At most this many rows come back. */
   maxRows?: number;
+  /** Aborted when the answer is no longer wanted: the running statement is interrupted. */
+  signal?: AbortSignal;
 }
 
 export interface CheckQueryOptions extends QueryOptions {

@@ -11,6 +11,7 @@ async function main(argv: string[]): Promise<number> {
       wait: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       rows: { type: 'string' },
+      'run-id': { type: 'string' },
       prune: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -23,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const { loadConfig } = await import('../../config.js');
   const config = loadConfig();
+  // Every command ends within a bound on SIGINT/SIGTERM; the Temporal runtime, once a worker installs it, drains workers.
+  (await import('./stopSignals.js')).installStopSignals();
   const needArg = (what: string) => {
     if (!arg) throw new UsageError(`${command} needs ${what}\n\n${USAGE}`);
     return arg;
@@ -31,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
     case 'demo':
       return (await import('./commands/demo.js')).demoCommand(config);
     case 'run':
-      return (await import('./commands/run.js')).runCommand(config, needArg('a spec file'), { wait: values.wait!, json: values.json! });
+      return (await import('./commands/run.js')).runCommand(config, needArg('a spec file'), { wait: values.wait!, json: values.json!, runId: values['run-id'] });
     case 'status':
       return (await import('./commands/status.js')).statusCommand(config, needArg('a run id'), { json: values.json! });
     case 'cancel':

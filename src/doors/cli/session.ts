@@ -54,6 +54,8 @@ export interface SessionOptions {
   /** 'always': run a worker in this process; 'if-ephemeral': only when no other server exists. */
   worker: 'always' | 'if-ephemeral' | 'never';
   taskQueue?: string;
+  /** A stop (SIGINT/SIGTERM) during start-up: an ephemeral server being started is killed, and this rejects. */
+  signal?: AbortSignal;
 }
 
 export async function openSession(config: Config, options: SessionOptions): Promise<Session> {
@@ -67,7 +69,7 @@ export async function openSession(config: Config, options: SessionOptions): Prom
       hasWorker = true;
       config = { ...config, temporal: { ...config.temporal, taskQueue: dev.taskQueue } };
     } else {
-      server = await startDevServer({ cli: config.temporal.cli, dbFile: temporalDbPath(config), logFile: path.join(config.dataDir, 'temporal.log') });
+      server = await startDevServer({ cli: config.temporal.cli, dbFile: temporalDbPath(config), logFile: path.join(config.dataDir, 'temporal.log'), signal: options.signal });
       address = server.address;
     }
   }

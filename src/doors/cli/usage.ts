@@ -14,7 +14,8 @@ export const USAGE = `batch-inference — durable batch scoring on Temporal
 
 Usage:
   batch-inference demo                          score 500,000 demo rows on the embedded defaults
-  batch-inference run <spec.json|spec.yaml> [--wait] [--json]
+  batch-inference run <spec.json|spec.yaml> [--wait] [--json] [--run-id <id>]
+                                                --run-id: run it at most once (a repeat follows that run)
   batch-inference status <runId> [--json]
   batch-inference cancel <runId>
   batch-inference worker                        run a worker (needs TEMPORAL_ADDRESS or a running dev)

@@ -5,10 +5,12 @@ import { progressLine } from './format.js';
 
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 
-export async function watchRun(client: BatchInferenceClient, runId: string, out: NodeJS.WriteStream = process.stderr): Promise<Progress> {
+export async function watchRun(client: BatchInferenceClient, runId: string, out: NodeJS.WriteStream = process.stderr, stop?: AbortSignal): Promise<Progress> {
   const live = Boolean(out.isTTY);
   let last = '';
   for (;;) {
+    // Stopped (SIGINT/SIGTERM): no further call on a connection that is about to close.
+    stop?.throwIfAborted();
     let p: Progress;
     try {
       p = await client.getProgress(runId);

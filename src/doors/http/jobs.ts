@@ -1,7 +1,7 @@
 // What the HTTP routes do: map HTTP to calls on the same client the CLI uses (start, read, cancel and
 // list a tenant's runs). A run's tenant is in its memo (and its BatchTenant search attribute for
 // listing); another tenant's run answers 404, exactly like a run that does not exist.
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Warehouse } from '../../adapters/warehouse/warehouse.js';
 import type { BatchInferenceClient, RunDescription } from '../../client.js';
@@ -18,6 +18,9 @@ import { STATE_KEY, TENANT_KEY } from '../../workflows/run/searchAttributes.js';
 import { badRequest, HttpError, notFound, zodProblems } from './errors.js';
 import { guardSubmit } from './submitGuard.js';
 import { TenantWarehouses } from '../../tenants/warehouses.js';
+import { answerFromMemo, answerMemo, idempotentRunId } from './idempotency.js';
+import { TEMPORAL_DEADLINE_MS } from './temporalDeadline.js';
+import { SUBMIT_ABANDONED } from '../../workflows/run/startBy.js';
 import {
   jobIdSchema,
   listQuerySchema,
@@ -42,6 +45,8 @@ export interface JobServiceDeps {
   countTimeoutMs?: number;
   /** Signs page tokens (see pageToken.ts); buildApi derives it from the API tokens. */
   pageTokenKey?: Buffer;
+  /** The most a request's Temporal calls may take before it is answered 503 (default TEMPORAL_DEADLINE_MS). */
+  temporalDeadlineMs?: number;
 }
 
 /** A deliberately rough throughput for estimated_duration_minutes: rows per second per worker, plus fixed cost. */
@@ -60,7 +65,10 @@ export class JobService {
     if (deps.config.tenants) this.tenantWarehouses = new TenantWarehouses(deps.config, deps.config.tenants);
   }
 
-  async submit(tenant: string, body: unknown): Promise<SubmitResponse | ScheduleResponse> {
+  /** With an idempotency key, a repeat of a submit answers with the job (and body) of the first. */
+  async submit(tenant: string, body: unknown, idempotencyKey?: string): Promise<SubmitResponse | ScheduleResponse> {
+    // When this request's deadline passes the caller hears 503: a start Temporal records after that does nothing.
+    const startBy = new Date(Date.now() + (this.deps.temporalDeadlineMs ?? TEMPORAL_DEADLINE_MS));
     const { format, spec, problems } = translateBody(body);
     if (problems.length || !spec) throw badRequest(problems);
     let resolved: ResolvedSpec;
@@ -80,14 +88,48 @@ export class JobService {
     }
     const warehouse = await guardSubmit({ ...this.deps, tenants: this.deps.config.tenants, tenantWarehouses: this.tenantWarehouses }, tenant, resolved, format);
     if (spec.schedule !== undefined) return this.schedule(tenant, spec, resolved, warehouse);
+    const keyedId = idempotencyKey === undefined ? undefined : idempotentRunId(tenant, idempotencyKey);
+    let replaceFailed = false;
+    if (keyedId) {
+      const first = await this.firstAnswer(tenant, keyedId);
+      if (first === 'abandoned') replaceFailed = true;
+      else if (first) return first;
+    }
     const rows = await this.countRows(resolved, warehouse);
-    const { runId } = await this.deps.client.startBatchInference(spec, { tenant });
-    return {
-      job_id: runId,
+    const answer: SubmitResponse = {
+      job_id: keyedId ?? '',
       status: 'submitted',
       estimated_duration_minutes: rows === null ? null : estimateMinutes(rows, resolved.parallelWorkers),
       input_row_count: rows,
     };
+    try {
+      const { runId } = await this.deps.client.startBatchInference(spec, {
+        tenant, runId: keyedId, onlyOnce: Boolean(keyedId), replaceFailed, startBy, memo: answerMemo(answer),
+      });
+      return { ...answer, job_id: runId };
+    } catch (err) {
+      // The same key submitted meanwhile (or the first attempt's start landed late): one job, its answer.
+      if (keyedId && err instanceof WorkflowExecutionAlreadyStartedError) {
+        const first = await this.firstAnswer(tenant, keyedId);
+        if (first && first !== 'abandoned') return first;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * The answer a keyed submit got the first time, when its run exists (and is this tenant's);
+   * 'abandoned' when that run's start came too late to run, so a new one may take its id.
+   */
+  private async firstAnswer(tenant: string, runId: string): Promise<SubmitResponse | 'abandoned' | undefined> {
+    try {
+      const run = await this.describeOwned(tenant, runId);
+      if (run.closedState === 'failed' && (await this.deps.client.failureType(runId)) === SUBMIT_ABANDONED) return 'abandoned';
+      return answerFromMemo(runId, run.memo);
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 404) return undefined;
+      throw err;
+    }
   }
 
   /**
@@ -188,9 +230,11 @@ export class JobService {
 
   /** count(*) of the rendered query, or null when the warehouse fails or is slow to answer. */
   private async countRows(spec: ResolvedSpec, warehouse: Warehouse): Promise<number | null> {
+    // Past the timeout the count is stopped, not left to run on in the warehouse.
+    const giveUp = new AbortController();
     const counting = warehouse
       .query(`SELECT count(*) AS n FROM (${spec.renderedQuery}) AS input_rows`, {
-        useUtc: spec.useUtc, warehouse: spec.warehouse, tag: 'batch-inference:count', maxRows: 1,
+        useUtc: spec.useUtc, warehouse: spec.warehouse, tag: 'batch-inference:count', maxRows: 1, signal: giveUp.signal,
       })
       .then((rows) => {
         const n = Number(Object.values(rows[0] ?? {})[0]);
@@ -199,7 +243,10 @@ export class JobService {
     counting.catch(() => {}); // a late failure after the timeout is of no interest
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), this.deps.countTimeoutMs ?? 3000);
+      timer = setTimeout(() => {
+        giveUp.abort();
+        resolve(null);
+      }, this.deps.countTimeoutMs ?? 3000);
     });
     try {
       return await Promise.race([counting, timeout]);

@@ -10,6 +10,7 @@ import { openApiDocument } from './openapi.js';
 import { pageTokenKey } from './pageToken.js';
 import { sanitizeMessage } from './sanitize.js';
 import { ScheduleService } from './schedules.js';
+import { TEMPORAL_DEADLINE_MS, TemporalUnavailableError, withTemporalDeadline } from './temporalDeadline.js';
 
 export interface ApiOptions extends JobServiceDeps {
   /** token → tenant; BATCH_API_TOKENS by default. */
@@ -55,8 +56,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   const schedules = new ScheduleService(options.client);
   const authenticate = bearerAuth(tokens);
   const document = openApiDocument(options.version ?? '0.1.0');
+  const connection = options.client.calls;
+  /** Every route's work, its Temporal calls bounded by one deadline (503 + Retry-After when it passes). */
+  const bounded = <T>(fn: () => Promise<T>) => withTemporalDeadline(connection, options.temporalDeadlineMs ?? TEMPORAL_DEADLINE_MS, fn);
 
   app.setErrorHandler((err: FastifyError | HttpError, _request, reply) => {
+    if (err instanceof TemporalUnavailableError) reply.header('retry-after', String(err.retryAfterSeconds));
     if (err instanceof HttpError) return reply.code(err.status).send(err.body);
     const status = (err as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) {
@@ -84,20 +89,21 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
     api.post(BASE, async (request, reply) => {
       if (request.body === undefined) throw badRequest([{ field: '(body)', message: 'send the job as a JSON object (Content-Type: application/json)' }]);
-      const answer = await jobs.submit(tenantOf(request), request.body);
+      const key = request.headers['idempotency-key'];
+      const answer = await bounded(() => jobs.submit(tenantOf(request), request.body, typeof key === 'string' ? key : undefined));
       // A single run is accepted (202); a schedule block creates a Schedule (201).
       return reply.code('schedule_id' in answer ? 201 : 202).send(answer);
     });
-    api.get(BASE, async (request) => jobs.list(tenantOf(request), request.query));
-    api.get<{ Params: { job_id: string } }>(`${BASE}/:job_id`, async (request) => jobs.get(tenantOf(request), request.params.job_id));
+    api.get(BASE, async (request) => bounded(() => jobs.list(tenantOf(request), request.query)));
+    api.get<{ Params: { job_id: string } }>(`${BASE}/:job_id`, async (request) => bounded(() => jobs.get(tenantOf(request), request.params.job_id)));
     api.delete<{ Params: { job_id: string } }>(`${BASE}/:job_id`, async (request, reply) =>
-      reply.code(202).send(await jobs.cancel(tenantOf(request), request.params.job_id)),
+      reply.code(202).send(await bounded(() => jobs.cancel(tenantOf(request), request.params.job_id))),
     );
     api.get<{ Params: { schedule_id: string } }>(`${SCHEDULES}/:schedule_id`, async (request) =>
-      schedules.get(tenantOf(request), request.params.schedule_id),
+      bounded(() => schedules.get(tenantOf(request), request.params.schedule_id)),
     );
     api.delete<{ Params: { schedule_id: string } }>(`${SCHEDULES}/:schedule_id`, async (request) =>
-      schedules.remove(tenantOf(request), request.params.schedule_id),
+      bounded(() => schedules.remove(tenantOf(request), request.params.schedule_id)),
     );
   });
   return app;

@@ -21,6 +21,7 @@ import { progressEvery } from './progressMath.js';
 import { RunProgress } from './progress.js';
 import { timeoutMinutesOf } from './runLimits.js';
 import { scoreSlice, type SliceTotals } from './scoreSlice.js';
+import { refuseLateStart } from './startBy.js';
 import { tenantSlot } from './tenantSlot.js';
 
 /** The failure type of a run stopped by its timeoutMinutes. */
@@ -39,6 +40,7 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
   let filesPath: string | undefined;
 
   try {
+    refuseLateStart(options.startBy, progress.startedAt);
     await slot.acquire(progress.startedAt);
     return await deadline.run(async () => {
       progress.enter('preparing');

@@ -25,6 +25,8 @@ export interface RunOptions {
   chunksPerRun?: number;
   /** Whose concurrency slots the run takes (BATCH_MAX_CONCURRENT_JOBS per tenant); "default" when absent. */
   tenant?: string;
+  /** ISO time after which the submitter stopped waiting for the start: a later start does nothing. */
+  startBy?: string;
 }
 
 export interface Progress {

@@ -12,6 +12,7 @@ import type { CheckQueryOptions, ExportRequest, PublishRequest, PublishResult, Q
 import { gateFor, type InstanceProfile } from './duckdbGate.js';
 import { checkOneSelect } from './duckdbReadOnly.js';
 import { BOOKKEEPING, sandboxProfile } from './duckdbSandbox.js';
+import { interruptOnAbort } from './duckdbInterrupt.js';
 
 const PUBLISHES_TABLE = 'batch_inference_publishes';
 /** DuckDB errors that a retry cannot fix: the SQL or the catalog is wrong, or it reaches outside the sandbox. */
@@ -47,14 +48,14 @@ export class DuckDBWarehouse implements Warehouse {
   async exportQuery(req: ExportRequest): Promise<StagedFile[]> {
     const folder = await req.stage.writeFolder(req.prefix);
     try {
-      const files = await this.withConnection(async (conn) => {
+      const files = await this.withConnection((conn) => interruptOnAbort(conn, req.signal, async () => {
         await runUserSql(conn, req.sql, `COPY (${req.sql}) TO ${quoteLiteral(folder.dir)} (FORMAT parquet, FILE_SIZE_BYTES ${Math.max(1, Math.floor(req.fileSizeBytes))}, OVERWRITE_OR_IGNORE true)`);
         // An empty result still gets one (empty) file, so the predictor defines the output schema.
         if ((await fs.readdir(folder.dir)).length === 0) {
           await conn.run(`COPY (SELECT * FROM (${req.sql}) LIMIT 0) TO ${quoteLiteral(path.join(folder.dir, 'data_0.parquet'))} (FORMAT parquet)`);
         }
         return describeParquetFiles(conn, folder.dir, req.prefix);
-      }, sandboxProfile({ useUtc: req.useUtc, writeDir: folder.dir }));
+      }), sandboxProfile({ useUtc: req.useUtc, writeDir: folder.dir }));
       await folder.commit();
       return files;
     } catch (err) {
@@ -119,14 +120,14 @@ export class DuckDBWarehouse implements Warehouse {
   }
 
   async query(sql: string, options: QueryOptions = {}): Promise<Record<string, unknown>[]> {
-    return this.withConnection(async (conn) => {
+    return this.withConnection((conn) => interruptOnAbort(conn, options.signal, async () => {
       const limited = `SELECT * FROM (${sql}) LIMIT ${Math.floor(options.maxRows ?? 1000)}`;
       try {
         return (await conn.runAndReadAll(limited)).getRowObjectsJson() as Record<string, unknown>[];
       } catch (err) {
         throw asQueryError(err, sql);
       }
-    }, sandboxProfile({ useUtc: options.useUtc ?? true }));
+    }), sandboxProfile({ useUtc: options.useUtc ?? true }));
   }
 
   async tableHasRows(table: string): Promise<boolean> {

@@ -16,6 +16,8 @@ export interface StatementOptions {
   fetchAsString?: ('Number' | 'Date' | 'JSON')[];
   /** Compile only: Snowflake parses and binds the statement and runs nothing. */
   describeOnly?: boolean;
+  /** Cancels the running statement in Snowflake when aborted (a run's cancel or timeoutMinutes). */
+  signal?: AbortSignal;
 }
 
 let configured = false;
@@ -49,15 +51,22 @@ export function createSnowflakePool(settings: SnowflakeSettings): Pool<Connectio
 }
 
 export function execute(conn: Connection, sqlText: string, options: StatementOptions = {}): Promise<Row[]> {
+  options.signal?.throwIfAborted();
   return new Promise((resolve, reject) => {
-    conn.execute({
+    const cancel = () => statement.cancel(() => {}); // its completion reports the cancel as an error
+    const statement = conn.execute({
       sqlText,
       binds: options.binds,
       parameters: options.parameters,
       fetchAsString: options.fetchAsString,
       ...(options.describeOnly ? { describeOnly: true } : {}),
-      complete: (err, _stmt, rows) => (err ? reject(classify(err, sqlText)) : resolve((rows ?? []) as Row[])),
+      complete: (err, _stmt, rows) => {
+        options.signal?.removeEventListener('abort', cancel);
+        if (err) reject(classify(err, sqlText));
+        else resolve((rows ?? []) as Row[]);
+      },
     });
+    options.signal?.addEventListener('abort', cancel, { once: true });
   });
 }
 

@@ -71,7 +71,7 @@ export class SnowflakeWarehouse implements Warehouse {
     const unload = unloadSql(this.settings.stage, req.prefix, req.sql, req.fileSizeBytes);
     // Files of an earlier attempt must not mix with this one's.
     await req.stage.deletePrefix(req.prefix);
-    const rows = await this.session({ run: req.runId, step: 'export' }, req, (s) => s.run(unload));
+    const rows = await this.session({ run: req.runId, step: 'export' }, req, (s) => s.run(unload, { signal: req.signal }));
     // An empty result unloads no file; each row of DETAILED_OUTPUT names one file written.
     return rows
       .filter((r) => r.FILE_NAME)
@@ -159,7 +159,7 @@ export class SnowflakeWarehouse implements Warehouse {
   async query(sql: string, options: QueryOptions = {}): Promise<Record<string, unknown>[]> {
     const limit = Math.floor(options.maxRows ?? 1000);
     return this.session({ step: 'query', ...(options.tag ? { tag: options.tag } : {}) }, options, (s) =>
-      s.run(`SELECT * FROM (${sql}) LIMIT ${limit}`, { fetchAsString: ['Number', 'Date'] }),
+      s.run(`SELECT * FROM (${sql}) LIMIT ${limit}`, { fetchAsString: ['Number', 'Date'], signal: options.signal }),
     );
   }
 

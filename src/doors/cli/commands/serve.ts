@@ -3,14 +3,20 @@ import type { Config } from '../../../config.js';
 import { buildPredictorRegistry } from '../../../predictors/registry.js';
 import { buildApi } from '../../http/server.js';
 import { openSession } from '../session.js';
+import { stopSignal, whenStopped } from '../stopSignals.js';
 import { EXIT_OK, UsageError } from '../usage.js';
 
 export async function serveCommand(config: Config): Promise<number> {
   if (Object.keys(config.api.tokens).length === 0) {
     throw new UsageError('Set BATCH_API_TOKENS=token:tenant[,token:tenant…] (tokens of at least 8 characters) so that callers can authenticate');
   }
+  const stop = stopSignal();
   // With no Temporal configured or running, an ephemeral server and a worker live in this process.
-  const session = await openSession(config, { worker: 'if-ephemeral' });
+  const session = await openSession(config, { worker: 'if-ephemeral', signal: stop }).catch((err: unknown) => {
+    if (stop.aborted) return undefined; // stopped while its dev server started: that server is gone already
+    throw err;
+  });
+  if (!session) return EXIT_OK;
   try {
     const namespace = session.config.temporal.namespace;
     const missing = await session.client.ensureSearchAttributes();
@@ -24,10 +30,7 @@ export async function serveCommand(config: Config): Promise<number> {
     const address = await app.listen({ host: config.api.host, port: config.api.port });
     console.log(`HTTP API on ${address}/api/v1/inference/batch (OpenAPI at ${address}/api/v1/openapi.json)`);
     console.log(`Temporal ${session.config.temporal.address}, task queue ${session.config.temporal.taskQueue}${session.ephemeral ? ' (ephemeral server, worker in this process)' : ''}; Ctrl-C stops.`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await whenStopped(stop);
     await app.close();
   } finally {
     await session.close();

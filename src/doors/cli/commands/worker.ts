@@ -7,9 +7,11 @@ import type { Config } from '../../../config.js';
 import { createWorker } from '../../../worker.js';
 import { installQuietRuntime } from '../../../temporal/runtime.js';
 import { runningDevServer } from '../session.js';
+import { stopSignal } from '../stopSignals.js';
 import { EXIT_OK, UsageError } from '../usage.js';
 
 export async function runWorkerUntilSignal(config: Config, address: string): Promise<void> {
+  const stop = stopSignal();
   // Retention runs as a Schedule on this task queue; every worker makes sure it exists and carries its TTL.
   // A namespace that refuses schedules (permissions) still gets a working worker, with a warning.
   const scheduling = await Connection.connect({ address });
@@ -24,9 +26,12 @@ export async function runWorkerUntilSignal(config: Config, address: string): Pro
   const connection = await NativeConnection.connect({ address });
   const warehouse = await createWarehouse(config);
   const worker = await createWorker({ config, connection, warehouse });
+  // On SIGINT/SIGTERM the worker drains: in-flight activities get the grace time, then are cancelled
+  // and retried on the next worker. A signal during start-up stops it before it polls.
+  const shutdown = () => worker.getState() === 'RUNNING' && worker.shutdown();
+  stop.addEventListener('abort', shutdown, { once: true });
   try {
-    // The SDK shuts the worker down gracefully on SIGINT/SIGTERM: in-flight activities finish or time out.
-    await worker.run();
+    if (!stop.aborted) await worker.run();
   } finally {
     // Pooled warehouse connections (Snowflake) close with the worker.
     await warehouse.close();
