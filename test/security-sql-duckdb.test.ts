@@ -59,7 +59,7 @@ describe('SQL boundary on DuckDB', () => {
     it('a parser error is DuckDB\'s own, not retried', async () => {
       const err = await h.warehouse.checkReadOnlyQuery('SELEC 1').catch((e: unknown) => e);
       expect((err as Error).name).toBe('QueryError');
-      expect((err as Error).message).toMatch(/^Parser Error: syntax error at or near "SELEC"/);
+      expect((err as Error).message).toMatch(/^DuckDB rejected the statement: Parser Error: syntax error at or near "SELEC"/);
     });
 
     it('accepts one SELECT, WITH … SELECT and a trailing semicolon', async () => {
@@ -89,7 +89,7 @@ describe('SQL boundary on DuckDB', () => {
       const { runId } = await h.client.startBatchInference(seedSpec({ inputQuery: "SELECT * FROM read_csv('/etc/passwd', sep = ':', header = false)", ctx: {}, outputTableName: 'dev.passwd_copy' }));
       const err = await h.client.waitForResult(runId).catch((e: unknown) => e);
       const message = String((err as WorkflowFailedError).cause?.message);
-      expect(message).toMatch(/^Permission Error: Cannot access file "\/etc\/passwd" - file system operations are disabled by configuration/);
+      expect(message).toMatch(/^DuckDB rejected the statement: Permission Error: Cannot access file "\/etc\/passwd" - file system operations are disabled by configuration/);
       expect(message).not.toMatch(/root:/);
       expect(await tables()).not.toContain('main.passwd_copy');
       expect(stageFiles()).toEqual([]);

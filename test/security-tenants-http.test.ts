@@ -86,7 +86,7 @@ describe('tenants over the HTTP API', () => {
     expect(response.body.input_row_count).toBeNull();
     const done = await finished(response.body.job_id);
     expect(done.status).toBe('failed');
-    expect(done.error).toMatch(/^Catalog Error: Table with name "b.scores" does not exist because schema "b" does not exist/);
+    expect(done.error).toMatch(/^DuckDB rejected the statement: Catalog Error: Table with name "b.scores" does not exist because schema "b" does not exist/);
     expect(await tablesIn(fileA)).toEqual(['a.features']);
   });
 
@@ -150,7 +150,7 @@ describe('tenants over the HTTP API', () => {
     });
     const check = (query: string) => activities.checkSensor({ sensor: 's', source: { type: 'duckdb', query }, tenant: 'tenantA' });
     expect((await check('SELECT count(*) FROM a.features')).value).toBe('300');
-    await expect(check('SELECT count(*) FROM b.scores')).rejects.toThrow(/^Catalog Error: Table with name "b.scores" does not exist/);
+    await expect(check('SELECT count(*) FROM b.scores')).rejects.toThrow(/^DuckDB rejected the statement: Catalog Error: Table with name "b.scores" does not exist/);
     await expect(check('SELECT 1; DROP TABLE a.features')).rejects.toThrow('data.query: the warehouse parsed 2 statements');
     expect(await tablesIn(fileA)).toContain('a.features');
   });

@@ -4,6 +4,7 @@
 // their buffers transferred.
 import type { FiniteCheck, OutputColumn } from '../normalizeOutput.js';
 import type { PredictorContext } from '../types.js';
+import { NonRetryableError } from '../../nonRetryableError.js';
 
 export interface ScoreRequest {
   id: number;
@@ -25,6 +26,8 @@ export interface ThreadError {
   stack?: string;
   /** The error's own fields (e.g. column and row of a NonFiniteOutputError). */
   fields: Record<string, unknown>;
+  /** A NonRetryableError in the thread stays one on this side: a retry would meet the same output. */
+  nonRetryable?: boolean;
 }
 
 export type ScoreReply =
@@ -43,12 +46,12 @@ export function toThreadError(err: unknown): ThreadError {
       /* not cloneable */
     }
   }
-  return { name: err.name, message: err.message, stack: err.stack, fields };
+  return { name: err.name, message: err.message, stack: err.stack, fields, nonRetryable: err instanceof NonRetryableError };
 }
 
 /** The thread's error again, on this side, with the same name and fields. */
 export function fromThreadError(error: ThreadError): Error {
-  const err = Object.assign(new Error(error.message), error.fields);
+  const err = Object.assign(error.nonRetryable ? new NonRetryableError(error.message) : new Error(error.message), error.fields);
   err.name = error.name;
   if (error.stack) err.stack = error.stack;
   return err;
