@@ -163,12 +163,12 @@ export interface FakesnowAccount {
   settings: SnowflakeSettings;
   /** Runs SQL as an administrator would, outside the code under test. */
   admin(sql: string): Promise<Record<string, unknown>[]>;
-  /** The folder behind the internal stage BI_STAGE: a LocalStage here is what COPY INTO reads. */
+  /** The folder behind the stage BI_STAGE (URL file://…): a LocalStage here is what COPY INTO reads. */
   stageDir: string;
   close(): Promise<void>;
 }
 
-/** Database BI, schema DEV and internal stage BI_STAGE on fakesnow, with the worker's settings. */
+/** Database BI, schema DEV and stage BI_STAGE (over a local folder) on fakesnow, with the worker's settings. */
 export async function fakesnowAccount(fk: FakesnowServer): Promise<FakesnowAccount> {
   const config = loadConfig({
     BATCH_WAREHOUSE: 'snowflake', BATCH_STAGE: 's3://unused/batch',
@@ -181,9 +181,10 @@ export async function fakesnowAccount(fk: FakesnowServer): Promise<FakesnowAccou
   const admin = (sql: string) => pool.use((conn) => execute(conn, sql));
   await admin('CREATE DATABASE IF NOT EXISTS BI');
   await admin('CREATE SCHEMA IF NOT EXISTS BI.DEV');
-  await admin('CREATE STAGE IF NOT EXISTS BI.DEV.BI_STAGE');
-  const stageDir = fk.internalStageDir('BI', 'DEV', 'BI_STAGE');
-  fs.mkdirSync(stageDir, { recursive: true });
+  // A stage over a URL, as the S3 stage is in production: fakesnow reads FILES = (…) only from a URL
+  // stage, and a file:// URL is a folder our LocalStage can write.
+  const stageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bi-fakesnow-stage-'));
+  await admin(`CREATE STAGE IF NOT EXISTS BI.DEV.BI_STAGE URL = 'file://${stageDir}/'`);
   return {
     settings: config.warehouse,
     admin,
@@ -191,6 +192,7 @@ export async function fakesnowAccount(fk: FakesnowServer): Promise<FakesnowAccou
     async close() {
       await pool.drain();
       await pool.clear();
+      fs.rmSync(stageDir, { recursive: true, force: true });
     },
   };
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import snowflake, { type Bind, type Connection, type Pool } from 'snowflake-sdk';
 import type { SnowflakeSettings } from './settings.js';
 import { QueryError } from '../errors.js';
+import { classifyBySqlState } from './retryClassification.js';
 
 export type Row = Record<string, unknown>;
 
@@ -69,6 +70,8 @@ interface DriverError extends Error {
  * which Temporal retries.
  */
 export function classify(err: DriverError, sqlText: string): Error {
+  const known = classifyBySqlState(err, sqlText);
+  if (known) return known;
   const state = err.sqlState ?? '';
   if (/^(42|22|0A)/.test(state) || /SQL compilation error/i.test(err.message)) {
     return new QueryError({ warehouse: 'Snowflake', sql: sqlText, sqlState: state || String(err.code ?? ''), reason: err.message, cause: err });
