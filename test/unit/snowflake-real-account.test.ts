@@ -8,6 +8,7 @@ import { loadStatements, MAX_FILES_PER_COPY } from '../../src/adapters/warehouse
 import { sfIdentifier, SnowflakeNameError } from '../../src/adapters/warehouse/snowflake/names.js';
 import { NoActiveWarehouseError, StatementCanceledError } from '../../src/adapters/warehouse/snowflake/retryClassification.js';
 import { projectForParquet, sfExactIdentifier, unloadExpression } from '../../src/adapters/warehouse/snowflake/typeMapping.js';
+import { checkStageMatches, StageMismatchError, stageUrlFromDescribe } from '../../src/adapters/warehouse/snowflake/stageCheck.js';
 import { stagedFilesFromUnload, UnloadOutputError } from '../../src/adapters/warehouse/snowflake/unloadOutput.js';
 
 describe('TIMESTAMP_TZ/LTZ projection for parquet unloads', () => {
@@ -112,5 +113,29 @@ describe('names', () => {
     expect(err).toBeInstanceOf(NonRetryableError);
     expect(err).toMatchObject({ kind: 'identifier', value: 'count_star()' });
     expect((err as Error).message).toMatch(/alias an expression column/);
+  });
+});
+
+describe('SNOWFLAKE_STAGE against BATCH_STAGE (DESC STAGE at worker start)', () => {
+  const desc = (url: string) => [
+    { parent_property: 'STAGE_FILE_FORMAT', property: 'TYPE', property_type: 'String', property_value: 'CSV', property_default: 'CSV' },
+    { parent_property: 'STAGE_LOCATION', property: 'URL', property_type: 'String', property_value: url, property_default: '' },
+  ];
+  it('accepts the same S3 location, trailing slash aside', () => {
+    expect(stageUrlFromDescribe(desc('["s3://bucket/batch/"]'))).toBe('s3://bucket/batch/');
+    expect(() => checkStageMatches('BATCH_STAGE', desc('["s3://bucket/batch/"]'), 's3://bucket/batch')).not.toThrow();
+  });
+  it('refuses another URL and an internal stage, saying how to fix it', () => {
+    expect(() => checkStageMatches('BATCH_STAGE', desc('["s3://bucket/other/"]'), 's3://bucket/batch'))
+      .toThrow(/SNOWFLAKE_STAGE BATCH_STAGE points at s3:\/\/bucket\/other\/, but BATCH_STAGE is s3:\/\/bucket\/batch/);
+    let err: unknown;
+    try {
+      checkStageMatches('BATCH_STAGE', desc(''), 's3://bucket/batch');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StageMismatchError);
+    expect(err).toMatchObject({ stage: 'BATCH_STAGE', stageUrl: undefined, batchStage: 's3://bucket/batch' });
+    expect((err as Error).message).toMatch(/is an internal stage/);
   });
 });

@@ -65,6 +65,8 @@ export interface Warehouse {
   publish(request: PublishRequest): Promise<PublishResult>;
   /** Whether the table exists and holds at least one row (saveMode "error"); names are quoted the warehouse's way. */
   tableHasRows(table: string, options?: QueryOptions): Promise<boolean>;
+  /** Checks, once at worker start, that the warehouse reads and writes the same stage the workers use. */
+  verifyStage?(): Promise<void>;
   /** The first rows of a table, ordered by its first column: what the CLI shows after a run. */
   preview(table: string, limit: number): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;

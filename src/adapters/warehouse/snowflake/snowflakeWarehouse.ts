@@ -18,6 +18,7 @@ import { describeResult } from './resultColumns.js';
 import { projectForParquet, sfExactIdentifier, type ResultColumn } from './typeMapping.js';
 import { stagedFilesFromUnload } from './unloadOutput.js';
 import { loadStatements } from './loadStatements.js';
+import { checkStageMatches } from './stageCheck.js';
 import { claimMarkerSql, completeMarkerSql, lockMarkerSql, publishedCountSql } from './publishMarker.js';
 import type { ExportRequest, PublishRequest, PublishResult, QueryOptions, StagedFile, Warehouse } from '../warehouse.js';
 
@@ -174,6 +175,13 @@ export class SnowflakeWarehouse implements Warehouse {
     return this.session({ step: 'preview' }, {}, (s) =>
       s.run(`SELECT * FROM ${sfQualified(table)} ORDER BY 1 LIMIT ${Math.floor(limit)}`),
     );
+  }
+
+  /** Refuses to run when SNOWFLAKE_STAGE is not the BATCH_STAGE location (called at worker start). */
+  async verifyStage(): Promise<void> {
+    if (!this.settings.batchStage) return;
+    const rows = await this.session({ step: 'stage-check' }, {}, (s) => s.run(`DESC STAGE ${sfQualified(this.settings.stage)}`));
+    checkStageMatches(this.settings.stage, rows, this.settings.batchStage);
   }
 
   /** Closes idle connections; a login still being retried (Snowflake unreachable) is abandoned after a while. */
