@@ -72,6 +72,7 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     for (const s of mine) {
       expect(JSON.parse(String(s.parameters?.QUERY_TAG))).toMatchObject({ app: 'batch-inference', step: 'query', tag: 'sensor:features' });
       expect(s.parameters?.TIMEZONE).toBe('UTC');
+      expect(s.parameters?.ABORT_DETACHED_QUERY).toBe('TRUE');
     }
     // Credentials travel only in the login request, never with a statement.
     expect(JSON.stringify(fk.statements)).not.toContain('secret');

@@ -11,6 +11,8 @@ export function createS3Client(settings: S3Settings): S3Client {
     credentials: settings.credentials,
     // The SDK's own retries cover throttling and dropped connections before a response.
     maxAttempts: 5,
+    // AWS_REGION defaults to us-east-1: a bucket elsewhere answers with a redirect the client then follows.
+    followRegionRedirects: true,
   });
   applyEncryption(client, settings.encryption);
   return client;

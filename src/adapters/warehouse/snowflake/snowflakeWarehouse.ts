@@ -48,6 +48,9 @@ export class SnowflakeWarehouse implements Warehouse {
   private async session<T>(tag: Record<string, string>, opts: { useUtc?: boolean; warehouse?: string }, fn: (s: Session) => Promise<T>): Promise<T> {
     const parameters: Record<string, string> = { QUERY_TAG: JSON.stringify({ app: 'batch-inference', ...tag }) };
     if (opts.useUtc ?? true) parameters.TIMEZONE = 'UTC';
+    // A statement whose connection dropped (worker killed, network cut) is aborted by Snowflake
+    // instead of running on and writing beside the retry's files (default FALSE).
+    parameters.ABORT_DETACHED_QUERY = 'TRUE';
     const switches = opts.warehouse !== undefined && opts.warehouse.toUpperCase() !== this.settings.warehouse?.toUpperCase();
     const conn = await this.pool.acquire();
     let healthy = !switches;
