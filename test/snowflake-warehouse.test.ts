@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { atActivityEdge } from '../src/activities/failures.js';
 import { LocalStage } from '../src/adapters/stage/local/localStage.js';
 import { unloadSql } from '../src/adapters/warehouse/snowflake/statements.js';
+import { createSnowflakePool, execute } from '../src/adapters/warehouse/snowflake/connection.js';
+import { StatementCancelledError } from '../src/adapters/warehouse/snowflake/statementCancel.js';
+import { until } from './support/wait.js';
 import { SnowflakeWarehouse } from '../src/adapters/warehouse/snowflake/snowflakeWarehouse.js';
 import type { SnowflakeSettings } from '../src/adapters/warehouse/snowflake/settings.js';
 import { QueryError } from '../src/adapters/warehouse/errors.js';
@@ -272,4 +275,26 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     expect(err).toMatchObject({ nonRetryable: true, type: 'SnowflakeNameError' });
     expect((err as Error).message).toMatch(/"count_star\(\)".*alias/);
   });
+
+  // Last in the file: fakesnow keeps computing the cancelled statement (its abort endpoint only answers).
+  it('asks Snowflake to cancel a running statement when its signal aborts, and stops waiting for it', async () => {
+    const pool = createSnowflakePool(settings);
+    const conn = await pool.acquire();
+    try {
+      const controller = new AbortController();
+      const sent = fk.statements.length;
+      const aborts = fk.aborts;
+      const running = execute(conn, 'SELECT COUNT(*) AS N FROM range(4000000000)', { signal: controller.signal }).catch((e: unknown) => e);
+      // Gate: the relay has the statement, so it is running upstream when the signal aborts.
+      await until(async () => (fk.statements.length > sent ? true : undefined), 10_000, 'the statement sent');
+      controller.abort();
+      expect(await running).toBeInstanceOf(StatementCancelledError);
+      await until(async () => (fk.aborts > aborts ? true : undefined), 10_000, 'the abort request');
+    } finally {
+      await pool.destroy(conn);
+      await pool.drain();
+      await pool.clear();
+    }
+  });
 });
+

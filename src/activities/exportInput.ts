@@ -45,6 +45,7 @@ export function makeExportInput(ctx: ActivityContext) {
           fileSizeBytes: spec.batchSizeInMb * MB,
           useUtc: spec.useUtc,
           warehouse: spec.warehouse,
+          signal: activity.cancellationSignal,
         }),
       );
       // Cancelled while the warehouse unloaded: the workflow deletes the run's files once this returns.

@@ -27,6 +27,8 @@ export interface FakesnowServer {
   port: number;
   /** Every statement the driver sent, in order. */
   statements: SentStatement[];
+  /** How many cancel (abort-request) calls the driver sent. */
+  aborts: number;
   /** The folder behind fakesnow's internal stage `db.schema.name`. */
   internalStageDir(database: string, schema: string, stage: string): string;
   stop(): Promise<void>;
@@ -69,6 +71,7 @@ export async function startFakesnow(): Promise<FakesnowServer> {
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
     const isQuery = req.url?.startsWith('/queries/v1/query-request');
+    if (req.url?.startsWith('/queries/v1/abort-request')) server.aborts++;
     if (isQuery) {
       const json = JSON.parse((req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(body) : body).toString());
       statements.push({ sqlText: json.sqlText, parameters: json.parameters });
@@ -96,10 +99,11 @@ export async function startFakesnow(): Promise<FakesnowServer> {
   const port = await freePort();
   await new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve));
 
-  return {
+  const server: FakesnowServer = {
     host: '127.0.0.1',
     port,
     statements,
+    aborts: 0,
     internalStageDir(database, schema, stage) {
       const bucket = fs.readdirSync(tmp).find((n) => n.startsWith('fakesnow_bucket_'));
       if (!bucket) throw new Error(`fakesnow made no bucket folder in ${tmp}`);
@@ -112,6 +116,7 @@ export async function startFakesnow(): Promise<FakesnowServer> {
       fs.rmSync(tmp, { recursive: true, force: true });
     },
   };
+  return server;
 }
 
 /** An Arrow-encoded result becomes Snowflake's JSON rowset: every value a string in Snowflake's wire form. */

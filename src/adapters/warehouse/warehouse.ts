@@ -12,6 +12,8 @@ export interface ExportRequest {
   fileSizeBytes: number;
   useUtc: boolean;
   warehouse?: string;
+  /** Aborted when the run is cancelled: the warehouse stops the unload where it can. */
+  signal?: AbortSignal;
 }
 
 export interface PublishRequest {

@@ -6,6 +6,7 @@ import snowflake, { type Bind, type Connection, type Pool } from 'snowflake-sdk'
 import type { SnowflakeSettings } from './settings.js';
 import { QueryError } from '../errors.js';
 import { classifyBySqlState } from './retryClassification.js';
+import { cancelOnAbort } from './statementCancel.js';
 
 export type Row = Record<string, unknown>;
 
@@ -15,6 +16,8 @@ export interface StatementOptions {
   parameters?: Record<string, string>;
   /** Column types that come back as strings (exact numbers and dates for comparisons). */
   fetchAsString?: ('Number' | 'Date' | 'JSON')[];
+  /** Cancels the statement in Snowflake when aborted (an activity's cancellationSignal). */
+  signal?: AbortSignal;
 }
 
 let configured = false;
@@ -49,13 +52,19 @@ export function createSnowflakePool(settings: SnowflakeSettings): Pool<Connectio
 
 export function execute(conn: Connection, sqlText: string, options: StatementOptions = {}): Promise<Row[]> {
   return new Promise((resolve, reject) => {
-    conn.execute({
+    let stopListening = () => {};
+    const stmt = conn.execute({
       sqlText,
       binds: options.binds,
       parameters: options.parameters,
       fetchAsString: options.fetchAsString,
-      complete: (err, _stmt, rows) => (err ? reject(classify(err, sqlText)) : resolve((rows ?? []) as Row[])),
+      complete: (err, _stmt, rows) => {
+        stopListening();
+        if (err) reject(classify(err, sqlText));
+        else resolve((rows ?? []) as Row[]);
+      },
     });
+    if (options.signal) stopListening = cancelOnAbort(stmt, sqlText, options.signal, reject);
   });
 }
 

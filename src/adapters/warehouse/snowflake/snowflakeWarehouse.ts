@@ -80,7 +80,7 @@ export class SnowflakeWarehouse implements Warehouse {
     const rows = await this.session({ run: req.runId, step: 'export' }, req, async (s) => {
       // TIMESTAMP_TZ/LTZ cannot be unloaded to parquet: read the result's columns, project them to NTZ.
       const query = projectForParquet(req.sql, await s.describe(req.sql), req.useUtc);
-      return s.run(unloadSql(this.settings.stage, req.prefix, query, req.fileSizeBytes));
+      return s.run(unloadSql(this.settings.stage, req.prefix, query, req.fileSizeBytes), { signal: req.signal });
     });
     // An empty result unloads no file; each row of DETAILED_OUTPUT names one file written.
     return stagedFilesFromUnload(rows, req.prefix);
