@@ -13,6 +13,8 @@ export function decimalExpression(name: string, width: number, scale: number): s
   if (width <= BIGINT_SAFE_PRECISION) return `CAST(${col} AS BIGINT) AS ${col}`;
   const message = `column ${name} holds an integer beyond BIGINT (±9.2e18); cast it in inputQuery, e.g. ${name}::VARCHAR or ${name}::FLOAT`;
   // TRY_CAST is NULL only on overflow (or NULL input), so that case and no other raises the error.
-  return `CASE WHEN ${col} IS NOT NULL AND TRY_CAST(${col} AS BIGINT) IS NULL `
-    + `THEN error('${message.replace(/'/g, "''")}') ELSE TRY_CAST(${col} AS BIGINT) END AS ${col}`;
+  return (
+    `CASE WHEN ${col} IS NOT NULL AND TRY_CAST(${col} AS BIGINT) IS NULL ` +
+    `THEN error('${message.replace(/'/g, "''")}') ELSE TRY_CAST(${col} AS BIGINT) END AS ${col}`
+  );
 }

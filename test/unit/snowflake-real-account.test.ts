@@ -34,7 +34,10 @@ describe('TIMESTAMP_TZ/LTZ projection for parquet unloads', () => {
 
 describe('DETAILED_OUTPUT rows of an unload', () => {
   it('reads FILE_NAME, FILE_SIZE and ROW_COUNT in any case', () => {
-    const upper = stagedFilesFromUnload([{ FILE_NAME: 'runs/r/input/data_0_0_1.snappy.parquet', FILE_SIZE: 10, ROW_COUNT: 3 }], 'runs/r/input');
+    const upper = stagedFilesFromUnload(
+      [{ FILE_NAME: 'runs/r/input/data_0_0_1.snappy.parquet', FILE_SIZE: 10, ROW_COUNT: 3 }],
+      'runs/r/input',
+    );
     const lower = stagedFilesFromUnload(
       [
         { file_name: 'data_0_0_1.snappy.parquet', file_size: '20', row_count: '4' },
@@ -77,7 +80,9 @@ describe('load statements', () => {
     expect(loadStatements('T', 'ST', 'runs/r/output', [])).toEqual([]);
   });
   it('refuses a key outside the prefix or with characters a quoted name cannot carry', () => {
-    expect(() => loadStatements('T', 'ST', 'runs/r/output', ['runs/other/x.parquet'])).toThrow(/not a plain file name under runs\/r\/output\//);
+    expect(() => loadStatements('T', 'ST', 'runs/r/output', ['runs/other/x.parquet'])).toThrow(
+      /not a plain file name under runs\/r\/output\//,
+    );
     expect(() => loadStatements('T', 'ST', 'runs/r/output', ["runs/r/output/a'b.parquet"])).toThrow(NonRetryableError);
   });
 });
@@ -126,8 +131,9 @@ describe('SNOWFLAKE_STAGE against BATCH_STAGE (DESC STAGE at worker start)', () 
     expect(() => checkStageMatches('BATCH_STAGE', desc('["s3://bucket/batch/"]'), 's3://bucket/batch')).not.toThrow();
   });
   it('refuses another URL and an internal stage, saying how to fix it', () => {
-    expect(() => checkStageMatches('BATCH_STAGE', desc('["s3://bucket/other/"]'), 's3://bucket/batch'))
-      .toThrow(/SNOWFLAKE_STAGE BATCH_STAGE points at s3:\/\/bucket\/other\/, but BATCH_STAGE is s3:\/\/bucket\/batch/);
+    expect(() => checkStageMatches('BATCH_STAGE', desc('["s3://bucket/other/"]'), 's3://bucket/batch')).toThrow(
+      /SNOWFLAKE_STAGE BATCH_STAGE points at s3:\/\/bucket\/other\/, but BATCH_STAGE is s3:\/\/bucket\/batch/,
+    );
     let err: unknown;
     try {
       checkStageMatches('BATCH_STAGE', desc(''), 's3://bucket/batch');

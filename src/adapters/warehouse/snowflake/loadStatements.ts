@@ -14,7 +14,9 @@ export function loadStatements(table: string, stage: string, prefix: string, key
   const names = keys.map((key) => {
     const name = key.startsWith(base) ? key.slice(base.length) : undefined;
     if (!name || !FILE_NAME.test(name) || name.split('/').includes('..')) {
-      throw new StageLocationError(`Output file ${JSON.stringify(key)} is not a plain file name under ${base} (use letters, digits and _ - . / = : @ +)`);
+      throw new StageLocationError(
+        `Output file ${JSON.stringify(key)} is not a plain file name under ${base} (use letters, digits and _ - . / = : @ +)`,
+      );
     }
     return name;
   });

@@ -8,8 +8,10 @@ import { publishesTable } from './statements.js';
 
 /** Makes sure the marker row exists, outside the transaction (binds: publish id, run id, table name). */
 export function claimMarkerSql(schema: string | undefined): string {
-  return `MERGE INTO ${publishesTable(schema)} USING (SELECT ? AS CLAIM_ID, ? AS CLAIM_RUN, ? AS CLAIM_TABLE) S `
-    + 'ON PUBLISH_ID = S.CLAIM_ID WHEN NOT MATCHED THEN INSERT (PUBLISH_ID, RUN_ID, TABLE_NAME) VALUES (S.CLAIM_ID, S.CLAIM_RUN, S.CLAIM_TABLE)';
+  return (
+    `MERGE INTO ${publishesTable(schema)} USING (SELECT ? AS CLAIM_ID, ? AS CLAIM_RUN, ? AS CLAIM_TABLE) S ` +
+    'ON PUBLISH_ID = S.CLAIM_ID WHEN NOT MATCHED THEN INSERT (PUBLISH_ID, RUN_ID, TABLE_NAME) VALUES (S.CLAIM_ID, S.CLAIM_RUN, S.CLAIM_TABLE)'
+  );
 }
 
 /** The transaction's first statement: writes the claimed row, so it holds the lock (binds: run id, publish id). */

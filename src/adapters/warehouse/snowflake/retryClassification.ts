@@ -18,20 +18,21 @@ export class StatementCanceledError extends QueryError {}
 /** The session has no warehouse to run on: configuration, not a passing fault. */
 export class NoActiveWarehouseError extends QueryError {}
 
-const KNOWN: { sqlState: string; code: string; make: (fields: ConstructorParameters<typeof QueryError>[0]) => QueryError; fix: string }[] = [
-  {
-    sqlState: '57014',
-    code: '000604',
-    make: (f) => new StatementCanceledError(f),
-    fix: 'the statement ran into STATEMENT_TIMEOUT_IN_SECONDS (user, warehouse or account) or was cancelled: raise the timeout for this user or warehouse, or narrow the query',
-  },
-  {
-    sqlState: '57P03',
-    code: '000606',
-    make: (f) => new NoActiveWarehouseError(f),
-    fix: 'set SNOWFLAKE_WAREHOUSE (or the spec\'s warehouse) to a warehouse this role has USAGE on',
-  },
-];
+const KNOWN: { sqlState: string; code: string; make: (fields: ConstructorParameters<typeof QueryError>[0]) => QueryError; fix: string }[] =
+  [
+    {
+      sqlState: '57014',
+      code: '000604',
+      make: (f) => new StatementCanceledError(f),
+      fix: 'the statement ran into STATEMENT_TIMEOUT_IN_SECONDS (user, warehouse or account) or was cancelled: raise the timeout for this user or warehouse, or narrow the query',
+    },
+    {
+      sqlState: '57P03',
+      code: '000606',
+      make: (f) => new NoActiveWarehouseError(f),
+      fix: "set SNOWFLAKE_WAREHOUSE (or the spec's warehouse) to a warehouse this role has USAGE on",
+    },
+  ];
 
 /** The non-retryable error for a known SQLSTATE or Snowflake code, else undefined. */
 export function classifyBySqlState(err: DriverError, sqlText: string): QueryError | undefined {

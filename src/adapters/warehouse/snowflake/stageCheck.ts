@@ -13,10 +13,10 @@ export class StageMismatchError extends NonRetryableError {
   ) {
     super(
       stageUrl
-        ? `SNOWFLAKE_STAGE ${stage} points at ${stageUrl}, but BATCH_STAGE is ${batchStage}: `
-          + `make them the same S3 location (CREATE OR REPLACE STAGE ${stage} URL = '${batchStage}/' …) or change BATCH_STAGE`
-        : `SNOWFLAKE_STAGE ${stage} is an internal stage (no URL), but workers read BATCH_STAGE ${batchStage}: `
-          + `use an external stage over it (CREATE STAGE ${stage} URL = '${batchStage}/' STORAGE_INTEGRATION = …)`,
+        ? `SNOWFLAKE_STAGE ${stage} points at ${stageUrl}, but BATCH_STAGE is ${batchStage}: ` +
+            `make them the same S3 location (CREATE OR REPLACE STAGE ${stage} URL = '${batchStage}/' …) or change BATCH_STAGE`
+        : `SNOWFLAKE_STAGE ${stage} is an internal stage (no URL), but workers read BATCH_STAGE ${batchStage}: ` +
+            `use an external stage over it (CREATE STAGE ${stage} URL = '${batchStage}/' STORAGE_INTEGRATION = …)`,
     );
   }
 }
@@ -25,8 +25,9 @@ const value = (row: Row, key: string) => row[Object.keys(row).find((k) => k.toLo
 
 /** The URL of a stage from its DESC STAGE rows, or undefined for an internal stage. */
 export function stageUrlFromDescribe(rows: Row[]): string | undefined {
-  const url = rows.find((r) => String(value(r, 'parent_property')).toUpperCase() === 'STAGE_LOCATION'
-    && String(value(r, 'property')).toUpperCase() === 'URL');
+  const url = rows.find(
+    (r) => String(value(r, 'parent_property')).toUpperCase() === 'STAGE_LOCATION' && String(value(r, 'property')).toUpperCase() === 'URL',
+  );
   const raw = String(url ? (value(url, 'property_value') ?? '') : '').trim();
   if (!raw) return undefined;
   // The value is a JSON list (["s3://bucket/prefix/"]) on Snowflake; a plain string is accepted too.

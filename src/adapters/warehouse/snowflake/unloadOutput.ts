@@ -13,8 +13,8 @@ export class UnloadOutputError extends NonRetryableError {
     readonly columns: string[],
   ) {
     super(
-      `Snowflake reported ${rowsReported} rows unloaded but named no file (columns returned: ${columns.join(', ') || 'none'}); `
-        + 'expected FILE_NAME, FILE_SIZE and ROW_COUNT from DETAILED_OUTPUT = TRUE: check the driver version and report this',
+      `Snowflake reported ${rowsReported} rows unloaded but named no file (columns returned: ${columns.join(', ') || 'none'}); ` +
+        'expected FILE_NAME, FILE_SIZE and ROW_COUNT from DETAILED_OUTPUT = TRUE: check the driver version and report this',
     );
   }
 }
