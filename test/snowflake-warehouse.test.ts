@@ -200,13 +200,16 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
       runId: 'run-x', sql: query, stage, prefix: 'runs/run-x/input', fileSizeBytes: 256 * 1024 * 1024, useUtc: true, warehouse: 'BIG_WH',
     }).catch((e: unknown) => e);
     const mine = fk.statements.slice(sent);
+    // Each attempt unloads into a folder of its own under the input prefix.
+    const folder = /'@BI_STAGE\/(runs\/run-x\/input\/attempt-[0-9a-f-]{36})\/'/.exec(mine[2]?.sqlText ?? '')?.[1];
+    expect(folder).toBeDefined();
     expect(mine.map((s) => s.sqlText)).toEqual([
       'USE WAREHOUSE "BIG_WH"',
       // The result's columns first, from a zero-row run: none is TIMESTAMP_TZ/LTZ, so the query is unloaded as is.
       `SELECT * FROM (${query}) LIMIT 0`,
-      `COPY INTO '@BI_STAGE/runs/run-x/input/' FROM (${query}) FILE_FORMAT = (TYPE = PARQUET) HEADER = TRUE MAX_FILE_SIZE = 268435456 OVERWRITE = TRUE DETAILED_OUTPUT = TRUE`,
+      `COPY INTO '@BI_STAGE/${folder}/' FROM (${query}) FILE_FORMAT = (TYPE = PARQUET) HEADER = TRUE MAX_FILE_SIZE = 268435456 OVERWRITE = TRUE DETAILED_OUTPUT = TRUE`,
     ]);
-    expect(mine[2].sqlText).toBe(unloadSql('BI_STAGE', 'runs/run-x/input', query, 256 * 1024 * 1024));
+    expect(mine[2].sqlText).toBe(unloadSql('BI_STAGE', folder!, query, 256 * 1024 * 1024));
     expect(JSON.parse(String(mine[2].parameters?.QUERY_TAG))).toEqual({ app: 'batch-inference', run: 'run-x', step: 'export' });
     // Files of an earlier attempt were removed before unloading.
     expect(fs.existsSync(path.join(stage.root, 'runs', 'run-x', 'input', 'stale.parquet'))).toBe(false);
@@ -222,11 +225,9 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     await wh.exportQuery({ runId: 'run-tz', sql: query, stage, prefix: 'runs/run-tz/input', fileSizeBytes: 1 << 20, useUtc: true }).catch(() => {});
     const projected = `SELECT "ID", CONVERT_TIMEZONE('UTC', "AT_TZ")::TIMESTAMP_NTZ AS "AT_TZ", "AT_NTZ", `
       + `CONVERT_TIMEZONE('UTC', "exported at")::TIMESTAMP_NTZ AS "exported at" FROM (${query})`;
-    expect(fk.statements.slice(sent).map((s) => s.sqlText)).toEqual([
-      'USE WAREHOUSE "SCORING_WH"',
-      `SELECT * FROM (${query}) LIMIT 0`,
-      unloadSql('BI_STAGE', 'runs/run-tz/input', projected, 1 << 20),
-    ]);
+    const mine = fk.statements.slice(sent).map((s) => s.sqlText);
+    const folder = /'@BI_STAGE\/(runs\/run-tz\/input\/attempt-[0-9a-f-]{36})\/'/.exec(mine[2] ?? '')?.[1];
+    expect(mine).toEqual(['USE WAREHOUSE "SCORING_WH"', `SELECT * FROM (${query}) LIMIT 0`, unloadSql('BI_STAGE', folder!, projected, 1 << 20)]);
     // The projection itself runs on Snowflake's dialect: the instant in UTC, without a zone.
     const [row] = await admin(`SELECT "AT_TZ"::VARCHAR AS TZ, "AT_NTZ"::VARCHAR AS NTZ FROM (${projected})`);
     expect(row).toEqual({ TZ: '2026-01-01 08:00:00', NTZ: '2026-01-01 09:00:00' });
@@ -274,6 +275,18 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     const err = await atActivityEdge(() => publish('run-cnt', { table: 'COUNTED', definition: undefined })).catch((e: unknown) => e);
     expect(err).toMatchObject({ nonRetryable: true, type: 'SnowflakeNameError' });
     expect((err as Error).message).toMatch(/"count_star\(\)".*alias/);
+  });
+
+  it('unloads each attempt into a folder of its own, so a detached earlier COPY never writes among its files', async () => {
+    const folders: string[] = [];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const sent = fk.statements.length;
+      await wh.exportQuery({ runId: 'run-y', sql: 'SELECT ID FROM BI.DEV.FEATURES', stage, prefix: 'runs/run-y/input', fileSizeBytes: 1 << 20, useUtc: true }).catch(() => {});
+      const copy = fk.statements.slice(sent).find((s) => s.sqlText.startsWith('COPY INTO'))!.sqlText;
+      folders.push(/^COPY INTO '@BI_STAGE\/(runs\/run-y\/input\/[^']+)\/'/.exec(copy)![1]);
+    }
+    expect(folders[0]).toMatch(/^runs\/run-y\/input\/attempt-/);
+    expect(folders[1]).not.toBe(folders[0]);
   });
 
   // Last in the file: fakesnow keeps computing the cancelled statement (its abort endpoint only answers).

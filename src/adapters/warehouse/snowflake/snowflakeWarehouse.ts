@@ -2,6 +2,7 @@
 // the S3 stage (COPY INTO @stage), publish loads the run's output from it (COPY INTO table) in one
 // transaction with a publish marker, so a failed publish keeps the old rows and a repeat loads nothing.
 import type { Connection, Pool } from 'snowflake-sdk';
+import { randomUUID } from 'node:crypto';
 import type { SnowflakeSettings } from './settings.js';
 import { PublishError, QueryError } from '../errors.js';
 import { parquetColumns } from '../../localEngine/parquetSchema.js';
@@ -73,17 +74,20 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 
   async exportQuery(req: ExportRequest): Promise<StagedFile[]> {
+    // Each attempt unloads into its own folder: a detached COPY of an earlier attempt that still runs
+    // writes beside it, never among the files this attempt lists (the manifest names only those).
+    const folder = `${req.prefix}/attempt-${randomUUID()}`;
     // Fails on a bad stage path before anything is deleted or sent.
-    unloadSql(this.settings.stage, req.prefix, req.sql, req.fileSizeBytes);
+    unloadSql(this.settings.stage, folder, req.sql, req.fileSizeBytes);
     // Files of an earlier attempt must not mix with this one's.
     await req.stage.deletePrefix(req.prefix);
     const rows = await this.session({ run: req.runId, step: 'export' }, req, async (s) => {
       // TIMESTAMP_TZ/LTZ cannot be unloaded to parquet: read the result's columns, project them to NTZ.
       const query = projectForParquet(req.sql, await s.describe(req.sql), req.useUtc);
-      return s.run(unloadSql(this.settings.stage, req.prefix, query, req.fileSizeBytes), { signal: req.signal });
+      return s.run(unloadSql(this.settings.stage, folder, query, req.fileSizeBytes), { signal: req.signal });
     });
     // An empty result unloads no file; each row of DETAILED_OUTPUT names one file written.
-    return stagedFilesFromUnload(rows, req.prefix);
+    return stagedFilesFromUnload(rows, folder);
   }
 
   async publish(req: PublishRequest): Promise<PublishResult> {
