@@ -111,8 +111,9 @@ export class SnowflakeWarehouse implements Warehouse {
       const done = await published();
       if (done !== undefined) return { table: req.table, rows: done, loaded: false };
 
-      const created = !(await tableExists(s, table)) && (await this.createTable(s, req, files[0]?.key));
+      // Claimed before a table is created, so a failing claim leaves no table behind.
       await s.run(claimMarkerSql(schema), { binds: [req.publishId, req.runId, req.table] });
+      const created = !(await tableExists(s, table)) && (await this.createTable(s, req, files[0]?.key));
       try {
         await s.run('BEGIN');
         // First a lock on the marker row, then the read: a concurrent attempt waits here until this one ends.
