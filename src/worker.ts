@@ -58,9 +58,12 @@ const HEARTBEAT_THROTTLE = '2s';
 export async function createWorker(options: CreateWorkerOptions = {}): Promise<Worker> {
   const config = options.config ?? loadConfig();
   const connection = options.connection ?? (await NativeConnection.connect({ address: config.temporal.address ?? 'localhost:7233' }));
+  const warehouse = options.warehouse ?? (await createWarehouse(config));
+  // A warehouse whose stage is another place than BATCH_STAGE would unload where workers never look.
+  if (!options.warehouse) await warehouse.verifyStage?.();
   const activities = createActivities({
     stage: options.stage ?? (await createStage(config)),
-    warehouse: options.warehouse ?? (await createWarehouse(config)),
+    warehouse,
     predictors: await buildPredictorRegistry(config.predictorModules, options.predictors),
     predictorSources: await modulePredictorSources(config.predictorModules, options.predictors),
     predictorThreads: new PredictorThreads(config.predictorMaxMemoryMb),

@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { atActivityEdge } from '../src/activities/failures.js';
 import { LocalStage } from '../src/adapters/stage/local/localStage.js';
 import { unloadSql } from '../src/adapters/warehouse/snowflake/statements.js';
+import { createSnowflakePool, execute } from '../src/adapters/warehouse/snowflake/connection.js';
+import { StatementCancelledError } from '../src/adapters/warehouse/snowflake/statementCancel.js';
+import { until } from './support/wait.js';
 import { SnowflakeWarehouse } from '../src/adapters/warehouse/snowflake/snowflakeWarehouse.js';
 import type { SnowflakeSettings } from '../src/adapters/warehouse/snowflake/settings.js';
 import { QueryError } from '../src/adapters/warehouse/errors.js';
@@ -72,6 +75,7 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     for (const s of mine) {
       expect(JSON.parse(String(s.parameters?.QUERY_TAG))).toMatchObject({ app: 'batch-inference', step: 'query', tag: 'sensor:features' });
       expect(s.parameters?.TIMEZONE).toBe('UTC');
+      expect(s.parameters?.ABORT_DETACHED_QUERY).toBe('TRUE');
     }
     // Credentials travel only in the login request, never with a statement.
     expect(JSON.stringify(fk.statements)).not.toContain('secret');
@@ -86,7 +90,8 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
       'CREATE TABLE "PREDICTIONS" ("ID" NUMBER, "SCORE" FLOAT, "LABEL" VARCHAR, "SCORED_AT" TIMESTAMP_NTZ)',
     );
     expect(fk.statements.map((s) => s.sqlText)).toContain(
-      `COPY INTO "PREDICTIONS" FROM '@BI_STAGE/runs/run-a/output/' FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE`,
+      `COPY INTO "PREDICTIONS" FROM '@BI_STAGE/runs/run-a/output/' FILES = ('0/000000.parquet', '0/000001.parquet') `
+        + 'FILE_FORMAT = (TYPE = PARQUET USE_LOGICAL_TYPE = TRUE) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE',
     );
     const [stats] = await admin(`SELECT COUNT(*) AS N, COUNT(DISTINCT ID) AS D, MIN(ID) AS LO, MAX(ID) AS HI, SUM(IFF(LABEL = 'even', 1, 0)) AS EVEN FROM PREDICTIONS`);
     expect(stats).toEqual({ N: 750, D: 750, LO: 0, HI: 749, EVEN: 375 });
@@ -125,7 +130,7 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     const failure = publish('run-bad', { table: 'NUMERIC_LABELS', definition: undefined });
     await expect(failure).rejects.toMatchObject({ name: 'PublishError' });
     expect(await admin('SELECT ID FROM NUMERIC_LABELS ORDER BY ID')).toEqual([{ ID: 1 }, { ID: 2 }]);
-    expect(await admin(`SELECT COUNT(*) AS N FROM BATCH_INFERENCE_PUBLISHES WHERE RUN_ID = 'run-bad'`)).toEqual([{ N: 0 }]);
+    expect(await admin(`SELECT COUNT(*) AS N FROM BATCH_INFERENCE_PUBLISHES WHERE RUN_ID = 'run-bad' AND ROW_COUNT IS NOT NULL`)).toEqual([{ N: 0 }]);
   });
 
   it('leaves no table behind when a publish that created it fails', async () => {
@@ -150,7 +155,8 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     await writeOutput(runId, 20);
     expect(await publish(runId, { table: 'NIGHTLY.SCORES' })).toMatchObject({ rows: 20, loaded: true });
     expect(fk.statements.map((s) => s.sqlText)).toContain(
-      `COPY INTO "NIGHTLY"."SCORES" FROM '@BI_STAGE/runs/${runId}/output/' FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE`,
+      `COPY INTO "NIGHTLY"."SCORES" FROM '@BI_STAGE/runs/${runId}/output/' FILES = ('0/000000.parquet') `
+        + 'FILE_FORMAT = (TYPE = PARQUET USE_LOGICAL_TYPE = TRUE) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE',
     );
     expect(await admin('SELECT COUNT(*) AS N FROM NIGHTLY.SCORES')).toEqual([{ N: 20 }]);
     expect(await wh.tableHasRows('nightly.scores')).toBe(true);
@@ -201,15 +207,118 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
       runId: 'run-x', sql: query, stage, prefix: 'runs/run-x/input', fileSizeBytes: 256 * 1024 * 1024, useUtc: true, warehouse: 'BIG_WH',
     }).catch((e: unknown) => e);
     const mine = fk.statements.slice(sent);
+    // Each attempt unloads into a folder of its own under the input prefix.
+    const folder = /'@BI_STAGE\/(runs\/run-x\/input\/attempt-[0-9a-f-]{36})\/'/.exec(mine[2]?.sqlText ?? '')?.[1];
+    expect(folder).toBeDefined();
     expect(mine.map((s) => s.sqlText)).toEqual([
       'USE WAREHOUSE "BIG_WH"',
-      `COPY INTO '@BI_STAGE/runs/run-x/input/' FROM (${query}) FILE_FORMAT = (TYPE = PARQUET) HEADER = TRUE MAX_FILE_SIZE = 268435456 OVERWRITE = TRUE DETAILED_OUTPUT = TRUE`,
+      // The result's columns first, from a zero-row run: none is TIMESTAMP_TZ/LTZ, so the query is unloaded as is.
+      `SELECT * FROM (${query}) LIMIT 0`,
+      `COPY INTO '@BI_STAGE/${folder}/' FROM (${query}) FILE_FORMAT = (TYPE = PARQUET) HEADER = TRUE MAX_FILE_SIZE = 268435456 OVERWRITE = TRUE DETAILED_OUTPUT = TRUE`,
     ]);
-    expect(mine[1].sqlText).toBe(unloadSql('BI_STAGE', 'runs/run-x/input', query, 256 * 1024 * 1024));
-    expect(JSON.parse(String(mine[1].parameters?.QUERY_TAG))).toEqual({ app: 'batch-inference', run: 'run-x', step: 'export' });
+    expect(mine[2].sqlText).toBe(unloadSql('BI_STAGE', folder!, query, 256 * 1024 * 1024));
+    expect(JSON.parse(String(mine[2].parameters?.QUERY_TAG))).toEqual({ app: 'batch-inference', run: 'run-x', step: 'export' });
     // Files of an earlier attempt were removed before unloading.
     expect(fs.existsSync(path.join(stage.root, 'runs', 'run-x', 'input', 'stale.parquet'))).toBe(false);
     expect(err).toBeInstanceOf(QueryError);
     expect((err as Error).message).toMatch(/fakesnow does not implement this statement/);
   });
+  it('projects TIMESTAMP_TZ and LTZ columns to TIMESTAMP_NTZ in UTC before unloading them', async () => {
+    await admin(`CREATE OR REPLACE TABLE BI.DEV.EVENTS AS SELECT 1 AS ID, '2026-01-01 10:00:00 +02:00'::TIMESTAMP_TZ AS AT_TZ,
+      '2026-01-01 09:00:00'::TIMESTAMP_NTZ AS AT_NTZ`);
+    const query = 'SELECT ID, AT_TZ, AT_NTZ, CURRENT_TIMESTAMP() AS "exported at" FROM BI.DEV.EVENTS';
+    const sent = fk.statements.length;
+    // fakesnow cannot unload: the COPY is refused, after the statements this test reads.
+    await wh.exportQuery({ runId: 'run-tz', sql: query, stage, prefix: 'runs/run-tz/input', fileSizeBytes: 1 << 20, useUtc: true }).catch(() => {});
+    const projected = `SELECT "ID", CONVERT_TIMEZONE('UTC', "AT_TZ")::TIMESTAMP_NTZ AS "AT_TZ", "AT_NTZ", `
+      + `CONVERT_TIMEZONE('UTC', "exported at")::TIMESTAMP_NTZ AS "exported at" FROM (${query})`;
+    const mine = fk.statements.slice(sent).map((s) => s.sqlText);
+    const folder = /'@BI_STAGE\/(runs\/run-tz\/input\/attempt-[0-9a-f-]{36})\/'/.exec(mine[2] ?? '')?.[1];
+    expect(mine).toEqual(['USE WAREHOUSE "SCORING_WH"', `SELECT * FROM (${query}) LIMIT 0`, unloadSql('BI_STAGE', folder!, projected, 1 << 20)]);
+    // The projection itself runs on Snowflake's dialect: the instant in UTC, without a zone.
+    const [row] = await admin(`SELECT "AT_TZ"::VARCHAR AS TZ, "AT_NTZ"::VARCHAR AS NTZ FROM (${projected})`);
+    expect(row).toEqual({ TZ: '2026-01-01 08:00:00', NTZ: '2026-01-01 09:00:00' });
+  });
+
+  it('loads exactly the listed output files: a stray object under the prefix is neither read nor counted', async () => {
+    await writeOutput('run-s', 30);
+    await writeOutput('run-s', 12, { offset: 30, chunk: 1 });
+    // Left by something else (an interrupted upload, a tool): not parquet, not listed.
+    fs.writeFileSync(path.join(stage.root, 'runs', 'run-s', 'output', 'stray.csv'), 'id,score\n1,2\n');
+    const result = await publish('run-s', { table: 'STRAYS' });
+    expect(result).toEqual({ table: 'STRAYS', rows: 42, loaded: true });
+    expect(await admin('SELECT COUNT(*) AS N FROM STRAYS')).toEqual([{ N: 42 }]);
+  });
+
+  it('locks the marker row first in the publish transaction, then reads it, and records the count last', async () => {
+    await writeOutput('run-m', 5);
+    const sent = fk.statements.length;
+    expect(await publish('run-m', { table: 'MARKED' })).toMatchObject({ rows: 5, loaded: true });
+    const mine = fk.statements.slice(sent).map((s) => s.sqlText);
+    const begin = mine.indexOf('BEGIN');
+    expect(begin).toBeGreaterThan(0);
+    // The row is claimed (committed, no count) before the transaction, so the UPDATE always writes a row.
+    const claim = mine.findIndex((sql) => /^MERGE INTO "BATCH_INFERENCE_PUBLISHES" USING \(SELECT \? AS CLAIM_ID/.test(sql));
+    expect(claim).toBeGreaterThanOrEqual(0);
+    expect(claim).toBeLessThan(begin);
+    // Claimed before the table is created: a failing claim leaves no table behind.
+    expect(claim).toBeLessThan(mine.findIndex((sql) => sql.startsWith('CREATE TABLE "MARKED"')));
+    expect(mine[begin + 1]).toBe('UPDATE "BATCH_INFERENCE_PUBLISHES" SET RUN_ID = ? WHERE PUBLISH_ID = ?');
+    expect(mine[begin + 2]).toBe('SELECT ROW_COUNT FROM "BATCH_INFERENCE_PUBLISHES" WHERE PUBLISH_ID = ? AND ROW_COUNT IS NOT NULL');
+    expect(mine[begin + 3]).toMatch(/^DELETE FROM "MARKED"|^COPY INTO "MARKED"/);
+    expect(mine.at(-2)).toMatch(/^UPDATE "BATCH_INFERENCE_PUBLISHES" SET ROW_COUNT = \?/);
+    expect(mine.at(-1)).toBe('COMMIT');
+    expect(await admin(`SELECT RUN_ID, TABLE_NAME, ROW_COUNT FROM BATCH_INFERENCE_PUBLISHES WHERE PUBLISH_ID = 'run-m-exec'`))
+      .toEqual([{ RUN_ID: 'run-m', TABLE_NAME: 'MARKED', ROW_COUNT: 5 }]);
+    // A claim that never committed (an attempt that died mid-load) does not count as published.
+    await admin(`INSERT INTO BATCH_INFERENCE_PUBLISHES (PUBLISH_ID, RUN_ID, TABLE_NAME) VALUES ('run-m-claimed', 'run-m', 'MARKED')`);
+    expect(await publish('run-m', { table: 'MARKED', publishId: 'run-m-claimed' })).toMatchObject({ rows: 5, loaded: true });
+  });
+
+  it('refuses an output column that is not a plain identifier without retrying, naming the column', async () => {
+    const dir = path.join(stage.root, 'runs', 'run-cnt', 'output', '0');
+    fs.mkdirSync(dir, { recursive: true });
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    await conn.run(`COPY (SELECT 1::BIGINT AS id, count_star() FROM range(3)) TO '${path.join(dir, '000000.parquet')}' (FORMAT parquet)`);
+    conn.closeSync();
+    db.closeSync();
+    const err = await atActivityEdge(() => publish('run-cnt', { table: 'COUNTED', definition: undefined })).catch((e: unknown) => e);
+    expect(err).toMatchObject({ nonRetryable: true, type: 'SnowflakeNameError' });
+    expect((err as Error).message).toMatch(/"count_star\(\)".*alias/);
+  });
+
+  it('unloads each attempt into a folder of its own, so a detached earlier COPY never writes among its files', async () => {
+    const folders: string[] = [];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const sent = fk.statements.length;
+      await wh.exportQuery({ runId: 'run-y', sql: 'SELECT ID FROM BI.DEV.FEATURES', stage, prefix: 'runs/run-y/input', fileSizeBytes: 1 << 20, useUtc: true }).catch(() => {});
+      const copy = fk.statements.slice(sent).find((s) => s.sqlText.startsWith('COPY INTO'))!.sqlText;
+      folders.push(/^COPY INTO '@BI_STAGE\/(runs\/run-y\/input\/[^']+)\/'/.exec(copy)![1]);
+    }
+    expect(folders[0]).toMatch(/^runs\/run-y\/input\/attempt-/);
+    expect(folders[1]).not.toBe(folders[0]);
+  });
+
+  // Last in the file: fakesnow keeps computing the cancelled statement (its abort endpoint only answers).
+  it('asks Snowflake to cancel a running statement when its signal aborts, and stops waiting for it', async () => {
+    const pool = createSnowflakePool(settings);
+    const conn = await pool.acquire();
+    try {
+      const controller = new AbortController();
+      const sent = fk.statements.length;
+      const aborts = fk.aborts;
+      const running = execute(conn, 'SELECT COUNT(*) AS N FROM range(4000000000)', { signal: controller.signal }).catch((e: unknown) => e);
+      // Gate: the relay has the statement, so it is running upstream when the signal aborts.
+      await until(async () => (fk.statements.length > sent ? true : undefined), 10_000, 'the statement sent');
+      controller.abort();
+      expect(await running).toBeInstanceOf(StatementCancelledError);
+      await until(async () => (fk.aborts > aborts ? true : undefined), 10_000, 'the abort request');
+    } finally {
+      await pool.destroy(conn);
+      await pool.drain();
+      await pool.clear();
+    }
+  });
 });
+

@@ -2,12 +2,15 @@
 // Fixed-width columns are copied straight from DuckDB's buffers; nothing is boxed per value
 // except strings.
 import {
+  DuckDBDecimalType,
   DuckDBTypeId,
   type DuckDBConnection,
   type DuckDBDataChunk,
+  type DuckDBType,
 } from '@duckdb/node-api';
 import * as arrow from 'apache-arrow';
 import { quoteIdentifier } from '../spec/identifiers.js';
+import { decimalExpression } from './decimalColumns.js';
 import { appendUtf8, copyBits, fixedItems, validityBytes, type FixedArray } from './duckdbVectors.js';
 
 type FixedCtor = { new (n: number): FixedArray };
@@ -38,11 +41,12 @@ const FIXED: Partial<Record<DuckDBTypeId, FixedSpec>> = {
 };
 
 /** How a staged column is read: as is, or cast by DuckDB into a type the fast path handles. */
-function selectExpression(name: string, typeId: DuckDBTypeId): string {
+function selectExpression(name: string, type: DuckDBType): string {
   const col = quoteIdentifier(name);
+  const typeId = type.typeId;
   if (FIXED[typeId] || typeId === DuckDBTypeId.VARCHAR) return col;
+  if (type instanceof DuckDBDecimalType) return decimalExpression(name, type.width, type.scale);
   switch (typeId) {
-    case DuckDBTypeId.DECIMAL:
     case DuckDBTypeId.HUGEINT:
     case DuckDBTypeId.UHUGEINT:
       return `CAST(${col} AS DOUBLE) AS ${col}`;
@@ -181,8 +185,8 @@ export async function* readRecordBatches(
 ): AsyncGenerator<arrow.Table> {
   const probe = await conn.run(`SELECT * FROM ${fromSql} LIMIT 0`);
   const names = probe.columnNames();
-  const typeIds = probe.columnTypes().map((t) => t.typeId);
-  const select = names.map((n, i) => selectExpression(n, typeIds[i])).join(', ');
+  const types = probe.columnTypes();
+  const select = names.map((n, i) => selectExpression(n, types[i])).join(', ');
   const result = await conn.stream(`SELECT ${select || '*'} FROM ${fromSql}`);
   const readTypes = result.columnTypes().map((t) => t.typeId);
 

@@ -27,6 +27,8 @@ export interface FakesnowServer {
   port: number;
   /** Every statement the driver sent, in order. */
   statements: SentStatement[];
+  /** How many cancel (abort-request) calls the driver sent. */
+  aborts: number;
   /** The folder behind fakesnow's internal stage `db.schema.name`. */
   internalStageDir(database: string, schema: string, stage: string): string;
   stop(): Promise<void>;
@@ -69,6 +71,7 @@ export async function startFakesnow(): Promise<FakesnowServer> {
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
     const isQuery = req.url?.startsWith('/queries/v1/query-request');
+    if (req.url?.startsWith('/queries/v1/abort-request')) server.aborts++;
     if (isQuery) {
       const json = JSON.parse((req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(body) : body).toString());
       statements.push({ sqlText: json.sqlText, parameters: json.parameters });
@@ -96,10 +99,11 @@ export async function startFakesnow(): Promise<FakesnowServer> {
   const port = await freePort();
   await new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve));
 
-  return {
+  const server: FakesnowServer = {
     host: '127.0.0.1',
     port,
     statements,
+    aborts: 0,
     internalStageDir(database, schema, stage) {
       const bucket = fs.readdirSync(tmp).find((n) => n.startsWith('fakesnow_bucket_'));
       if (!bucket) throw new Error(`fakesnow made no bucket folder in ${tmp}`);
@@ -112,6 +116,7 @@ export async function startFakesnow(): Promise<FakesnowServer> {
       fs.rmSync(tmp, { recursive: true, force: true });
     },
   };
+  return server;
 }
 
 /** An Arrow-encoded result becomes Snowflake's JSON rowset: every value a string in Snowflake's wire form. */
@@ -163,12 +168,12 @@ export interface FakesnowAccount {
   settings: SnowflakeSettings;
   /** Runs SQL as an administrator would, outside the code under test. */
   admin(sql: string): Promise<Record<string, unknown>[]>;
-  /** The folder behind the internal stage BI_STAGE: a LocalStage here is what COPY INTO reads. */
+  /** The folder behind the stage BI_STAGE (URL file://…): a LocalStage here is what COPY INTO reads. */
   stageDir: string;
   close(): Promise<void>;
 }
 
-/** Database BI, schema DEV and internal stage BI_STAGE on fakesnow, with the worker's settings. */
+/** Database BI, schema DEV and stage BI_STAGE (over a local folder) on fakesnow, with the worker's settings. */
 export async function fakesnowAccount(fk: FakesnowServer): Promise<FakesnowAccount> {
   const config = loadConfig({
     BATCH_WAREHOUSE: 'snowflake', BATCH_STAGE: 's3://unused/batch',
@@ -181,9 +186,10 @@ export async function fakesnowAccount(fk: FakesnowServer): Promise<FakesnowAccou
   const admin = (sql: string) => pool.use((conn) => execute(conn, sql));
   await admin('CREATE DATABASE IF NOT EXISTS BI');
   await admin('CREATE SCHEMA IF NOT EXISTS BI.DEV');
-  await admin('CREATE STAGE IF NOT EXISTS BI.DEV.BI_STAGE');
-  const stageDir = fk.internalStageDir('BI', 'DEV', 'BI_STAGE');
-  fs.mkdirSync(stageDir, { recursive: true });
+  // A stage over a URL, as the S3 stage is in production: fakesnow reads FILES = (…) only from a URL
+  // stage, and a file:// URL is a folder our LocalStage can write.
+  const stageDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bi-fakesnow-stage-'));
+  await admin(`CREATE STAGE IF NOT EXISTS BI.DEV.BI_STAGE URL = 'file://${stageDir}/'`);
   return {
     settings: config.warehouse,
     admin,
@@ -191,6 +197,7 @@ export async function fakesnowAccount(fk: FakesnowServer): Promise<FakesnowAccou
     async close() {
       await pool.drain();
       await pool.clear();
+      fs.rmSync(stageDir, { recursive: true, force: true });
     },
   };
 }

@@ -79,3 +79,28 @@ describe('readRecordBatches', () => {
     });
   });
 });
+
+describe('integer decimals (Snowflake unloads every NUMBER as parquet DECIMAL)', () => {
+  it('arrive as exact BIGINT, fractional ones as DOUBLE, and an integer beyond BIGINT fails naming the column', async () => {
+    const input = path.join(dir, 'decimals.parquet');
+    const big = 9_007_199_254_740_993n; // 2^53 + 1: a DOUBLE would make it ...992
+    await withEngine(async (reader) => {
+      await reader.run(`COPY (SELECT ${big}::DECIMAL(18,0) AS id18, ${big}::DECIMAL(38,0) AS id38,
+        NULL::DECIMAL(38,0) AS none38, 1.25::DECIMAL(10,2) AS amount) TO '${input}' (FORMAT parquet)`);
+      const [table] = await collect(readRecordBatches(reader, `read_parquet(${sqlPathList([input])})`, 10));
+      expect(table.schema.fields.map((f) => String(f.type))).toEqual(['Int64', 'Int64', 'Int64', 'Float64']);
+      expect(table.get(0)!.toJSON()).toEqual({ id18: big, id38: big, none38: null, amount: 1.25 });
+
+      const wide = path.join(dir, 'wide.parquet');
+      await reader.run(`COPY (SELECT 12345678901234567890123::DECIMAL(38,0) AS huge_id) TO '${wide}' (FORMAT parquet)`);
+      await expect(collect(readRecordBatches(reader, `read_parquet(${sqlPathList([wide])})`, 10)))
+        .rejects.toThrow(/column huge_id holds an integer beyond BIGINT.*huge_id::VARCHAR/);
+    });
+  });
+});
+
+async function collect<T>(gen: AsyncGenerator<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const t of gen) out.push(t);
+  return out;
+}

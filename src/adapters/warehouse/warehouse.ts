@@ -81,6 +81,8 @@ export interface Warehouse {
   tableHasRows(table: string, options?: QueryOptions): Promise<boolean>;
   /** The table's columns and their warehouse types, or null when there is no such table. */
   tableColumns?(table: string, options?: QueryOptions): Promise<{ name: string; type: string }[] | null>;
+  /** Checks, once at worker start, that the warehouse reads and writes the same stage the workers use. */
+  verifyStage?(): Promise<void>;
   /** The first rows of a table, ordered by its first column: what the CLI shows after a run. */
   preview(table: string, limit: number): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;

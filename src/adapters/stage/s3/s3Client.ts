@@ -1,16 +1,21 @@
 // One S3 client per process, built from the S3 settings (region, endpoint, credentials or the default chain).
 import { ListObjectsV2Command, S3Client, type _Object } from '@aws-sdk/client-s3';
 import type { S3Settings } from './settings.js';
+import { applyEncryption } from './encryption.js';
 
 export function createS3Client(settings: S3Settings): S3Client {
-  return new S3Client({
+  const client = new S3Client({
     region: settings.region,
     endpoint: settings.endpoint,
     forcePathStyle: settings.forcePathStyle,
     credentials: settings.credentials,
     // The SDK's own retries cover throttling and dropped connections before a response.
     maxAttempts: 5,
+    // AWS_REGION defaults to us-east-1: a bucket elsewhere answers with a redirect the client then follows.
+    followRegionRedirects: true,
   });
+  applyEncryption(client, settings.encryption);
+  return client;
 }
 
 /** s3://bucket/some/prefix → { bucket, prefix: 'some/prefix' } (no leading or trailing slash). */

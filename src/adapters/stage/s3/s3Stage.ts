@@ -20,6 +20,8 @@ import type { LocalCopy, Stage, StagedObject } from '../stage.js';
 
 const PART_SIZE = 16 * 1024 * 1024;
 const UPLOAD_CONCURRENCY = 8;
+/** Parts in flight per upload when a folder commits: files × parts × 16 MiB is what a commit holds in memory. */
+const FOLDER_PARTS_PER_FILE = 1;
 
 export class S3Stage implements Stage {
   readonly bucket: string;
@@ -126,13 +128,13 @@ export class S3Stage implements Stage {
     return path.join(this.scratchRoot, `${randomUUID()}-${name}`);
   }
 
-  async putFile(localPath: string, key: string): Promise<void> {
+  async putFile(localPath: string, key: string, partsInFlight = 4): Promise<void> {
     // Multipart above one part size, one PUT below it; the object appears only when the upload completes.
     const upload = new Upload({
       client: this.s3,
       params: { Bucket: this.bucket, Key: this.objectKey(key), Body: createReadStream(localPath) },
       partSize: PART_SIZE,
-      queueSize: 4,
+      queueSize: partsInFlight,
     });
     await upload.done();
     await fs.rm(localPath, { force: true });
@@ -147,7 +149,8 @@ export class S3Stage implements Stage {
         // Old objects go first, so a retried export never mixes its files with an earlier attempt's.
         await this.deletePrefix(prefix);
         const files = await listFiles(dir);
-        await mapLimit(files, UPLOAD_CONCURRENCY, (rel) => this.putFile(path.join(dir, rel), `${prefix}/${rel}`));
+        // 8 files at once, one part each: without the bound, 8 × 4 parts held ~650 MiB per commit.
+        await mapLimit(files, UPLOAD_CONCURRENCY, (rel) => this.putFile(path.join(dir, rel), `${prefix}/${rel}`, FOLDER_PARTS_PER_FILE));
         await fs.rm(dir, { recursive: true, force: true });
       },
       discard: () => fs.rm(dir, { recursive: true, force: true }),

@@ -5,6 +5,8 @@ import os from 'node:os';
 import snowflake, { type Bind, type Connection, type Pool } from 'snowflake-sdk';
 import type { SnowflakeSettings } from './settings.js';
 import { QueryError } from '../errors.js';
+import { classifyBySqlState } from './retryClassification.js';
+import { cancelOnAbort } from './statementCancel.js';
 
 export type Row = Record<string, unknown>;
 
@@ -53,20 +55,20 @@ export function createSnowflakePool(settings: SnowflakeSettings): Pool<Connectio
 export function execute(conn: Connection, sqlText: string, options: StatementOptions = {}): Promise<Row[]> {
   options.signal?.throwIfAborted();
   return new Promise((resolve, reject) => {
-    const cancel = () => statement.cancel(() => {}); // its completion reports the cancel as an error
-    const statement = conn.execute({
+    let stopListening = () => {};
+    const stmt = conn.execute({
       sqlText,
       binds: options.binds,
       parameters: options.parameters,
       fetchAsString: options.fetchAsString,
       ...(options.describeOnly ? { describeOnly: true } : {}),
       complete: (err, _stmt, rows) => {
-        options.signal?.removeEventListener('abort', cancel);
+        stopListening();
         if (err) reject(classify(err, sqlText));
         else resolve((rows ?? []) as Row[]);
       },
     });
-    options.signal?.addEventListener('abort', cancel, { once: true });
+    if (options.signal) stopListening = cancelOnAbort(stmt, sqlText, options.signal, reject);
   });
 }
 
@@ -81,6 +83,8 @@ interface DriverError extends Error {
  * which Temporal retries.
  */
 export function classify(err: DriverError, sqlText: string): Error {
+  const known = classifyBySqlState(err, sqlText);
+  if (known) return known;
   const state = err.sqlState ?? '';
   if (/^(42|22|0A)/.test(state) || /SQL compilation error/i.test(err.message)) {
     return new QueryError({ warehouse: 'Snowflake', sql: sqlText, sqlState: state || String(err.code ?? ''), reason: err.message, cause: err });

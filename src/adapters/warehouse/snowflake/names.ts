@@ -4,13 +4,29 @@
 import { NonRetryableError } from '../../../nonRetryableError.js';
 import { IDENTIFIER, QUALIFIED_NAME } from '../../../spec/identifiers.js';
 
+/**
+ * A name that is not a plain identifier (an unaliased `COUNT(*)` column, a quote in a table name): a
+ * retry cannot fix it, so it is non-retryable and says what to change.
+ */
+export class SnowflakeNameError extends NonRetryableError {
+  constructor(
+    readonly kind: 'identifier' | 'table name',
+    readonly value: string,
+  ) {
+    super(
+      `Not a valid Snowflake ${kind}: ${JSON.stringify(value)}; use letters, digits, _ and $ `
+        + `(${kind === 'identifier' ? 'alias an expression column, e.g. COUNT(*) AS n' : 'db.schema.table at most'})`,
+    );
+  }
+}
+
 export function sfIdentifier(name: string): string {
-  if (!IDENTIFIER.test(name)) throw new Error(`Not a valid Snowflake identifier: ${JSON.stringify(name)}`);
+  if (!IDENTIFIER.test(name)) throw new SnowflakeNameError('identifier', name);
   return `"${name.toUpperCase()}"`;
 }
 
 export function sfQualified(name: string): string {
-  if (!QUALIFIED_NAME.test(name)) throw new Error(`Not a valid Snowflake table name: ${JSON.stringify(name)}`);
+  if (!QUALIFIED_NAME.test(name)) throw new SnowflakeNameError('table name', name);
   return name.split('.').map(sfIdentifier).join('.');
 }
 

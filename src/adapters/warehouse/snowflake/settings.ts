@@ -40,6 +40,8 @@ export interface SnowflakeSettings {
   warehouse?: string;
   /** The Snowflake stage over the S3 location of BATCH_STAGE. */
   stage: string;
+  /** BATCH_STAGE, which the stage's URL must be (checked at worker start). */
+  batchStage?: string;
   /** Another endpoint than <account>.snowflakecomputing.com, e.g. a local test peer. */
   accessUrl?: string;
   poolSize: number;
@@ -80,6 +82,7 @@ export function snowflakeSettings(c: SnowflakeEnv): SnowflakeSettings {
     schema: c.SNOWFLAKE_SCHEMA,
     warehouse: c.SNOWFLAKE_WAREHOUSE,
     stage: c.SNOWFLAKE_STAGE!,
+    batchStage: c.BATCH_STAGE,
     accessUrl,
     poolSize: c.SNOWFLAKE_POOL_SIZE,
     connectTimeoutMs: c.SNOWFLAKE_CONNECT_TIMEOUT_MS,

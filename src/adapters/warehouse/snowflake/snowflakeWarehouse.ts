@@ -2,7 +2,7 @@
 // the S3 stage (COPY INTO @stage), publish loads the run's output from it (COPY INTO table) in one
 // transaction with a publish marker, so a failed publish keeps the old rows and a repeat loads nothing.
 import type { Connection, Pool } from 'snowflake-sdk';
-import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import type { SnowflakeSettings } from './settings.js';
 import { PublishError, QueryError } from '../errors.js';
 import { parquetColumns } from '../../localEngine/parquetSchema.js';
@@ -11,16 +11,23 @@ import { sfIdentifier, sfQualified, sfSchemaOf } from './names.js';
 import {
   createTableSql,
   loadSql,
-  publishesTable,
   publishesTableSql,
   sfTypeFromDuckdb,
   unloadSql,
 } from './statements.js';
+import { describeResult } from './resultColumns.js';
+import { projectForParquet, sfExactIdentifier, type ResultColumn } from './typeMapping.js';
+import { stagedFilesFromUnload } from './unloadOutput.js';
+import { loadStatements } from './loadStatements.js';
+import { checkStageMatches } from './stageCheck.js';
+import { claimMarkerSql, completeMarkerSql, lockMarkerSql, publishedCountSql } from './publishMarker.js';
 import type { CheckQueryOptions, ExportRequest, PublishRequest, PublishResult, QueryOptions, StagedFile, Warehouse } from '../warehouse.js';
 import { checkSnowflakeQuery } from './readOnly.js';
 
 interface Session {
   run(sql: string, options?: StatementOptions): Promise<Row[]>;
+  /** The query's result columns, from a zero-row run. */
+  describe(query: string): Promise<ResultColumn[]>;
 }
 
 export class SnowflakeWarehouse implements Warehouse {
@@ -45,11 +52,17 @@ export class SnowflakeWarehouse implements Warehouse {
     if (opts.useUtc ?? true) parameters.TIMEZONE = 'UTC';
     // Every statement is one statement, whatever the account's default: user SQL cannot append a second.
     parameters.MULTI_STATEMENT_COUNT = '1';
+    // A statement whose connection dropped (worker killed, network cut) is aborted by Snowflake
+    // instead of running on and writing beside the retry's files (default FALSE).
+    parameters.ABORT_DETACHED_QUERY = 'TRUE';
     const switches = opts.warehouse !== undefined && opts.warehouse.toUpperCase() !== this.settings.warehouse?.toUpperCase();
     const conn = await this.pool.acquire();
     let healthy = !switches;
     try {
-      const session: Session = { run: (sql, o = {}) => execute(conn, sql, { ...o, parameters: { ...parameters, ...o.parameters } }) };
+      const session: Session = {
+        run: (sql, o = {}) => execute(conn, sql, { ...o, parameters: { ...parameters, ...o.parameters } }),
+        describe: (query) => describeResult(conn, query, parameters),
+      };
       const warehouse = opts.warehouse ?? this.settings.warehouse;
       if (warehouse) await session.run(`USE WAREHOUSE ${sfIdentifier(warehouse)}`);
       return await fn(session);
@@ -68,32 +81,34 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 
   async exportQuery(req: ExportRequest): Promise<StagedFile[]> {
-    const unload = unloadSql(this.settings.stage, req.prefix, req.sql, req.fileSizeBytes);
+    // Each attempt unloads into its own folder: a detached COPY of an earlier attempt that still runs
+    // writes beside it, never among the files this attempt lists (the manifest names only those).
+    const folder = `${req.prefix}/attempt-${randomUUID()}`;
+    // Fails on a bad stage path before anything is deleted or sent.
+    unloadSql(this.settings.stage, folder, req.sql, req.fileSizeBytes);
     // Files of an earlier attempt must not mix with this one's.
     await req.stage.deletePrefix(req.prefix);
-    const rows = await this.session({ run: req.runId, step: 'export' }, req, (s) => s.run(unload, { signal: req.signal }));
+    const rows = await this.session({ run: req.runId, step: 'export' }, req, async (s) => {
+      // TIMESTAMP_TZ/LTZ cannot be unloaded to parquet: read the result's columns, project them to NTZ.
+      const query = projectForParquet(req.sql, await s.describe(req.sql), req.useUtc);
+      return s.run(unloadSql(this.settings.stage, folder, query, req.fileSizeBytes), { signal: req.signal });
+    });
     // An empty result unloads no file; each row of DETAILED_OUTPUT names one file written.
-    return rows
-      .filter((r) => r.FILE_NAME)
-      .map((r) => ({
-        key: `${req.prefix}/${path.posix.basename(String(r.FILE_NAME))}`,
-        bytes: Number(r.FILE_SIZE),
-        rows: Number(r.ROW_COUNT),
-      }))
-      .sort((a, b) => a.key.localeCompare(b.key));
+    return stagedFilesFromUnload(rows, folder);
   }
 
   async publish(req: PublishRequest): Promise<PublishResult> {
     const table = sfQualified(req.table);
     const schema = sfSchemaOf(req.table);
-    const marker = publishesTable(schema);
     // Built before any statement: a run id the stage location cannot carry fails here, not after a DELETE.
-    const load = loadSql(req.table, this.settings.stage, req.prefix);
+    loadSql(req.table, this.settings.stage, req.prefix);
     const files = (await req.stage.list(req.prefix)).filter((o) => o.key.endsWith('.parquet'));
+    // Exactly the listed files: a stray object under the prefix is neither loaded nor counted.
+    const loads = loadStatements(req.table, this.settings.stage, req.prefix, files.map((f) => f.key));
     return this.session({ run: req.runId, step: 'publish' }, req, async (s) => {
       /** The row count this publish recorded, when it has committed. */
       const published = async () => {
-        const rows = await s.run(`SELECT ROW_COUNT FROM ${marker} WHERE PUBLISH_ID = ?`, { binds: [req.publishId] });
+        const rows = await s.run(publishedCountSql(schema), { binds: [req.publishId] });
         return rows.length ? Number(rows[0].ROW_COUNT) : undefined;
       };
       // DDL commits on its own in Snowflake, so it happens before the transaction. The marker table
@@ -103,9 +118,13 @@ export class SnowflakeWarehouse implements Warehouse {
       const done = await published();
       if (done !== undefined) return { table: req.table, rows: done, loaded: false };
 
+      // Claimed before a table is created, so a failing claim leaves no table behind.
+      await s.run(claimMarkerSql(schema), { binds: [req.publishId, req.runId, req.table] });
       const created = !(await tableExists(s, table)) && (await this.createTable(s, req, files[0]?.key));
       try {
         await s.run('BEGIN');
+        // First a lock on the marker row, then the read: a concurrent attempt waits here until this one ends.
+        await s.run(lockMarkerSql(schema), { binds: [req.runId, req.publishId] });
         const again = await published();
         if (again !== undefined) {
           await s.run('ROLLBACK');
@@ -113,14 +132,11 @@ export class SnowflakeWarehouse implements Warehouse {
         }
         if (req.overwrite && !created) await s.run(`DELETE FROM ${table}`);
         let rows = 0;
-        if (files.length > 0) {
+        for (const load of loads) {
           const loaded = await s.run(load);
-          rows = loaded.reduce((sum, r) => sum + Number(r.rows_loaded ?? r.ROWS_LOADED ?? 0), 0);
+          rows += loaded.reduce((sum, r) => sum + Number(r.rows_loaded ?? r.ROWS_LOADED ?? 0), 0);
         }
-        await s.run(
-          `INSERT INTO ${marker} (PUBLISH_ID, RUN_ID, TABLE_NAME, ROW_COUNT, PUBLISHED_AT) SELECT ?, ?, ?, ?, CURRENT_TIMESTAMP()::TIMESTAMP_NTZ`,
-          { binds: [req.publishId, req.runId, req.table, rows] },
-        );
+        await s.run(completeMarkerSql(schema), { binds: [rows, req.publishId] });
         await s.run('COMMIT');
         return { table: req.table, rows, loaded: true };
       } catch (err) {
@@ -185,6 +201,13 @@ export class SnowflakeWarehouse implements Warehouse {
     );
   }
 
+  /** Refuses to run when SNOWFLAKE_STAGE is not the BATCH_STAGE location (called at worker start). */
+  async verifyStage(): Promise<void> {
+    if (!this.settings.batchStage) return;
+    const rows = await this.session({ step: 'stage-check' }, {}, (s) => s.run(`DESC STAGE ${sfQualified(this.settings.stage)}`));
+    checkStageMatches(this.settings.stage, rows, this.settings.batchStage);
+  }
+
   /** Closes idle connections; a login still being retried (Snowflake unreachable) is abandoned after a while. */
   async close(): Promise<void> {
     const bounded = (p: PromiseLike<unknown>) =>
@@ -201,7 +224,8 @@ export class SnowflakeWarehouse implements Warehouse {
 async function createSchemaKeepingCurrent(s: Session, schema: string): Promise<void> {
   const [current] = await s.run('SELECT CURRENT_DATABASE() AS DB, CURRENT_SCHEMA() AS SCH');
   await s.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-  if (current?.DB && current?.SCH) await s.run(`USE SCHEMA ${sfQualified(`${current.DB}.${current.SCH}`)}`);
+  // The names come back exactly as stored (a database created as "Analytics" stays mixed-case): quote, never upper-case.
+  if (current?.DB && current?.SCH) await s.run(`USE SCHEMA ${sfExactIdentifier(String(current.DB))}.${sfExactIdentifier(String(current.SCH))}`);
 }
 
 async function tableExists(s: Session, quotedTable: string): Promise<boolean> {

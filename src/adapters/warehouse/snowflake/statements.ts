@@ -16,10 +16,14 @@ export function unloadSql(stage: string, prefix: string, query: string, fileSize
 /**
  * Loads the run's output parquet files by column name. FORCE: the publish marker, not Snowflake's
  * 64-day load history, decides whether files were loaded, so a rolled-back attempt loads them again.
+ * USE_LOGICAL_TYPE: parquet timestamps are read at the unit their logical type says (DuckDB writes
+ * microseconds), not as raw integers. `files` (names relative to the prefix, already validated by
+ * loadStatements.ts) limits the load to exactly those files.
  */
-export function loadSql(table: string, stage: string, prefix: string): string {
-  return `COPY INTO ${sfQualified(table)} FROM ${sfStageLocation(stage, prefix)} `
-    + 'FILE_FORMAT = (TYPE = PARQUET) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE';
+export function loadSql(table: string, stage: string, prefix: string, files?: string[]): string {
+  const only = files ? `FILES = (${files.map((f) => `'${f}'`).join(', ')}) ` : '';
+  return `COPY INTO ${sfQualified(table)} FROM ${sfStageLocation(stage, prefix)} ${only}`
+    + 'FILE_FORMAT = (TYPE = PARQUET USE_LOGICAL_TYPE = TRUE) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE';
 }
 
 /** Snowflake's spelling of a definition's type: the validated text, upper-cased. */
