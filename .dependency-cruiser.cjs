@@ -14,7 +14,8 @@ module.exports = {
     {
       name: 'workflows-are-deterministic',
       severity: 'error',
-      comment: 'Workflow code may import the workflow SDK, @temporalio/common and other workflow files at run time; everything else only as types.',
+      comment:
+        'Workflow code may import the workflow SDK, @temporalio/common and other workflow files at run time; everything else only as types.',
       from: { path: '^src/workflows/' },
       to: {
         dependencyTypesNot: ['type-only'],
@@ -46,7 +47,11 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js'],
+    },
     moduleSystems: ['es6', 'cjs'],
   },
 };

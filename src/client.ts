@@ -94,7 +94,8 @@ export class BatchInferenceClient {
     const runId = options.runId ?? newRunId();
     const tenant = options.tenant ?? DEFAULT_TENANT;
     // Before anything starts: a tenant writes only the tables BATCH_TENANTS_FILE grants it.
-    if ((prepared.outputDestination ?? 'table') === 'table') checkWriteGrant(this.config.tenants, tenant, prepared.outputTableName as string | undefined);
+    if ((prepared.outputDestination ?? 'table') === 'table')
+      checkWriteGrant(this.config.tenants, tenant, prepared.outputTableName as string | undefined);
     const runOptions: RunOptions = {
       ...options.runOptions,
       ...(options.tenant ? { tenant } : {}),
@@ -106,7 +107,9 @@ export class BatchInferenceClient {
       workflowId: runId,
       args: Object.keys(runOptions).length ? [prepared, runOptions] : [prepared],
       memo: { ...runMemo(prepared, tenant), ...options.memo },
-      ...(options.onlyOnce ? { workflowIdReusePolicy: options.replaceFailed ? ('ALLOW_DUPLICATE_FAILED_ONLY' as const) : ('REJECT_DUPLICATE' as const) } : {}),
+      ...(options.onlyOnce
+        ? { workflowIdReusePolicy: options.replaceFailed ? ('ALLOW_DUPLICATE_FAILED_ONLY' as const) : ('REJECT_DUPLICATE' as const) }
+        : {}),
       ...(searchAttributes ? { typedSearchAttributes: searchAttributes } : {}),
     });
     return { runId };

@@ -2,55 +2,75 @@
 import { z } from 'zod';
 import { STAGE_URL, STAGE_URL_HELP, stageSettings, type StageSettings } from './adapters/stage/registry.js';
 import { s3Env, s3Problems, s3Settings, type S3Settings } from './adapters/stage/s3/settings.js';
-import { WAREHOUSE_URL, WAREHOUSE_URL_HELP, warehouseEnv, warehouseProblems, warehouseSettings, type WarehouseSettings } from './adapters/warehouse/registry.js';
+import {
+  WAREHOUSE_URL,
+  WAREHOUSE_URL_HELP,
+  warehouseEnv,
+  warehouseProblems,
+  warehouseSettings,
+  type WarehouseSettings,
+} from './adapters/warehouse/registry.js';
 import { loadTenantsFile, TENANT_NAME, type Tenants } from './tenants/tenantsFile.js';
 
-const intFromEnv = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const intFromEnv = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
-export const configSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('batch-inference'),
-  TEMPORAL_CLI: z.string().min(1).default('temporal'),
-  BATCH_WAREHOUSE: z.string().regex(WAREHOUSE_URL, WAREHOUSE_URL_HELP).default('duckdb:.data/warehouse.duckdb'),
-  BATCH_STAGE: z.string().regex(STAGE_URL, STAGE_URL_HELP).default('file:.data/stage'),
-  BATCH_DATA_DIR: z.string().min(1).default('.data'),
-  BATCH_ENV: z.enum(['dev', 'prod']).default('dev'),
-  BATCH_SCHEMA_DEV: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/).default('dev'),
-  BATCH_SCHEMA_PROD: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/).default('prod'),
-  BATCH_PREDICTORS: z.string().default(''),
-  BATCH_DEFAULT_PARALLELISM: intFromEnv(4, 1, 1000),
-  BATCH_MAX_SPLITS: intFromEnv(100, 1, 1000),
-  BATCH_MAX_CONCURRENT_ACTIVITIES: intFromEnv(8, 1, 1000),
-  // The V8 heap of each predictor thread; a model that goes over it is stopped (ArrayBuffers are not counted).
-  BATCH_PREDICTOR_MAX_MEMORY_MB: intFromEnv(2048, 16, 65_536),
-  ...s3Env,
-  ...warehouseEnv,
-  BATCH_MAX_INPUT_ROWS: intFromEnv(10_000_000, 1, Number.MAX_SAFE_INTEGER),
-  BATCH_MAX_CONCURRENT_JOBS: intFromEnv(3, 1, 10_000),
-  BATCH_RESULT_TTL_HOURS: intFromEnv(168, 1, 87_600),
-  // token:tenant pairs, comma-separated; the tokens are secrets and never appear in messages.
-  BATCH_API_TOKENS: z
-    .string()
-    .default('')
-    .refine((v) => parseApiTokens(v) !== null, 'use token:tenant pairs separated by commas (tenant: letters, digits, _ . -; tokens at least 8 characters)'),
-  BATCH_API_HOST: z.string().min(1).default('127.0.0.1'),
-  BATCH_API_PORT: intFromEnv(8000, 0, 65_535),
-  // Tenants as a boundary the database enforces (src/tenants/tenantsFile.ts); unset: one user.
-  BATCH_TENANTS_FILE: z.string().min(1).optional(),
-}).superRefine((c, ctx) => {
-  for (const [key, message] of [...warehouseProblems(c.BATCH_WAREHOUSE, c), ...s3Problems(c)]) {
-    ctx.addIssue({ code: 'custom', path: [key], message });
-  }
-});
+export const configSchema = z
+  .object({
+    TEMPORAL_ADDRESS: z.string().min(1).optional(),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('batch-inference'),
+    TEMPORAL_CLI: z.string().min(1).default('temporal'),
+    BATCH_WAREHOUSE: z.string().regex(WAREHOUSE_URL, WAREHOUSE_URL_HELP).default('duckdb:.data/warehouse.duckdb'),
+    BATCH_STAGE: z.string().regex(STAGE_URL, STAGE_URL_HELP).default('file:.data/stage'),
+    BATCH_DATA_DIR: z.string().min(1).default('.data'),
+    BATCH_ENV: z.enum(['dev', 'prod']).default('dev'),
+    BATCH_SCHEMA_DEV: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_.]*$/)
+      .default('dev'),
+    BATCH_SCHEMA_PROD: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_.]*$/)
+      .default('prod'),
+    BATCH_PREDICTORS: z.string().default(''),
+    BATCH_DEFAULT_PARALLELISM: intFromEnv(4, 1, 1000),
+    BATCH_MAX_SPLITS: intFromEnv(100, 1, 1000),
+    BATCH_MAX_CONCURRENT_ACTIVITIES: intFromEnv(8, 1, 1000),
+    // The V8 heap of each predictor thread; a model that goes over it is stopped (ArrayBuffers are not counted).
+    BATCH_PREDICTOR_MAX_MEMORY_MB: intFromEnv(2048, 16, 65_536),
+    ...s3Env,
+    ...warehouseEnv,
+    BATCH_MAX_INPUT_ROWS: intFromEnv(10_000_000, 1, Number.MAX_SAFE_INTEGER),
+    BATCH_MAX_CONCURRENT_JOBS: intFromEnv(3, 1, 10_000),
+    BATCH_RESULT_TTL_HOURS: intFromEnv(168, 1, 87_600),
+    // token:tenant pairs, comma-separated; the tokens are secrets and never appear in messages.
+    BATCH_API_TOKENS: z
+      .string()
+      .default('')
+      .refine(
+        (v) => parseApiTokens(v) !== null,
+        'use token:tenant pairs separated by commas (tenant: letters, digits, _ . -; tokens at least 8 characters)',
+      ),
+    BATCH_API_HOST: z.string().min(1).default('127.0.0.1'),
+    BATCH_API_PORT: intFromEnv(8000, 0, 65_535),
+    // Tenants as a boundary the database enforces (src/tenants/tenantsFile.ts); unset: one user.
+    BATCH_TENANTS_FILE: z.string().min(1).optional(),
+  })
+  .superRefine((c, ctx) => {
+    for (const [key, message] of [...warehouseProblems(c.BATCH_WAREHOUSE, c), ...s3Problems(c)]) {
+      ctx.addIssue({ code: 'custom', path: [key], message });
+    }
+  });
 
 export { TENANT_NAME };
 
 /** token → tenant from "token1:tenantA,token2:tenantB"; null when malformed. */
 export function parseApiTokens(raw: string): Record<string, string> | null {
   const tokens: Record<string, string> = {};
-  for (const entry of raw.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const at = entry.lastIndexOf(':');
     const token = entry.slice(0, at);
     const tenant = entry.slice(at + 1);
@@ -116,7 +136,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: c.BATCH_DATA_DIR,
     env: c.BATCH_ENV,
     schema: c.BATCH_ENV === 'prod' ? c.BATCH_SCHEMA_PROD : c.BATCH_SCHEMA_DEV,
-    predictorModules: c.BATCH_PREDICTORS.split(/[,:]/).map((s) => s.trim()).filter(Boolean),
+    predictorModules: c.BATCH_PREDICTORS.split(/[,:]/)
+      .map((s) => s.trim())
+      .filter(Boolean),
     defaultParallelism: c.BATCH_DEFAULT_PARALLELISM,
     maxSplits: c.BATCH_MAX_SPLITS,
     maxConcurrentActivities: c.BATCH_MAX_CONCURRENT_ACTIVITIES,
@@ -125,7 +147,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxConcurrentJobs: c.BATCH_MAX_CONCURRENT_JOBS,
     resultTtlHours: c.BATCH_RESULT_TTL_HOURS,
     api: { tokens: parseApiTokens(c.BATCH_API_TOKENS) ?? {}, host: c.BATCH_API_HOST, port: c.BATCH_API_PORT },
-    ...(c.BATCH_TENANTS_FILE ? { tenants: tenantsOrConfigError(c.BATCH_TENANTS_FILE, c.BATCH_WAREHOUSE === 'snowflake' ? 'snowflake' : 'duckdb') } : {}),
+    ...(c.BATCH_TENANTS_FILE
+      ? { tenants: tenantsOrConfigError(c.BATCH_TENANTS_FILE, c.BATCH_WAREHOUSE === 'snowflake' ? 'snowflake' : 'duckdb') }
+      : {}),
   };
 }
 

@@ -28,7 +28,9 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 const quietBundlerLogger = {
-  trace() {}, debug() {}, info() {},
+  trace() {},
+  debug() {},
+  info() {},
   warn: (message: string) => console.warn(message),
   error: (message: string) => console.error(message),
   log() {},

@@ -37,10 +37,14 @@ describe('cancellation', () => {
       seedSpec({ predictor: 'slow', outputTableName: 'CANCELLED_OUTPUT', batchSizeInMb: 0.02, parallelWorkers: 2, heartbeatTimeout: 1 }),
       { runId },
     );
-    await until(async () => {
-      const p = await h.client.getProgress(runId);
-      return p.state === 'running' && p.chunksDone >= 1 ? p : undefined;
-    }, 30_000, 'a chunk scored while others remain');
+    await until(
+      async () => {
+        const p = await h.client.getProgress(runId);
+        return p.state === 'running' && p.chunksDone >= 1 ? p : undefined;
+      },
+      30_000,
+      'a chunk scored while others remain',
+    );
     const runDir = path.join(h.stage.root, 'runs', runId);
     expect(fs.existsSync(runDir)).toBe(true);
 

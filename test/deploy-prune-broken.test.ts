@@ -39,10 +39,14 @@ describe('deploy --prune with a broken file', () => {
     await deploy(h.temporal, h.config, { dir, prune: true });
     await h.temporal.schedule.getHandle('bi-sensor-orders_v2').pause('operator paused it');
     // Prune reads the Schedule list from visibility, which lags a moment behind.
-    await until(async () => {
-      for await (const s of h.temporal.schedule.list()) if (s.scheduleId === 'bi-sensor-orders_v2') return true;
-      return undefined;
-    }, 30_000, 'the schedule in the listing');
+    await until(
+      async () => {
+        for await (const s of h.temporal.schedule.list()) if (s.scheduleId === 'bi-sensor-orders_v2') return true;
+        return undefined;
+      },
+      30_000,
+      'the schedule in the listing',
+    );
 
     fs.writeFileSync(file, SENSOR('  parallelWorkers: [2'));
     const broken = await deploy(h.temporal, h.config, { dir, prune: true });

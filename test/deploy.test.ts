@@ -53,8 +53,14 @@ describe('deploy and sensors commands', () => {
     fs.mkdirSync(dir);
     write('cli-features.yaml', SENSOR('*/10 * * * *'));
     write('score.sql', "SELECT id, feature_1, feature_2 FROM {schema}.model_features WHERE ds = '{ds}'");
-    write('cli-nightly.json', JSON.stringify({ ...seedSpec({ outputTableName: 'CLI_NIGHTLY' }), schedule: { cron: '0 2 * * *', timezone: 'Asia/Tokyo' } }));
-    write('cli-paused.yaml', 'inputQuery: SELECT 1 AS id\noutputTableName: CLI_PAUSED\npredictor: linear-demo\nschedule:\n  cron: "@daily"\n  enabled: false\n');
+    write(
+      'cli-nightly.json',
+      JSON.stringify({ ...seedSpec({ outputTableName: 'CLI_NIGHTLY' }), schedule: { cron: '0 2 * * *', timezone: 'Asia/Tokyo' } }),
+    );
+    write(
+      'cli-paused.yaml',
+      'inputQuery: SELECT 1 AS id\noutputTableName: CLI_PAUSED\npredictor: linear-demo\nschedule:\n  cron: "@daily"\n  enabled: false\n',
+    );
     write('adhoc.json', JSON.stringify(seedSpec()));
   });
   afterAll(() => h?.close());
@@ -74,10 +80,21 @@ describe('deploy and sensors commands', () => {
   it('creates one Schedule per file; deploying again changes nothing', async () => {
     const first = await deployJson();
     expect(first.code, first.stderr).toBe(0);
-    expect(actions(first.plan)).toEqual({ 'cli-features.yaml': 'created', 'cli-nightly.json': 'created', 'cli-paused.yaml': 'created', 'adhoc.json': 'skipped' });
+    expect(actions(first.plan)).toEqual({
+      'cli-features.yaml': 'created',
+      'cli-nightly.json': 'created',
+      'cli-paused.yaml': 'created',
+      'adhoc.json': 'skipped',
+    });
 
     const sensor = await describeSchedule(h.temporal, 'bi-sensor-cli-features');
-    expect(sensor!.memo).toMatchObject({ managedBy: 'batch-inference', kind: 'sensor', name: 'cli-features', origin: 'deploy', file: 'cli-features.yaml' });
+    expect(sensor!.memo).toMatchObject({
+      managedBy: 'batch-inference',
+      kind: 'sensor',
+      name: 'cli-features',
+      origin: 'deploy',
+      file: 'cli-features.yaml',
+    });
     expect(sensor!.policies.overlap).toBe('SKIP');
     const definition = sensor!.action.args![0] as SensorDefinition;
     expect(definition.run.inputQuery).toBe("SELECT id, feature_1, feature_2 FROM {schema}.model_features WHERE ds = '{ds}'");
@@ -88,7 +105,12 @@ describe('deploy and sensors commands', () => {
 
     const again = await deployJson();
     expect(again.code, again.stderr).toBe(0);
-    expect(actions(again.plan)).toEqual({ 'cli-features.yaml': 'unchanged', 'cli-nightly.json': 'unchanged', 'cli-paused.yaml': 'unchanged', 'adhoc.json': 'skipped' });
+    expect(actions(again.plan)).toEqual({
+      'cli-features.yaml': 'unchanged',
+      'cli-nightly.json': 'unchanged',
+      'cli-paused.yaml': 'unchanged',
+      'adhoc.json': 'skipped',
+    });
   });
 
   it('updates a changed file; a sensor paused by hand stays paused across deploys', async () => {
@@ -115,36 +137,67 @@ describe('deploy and sensors commands', () => {
     expect(await describeSchedule(h.temporal, 'bi-sensor-cli-bad')).toBeUndefined();
 
     // A file that breaks after it was deployed: its Schedule stays as it was, even with --prune.
-    write('cli-nightly.json', '{ "inputQuery": "SELECT 1", "outputTableName": "T", "predictor": "linear-demo", "schedule": { "cron": "0 2 * *" } }');
+    write(
+      'cli-nightly.json',
+      '{ "inputQuery": "SELECT 1", "outputTableName": "T", "predictor": "linear-demo", "schedule": { "cron": "0 2 * *" } }',
+    );
     const broken = await deployJson('--prune');
     expect(broken.code).toBe(2);
-    expect(broken.plan.lines.find((l) => l.file === 'cli-nightly.json')).toMatchObject({ action: 'invalid', problems: [{ field: 'schedule.cron' }] });
+    expect(broken.plan.lines.find((l) => l.file === 'cli-nightly.json')).toMatchObject({
+      action: 'invalid',
+      problems: [{ field: 'schedule.cron' }],
+    });
     expect((await describeSchedule(h.temporal, 'bi-cron-cli-nightly'))!.spec.timezone).toBe('Asia/Tokyo');
     fs.rmSync(path.join(dir, 'cli-bad.yaml'));
-    write('cli-nightly.json', JSON.stringify({ ...seedSpec({ outputTableName: 'CLI_NIGHTLY' }), schedule: { cron: '0 2 * * *', timezone: 'Asia/Tokyo' } }));
+    write(
+      'cli-nightly.json',
+      JSON.stringify({ ...seedSpec({ outputTableName: 'CLI_NIGHTLY' }), schedule: { cron: '0 2 * * *', timezone: 'Asia/Tokyo' } }),
+    );
   });
 
   it('sensors trigger checks now; sensors list shows cron, paused, last value, last check and last run', async () => {
     const baseline = await cli('sensors', 'trigger', 'cli-features');
     expect(baseline.code, baseline.stderr).toBe(0);
     expect(baseline.stdout).toContain('Sensor cli-features: check started');
-    await until(async () => ((await stateOf(h.temporal, 'cli-features').catch(() => undefined))?.checks === 1 ? true : undefined), 60_000, 'the first check');
+    await until(
+      async () => ((await stateOf(h.temporal, 'cli-features').catch(() => undefined))?.checks === 1 ? true : undefined),
+      60_000,
+      'the first check',
+    );
 
     await h.sql(`INSERT INTO dev.model_features SELECT (50000 + i)::BIGINT, i / 100.0, NULL, '2026-02-27' FROM range(120) r(i)`);
     expect((await cli('sensors', 'trigger', 'cli-features')).code).toBe(0);
-    const state = await until(async () => {
-      const s = await stateOf(h.temporal, 'cli-features');
-      return s.changes === 1 ? s : undefined;
-    }, 60_000, 'the change');
+    const state = await until(
+      async () => {
+        const s = await stateOf(h.temporal, 'cli-features');
+        return s.changes === 1 ? s : undefined;
+      },
+      60_000,
+      'the change',
+    );
     await h.client.waitForResult(state.lastRunId!);
-    expect(await compareWithExpected(h, 'CLI_SENSOR_PREDICTIONS', "ds = '2026-02-27'")).toMatchObject({ missing: 0, extra: 0, wrong: 0, published: 120 });
+    expect(await compareWithExpected(h, 'CLI_SENSOR_PREDICTIONS', "ds = '2026-02-27'")).toMatchObject({
+      missing: 0,
+      extra: 0,
+      wrong: 0,
+      published: 120,
+    });
 
     const listed = await cli('sensors', 'list', '--json');
     expect(listed.code, listed.stderr).toBe(0);
     const mine = (JSON.parse(listed.stdout) as SensorStatus[]).find((s) => s.name === 'cli-features');
     expect(mine).toMatchObject({
-      scheduleId: 'bi-sensor-cli-features', cron: '*/5 * * * *', timezone: 'UTC', paused: false, project: 'churn',
-      eventName: 'features_landed', lastValue: '2026-02-27', checks: 2, changes: 1, lastRunId: state.lastRunId, lastRunStatus: 'COMPLETED',
+      scheduleId: 'bi-sensor-cli-features',
+      cron: '*/5 * * * *',
+      timezone: 'UTC',
+      paused: false,
+      project: 'churn',
+      eventName: 'features_landed',
+      lastValue: '2026-02-27',
+      checks: 2,
+      changes: 1,
+      lastRunId: state.lastRunId,
+      lastRunStatus: 'COMPLETED',
     });
     expect(Date.parse(mine!.lastCheckAt!)).toBeGreaterThan(0);
     expect(Date.parse(mine!.lastRunStartedAt!)).toBeGreaterThan(0);
@@ -156,15 +209,22 @@ describe('deploy and sensors commands', () => {
 
   it('--prune deletes the deployed Schedules whose file is gone, and only those', async () => {
     const api = await upsertJobSchedule(h.temporal, {
-      scheduleId: 'bi-cron-cli-from-api', spec: prepareSpecForStart(seedSpec(), h.config), cron: '@daily', taskQueue: h.taskQueue,
+      scheduleId: 'bi-cron-cli-from-api',
+      spec: prepareSpecForStart(seedSpec(), h.config),
+      cron: '@daily',
+      taskQueue: h.taskQueue,
     });
     expect(api).toBe('created');
     fs.rmSync(path.join(dir, 'cli-paused.yaml'));
     // Prune finds Schedules through visibility, which may lag behind a create.
-    await until(async () => {
-      const ids = (await listManagedSchedules(h.temporal)).map((s) => s.scheduleId);
-      return ids.includes('bi-cron-cli-paused') && ids.includes('bi-cron-cli-from-api') ? true : undefined;
-    }, 60_000, 'schedules in visibility');
+    await until(
+      async () => {
+        const ids = (await listManagedSchedules(h.temporal)).map((s) => s.scheduleId);
+        return ids.includes('bi-cron-cli-paused') && ids.includes('bi-cron-cli-from-api') ? true : undefined;
+      },
+      60_000,
+      'schedules in visibility',
+    );
 
     const dry = await cli('deploy', dir, '--prune', '--dry-run');
     expect(dry.code, dry.stderr).toBe(0);

@@ -120,7 +120,9 @@ describe('output destinations', () => {
 
     await expect(h.client.startBatchInference(seedSpec({ overwrite: false, saveMode: 'overwrite' }))).rejects.toThrow(SpecError);
     await expect(h.client.startBatchInference(fileSpec('csv', 'runs/x'))).rejects.toThrow(/outputPath: "runs\/x" is inside "runs\/"/);
-    await expect(h.client.startBatchInference(seedSpec({ outputDestination: 'parquet' }))).rejects.toThrow(/outputPath: required when outputDestination is "parquet"[\s\S]*outputTableName: only for outputDestination "table"/);
+    await expect(h.client.startBatchInference(seedSpec({ outputDestination: 'parquet' }))).rejects.toThrow(
+      /outputPath: required when outputDestination is "parquet"[\s\S]*outputTableName: only for outputDestination "table"/,
+    );
   });
 
   it('includeInputColumns keeps every input column next to the predictions, in files and tables', async () => {
@@ -129,8 +131,13 @@ describe('output destinations', () => {
     const glob = path.join(h.stage.root, 'results/wide/*.parquet');
     const columns = await h.sql<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM read_parquet('${glob}')`);
     expect(columns.map((c) => [c.column_name, c.column_type])).toEqual([
-      ['feature_1', 'DOUBLE'], ['feature_2', 'DOUBLE'], ['ds', 'VARCHAR'], ['tag', 'VARCHAR'],
-      ['id', 'BIGINT'], ['score', 'DOUBLE'], ['label', 'BIGINT'],
+      ['feature_1', 'DOUBLE'],
+      ['feature_2', 'DOUBLE'],
+      ['ds', 'VARCHAR'],
+      ['tag', 'VARCHAR'],
+      ['id', 'BIGINT'],
+      ['score', 'DOUBLE'],
+      ['label', 'BIGINT'],
     ]);
     const [check] = await h.sql<{ n: number; mismatched: number }>(`
       SELECT count(*)::INTEGER AS n,

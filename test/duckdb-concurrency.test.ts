@@ -41,7 +41,14 @@ function readFromFreshProcess(file: string): { tables: string[]; publishes: stri
 async function stageOutput(runId: string, rows: number): Promise<string> {
   const prefix = `runs/${runId}/output`;
   const maker = new DuckDBWarehouse(path.join(dir, `maker-${runId}.duckdb`));
-  await maker.exportQuery({ runId, sql: `SELECT i::BIGINT AS id, i * 0.5 AS score FROM range(${rows}) r(i)`, stage, prefix, fileSizeBytes: 1 << 20, useUtc: true });
+  await maker.exportQuery({
+    runId,
+    sql: `SELECT i::BIGINT AS id, i * 0.5 AS score FROM range(${rows}) r(i)`,
+    stage,
+    prefix,
+    fileSizeBytes: 1 << 20,
+    useUtc: true,
+  });
   return prefix;
 }
 
@@ -58,10 +65,26 @@ describe('one DuckDB file, many operations at once', () => {
     const results = await Promise.all([
       ...runs.map((r, i) =>
         (i % 2 ? sameFile : warehouse).publish({
-          runId: r.runId, publishId: `${r.runId}/x`, table: `${r.tenant}.predictions_${i}`, autoCreateTable: true,
-          overwrite: true, stage, prefix: prefixes[i], useUtc: true,
-        })),
-      ...runs.map((r) => warehouse.exportQuery({ runId: `${r.runId}-export`, sql: 'SELECT 42 AS answer', stage, prefix: `runs/${r.runId}-export/input`, fileSizeBytes: 1 << 20, useUtc: true })),
+          runId: r.runId,
+          publishId: `${r.runId}/x`,
+          table: `${r.tenant}.predictions_${i}`,
+          autoCreateTable: true,
+          overwrite: true,
+          stage,
+          prefix: prefixes[i],
+          useUtc: true,
+        }),
+      ),
+      ...runs.map((r) =>
+        warehouse.exportQuery({
+          runId: `${r.runId}-export`,
+          sql: 'SELECT 42 AS answer',
+          stage,
+          prefix: `runs/${r.runId}-export/input`,
+          fileSizeBytes: 1 << 20,
+          useUtc: true,
+        }),
+      ),
       ...runs.map((_, i) => (i % 2 ? sameFile : warehouse).query('SELECT count(*) AS n FROM duckdb_tables()')),
     ]);
     const published = results.slice(0, runs.length) as { loaded: boolean }[];
@@ -77,9 +100,13 @@ describe('one DuckDB file, many operations at once', () => {
     try {
       await createFeatures(h, 4_000);
       await h.startWorker();
-      const runs = Array.from({ length: 6 }, (_, i) => ({ tenant: i % 2 ? 'tenantB' : 'tenantA', table: `${i % 2 ? 'tenant_b' : 'tenant_a'}.scores_${i}` }));
-      const started = await Promise.all(runs.map((r) =>
-        h.client.startBatchInference(seedSpec({ outputTableName: r.table, parallelWorkers: 2 }), { tenant: r.tenant })));
+      const runs = Array.from({ length: 6 }, (_, i) => ({
+        tenant: i % 2 ? 'tenantB' : 'tenantA',
+        table: `${i % 2 ? 'tenant_b' : 'tenant_a'}.scores_${i}`,
+      }));
+      const started = await Promise.all(
+        runs.map((r) => h.client.startBatchInference(seedSpec({ outputTableName: r.table, parallelWorkers: 2 }), { tenant: r.tenant })),
+      );
       const summaries = await Promise.all(started.map(({ runId }) => h.client.waitForResult(runId)));
       expect(summaries.map((s) => s.state)).toEqual(runs.map(() => 'completed'));
       const seen = readFromFreshProcess(h.warehouse.path);

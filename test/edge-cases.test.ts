@@ -37,7 +37,11 @@ describe('edge cases', () => {
     expect(summary).toMatchObject({ rowsIn: 0, rowsOut: 0, state: 'completed' });
     expect(await h.sql('SELECT count(*)::INTEGER AS n FROM EMPTY_OUT')).toEqual([{ n: 0 }]);
     const columns = await h.sql<{ column_name: string; column_type: string }>('DESCRIBE EMPTY_OUT');
-    expect(columns.map((c) => [c.column_name, c.column_type])).toEqual([['id', 'BIGINT'], ['score', 'DOUBLE'], ['label', 'BIGINT']]);
+    expect(columns.map((c) => [c.column_name, c.column_type])).toEqual([
+      ['id', 'BIGINT'],
+      ['score', 'DOUBLE'],
+      ['label', 'BIGINT'],
+    ]);
     expect(await h.client.getProgress(runId)).toMatchObject({ state: 'completed', totalRows: 0 });
   });
 
@@ -45,7 +49,11 @@ describe('edge cases', () => {
     const { runId } = await h.client.startBatchInference(seedSpec({ outputTableName: 'INFERRED', outputTableDefinition: undefined }));
     await h.client.waitForResult(runId);
     const columns = await h.sql<{ column_name: string; column_type: string }>('DESCRIBE INFERRED');
-    expect(columns.map((c) => [c.column_name, c.column_type])).toEqual([['id', 'BIGINT'], ['score', 'DOUBLE'], ['label', 'INTEGER']]);
+    expect(columns.map((c) => [c.column_name, c.column_type])).toEqual([
+      ['id', 'BIGINT'],
+      ['score', 'DOUBLE'],
+      ['label', 'INTEGER'],
+    ]);
   });
 
   it('overwrite replaces rows, append adds them, and publishing a run again changes nothing', async () => {
@@ -66,8 +74,14 @@ describe('edge cases', () => {
     // The append run published again (as a retried activity would): its rows are not added twice.
     const { runId: executionId } = await h.temporal.workflow.getHandle(appended).describe();
     const again = await h.warehouse.publish({
-      runId: appended, publishId: `${appended}/${executionId}`, table: 'MODES', autoCreateTable: true, overwrite: false,
-      stage: h.stage, prefix: outputPrefix(appended), useUtc: true,
+      runId: appended,
+      publishId: `${appended}/${executionId}`,
+      table: 'MODES',
+      autoCreateTable: true,
+      overwrite: false,
+      stage: h.stage,
+      prefix: outputPrefix(appended),
+      useUtc: true,
     });
     expect(again).toEqual({ table: 'MODES', rows: 15_000, loaded: false });
     expect(await count()).toBe(15_000);
@@ -81,7 +95,13 @@ describe('edge cases', () => {
     const second = seedSpec({ outputTableName: 'RESTARTED', ctx: { ds: '2026-02-25' }, overwrite: false });
     const summary = await h.client.waitForResult((await h.client.startBatchInference(second, { runId })).runId);
     expect(summary.rowsOut).toBe(15_000);
-    expect(await compareWithExpected(h, 'RESTARTED', `ds = '2026-02-25'`)).toEqual({ missing: 0, extra: 0, wrong: 0, published: 15_000, expected: 15_000 });
+    expect(await compareWithExpected(h, 'RESTARTED', `ds = '2026-02-25'`)).toEqual({
+      missing: 0,
+      extra: 0,
+      wrong: 0,
+      published: 15_000,
+      expected: 15_000,
+    });
   });
 
   it('slices that continue-as-new still score every chunk exactly once', async () => {

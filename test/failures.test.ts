@@ -41,9 +41,16 @@ describe('failures', () => {
     const summary = await h.client.waitForResult(runId);
     expect(calls['flaky-failed']).toBeGreaterThanOrEqual(1);
     expect(summary.rowsOut).toBe(20_000);
-    expect(await compareWithExpected(h, 'MODEL_PREDICTIONS_DAILY')).toEqual({ missing: 0, extra: 0, wrong: 0, published: 20_000, expected: 20_000 });
+    expect(await compareWithExpected(h, 'MODEL_PREDICTIONS_DAILY')).toEqual({
+      missing: 0,
+      extra: 0,
+      wrong: 0,
+      published: 20_000,
+      expected: 20_000,
+    });
     const [{ ids, distinctIds }] = await h.sql<{ ids: number; distinctIds: number }>(
-      'SELECT count(*)::INTEGER AS ids, count(DISTINCT id)::INTEGER AS "distinctIds" FROM MODEL_PREDICTIONS_DAILY');
+      'SELECT count(*)::INTEGER AS ids, count(DISTINCT id)::INTEGER AS "distinctIds" FROM MODEL_PREDICTIONS_DAILY',
+    );
     expect(distinctIds).toBe(ids);
   });
 
@@ -72,7 +79,9 @@ describe('failures', () => {
     await h.sql(`INSERT INTO TYPED_TARGET VALUES (1, 0.5, DATE '2026-01-01'), (2, 0.25, DATE '2026-01-02')`);
     // Without outputTableDefinition only the load finds the mismatch (with one, preparing refuses the run:
     // see malformed-inputs.test.ts).
-    const { runId } = await h.client.startBatchInference(seedSpec({ outputTableName: 'TYPED_TARGET', overwrite: true, outputTableDefinition: undefined }));
+    const { runId } = await h.client.startBatchInference(
+      seedSpec({ outputTableName: 'TYPED_TARGET', overwrite: true, outputTableDefinition: undefined }),
+    );
     const failure = await failureOf(h.client.waitForResult(runId));
     expect(failure.type).toBe('PublishError');
     expect(failure.message).toMatch(/Cannot load predictions into TYPED_TARGET/);

@@ -3,7 +3,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancelResponseSchema, jobListSchema, jobStatusSchema, scheduleResponseSchema, submitResponseSchema } from '../src/doors/http/schemas.js';
+import {
+  cancelResponseSchema,
+  jobListSchema,
+  jobStatusSchema,
+  scheduleResponseSchema,
+  submitResponseSchema,
+} from '../src/doors/http/schemas.js';
 import { gatedPredictor } from './fixtures/gatedPredictor.js';
 import { startApi, TOKEN_A, TOKEN_B, type TestApi } from './support/api.js';
 import { cliEnv, runCli } from './support/cli.js';
@@ -28,10 +34,14 @@ describe('HTTP API', () => {
   const gate = gatedPredictor();
   let api: TestApi;
   const finished = (jobId: string, token = TOKEN_A) =>
-    until(async () => {
-      const { status, body } = await api.call('GET', `${BASE}/${jobId}`, { token });
-      return status === 200 && FINAL.includes(body.status) ? body : undefined;
-    }, 90_000, `job ${jobId} to finish`);
+    until(
+      async () => {
+        const { status, body } = await api.call('GET', `${BASE}/${jobId}`, { token });
+        return status === 200 && FINAL.includes(body.status) ? body : undefined;
+      },
+      90_000,
+      `job ${jobId} to finish`,
+    );
   const submit = async (body: unknown, token = TOKEN_A) => {
     const response = await api.call('POST', BASE, { body, token });
     expect(response.status, JSON.stringify(response.body)).toBe(202);
@@ -65,31 +75,55 @@ describe('HTTP API', () => {
       progress: { total_rows: 10_000, processed_rows: 10_000, percentage: 100 },
     });
     expect(Date.parse(done.started_at)).toBeLessThanOrEqual(Date.parse(done.estimated_completion!));
-    expect(await compareWithExpected(h, 'dev.churn_scores')).toEqual({ missing: 0, extra: 0, wrong: 0, published: 10_000, expected: 10_000 });
+    expect(await compareWithExpected(h, 'dev.churn_scores')).toEqual({
+      missing: 0,
+      extra: 0,
+      wrong: 0,
+      published: 10_000,
+      expected: 10_000,
+    });
 
     // The CLI's status shows the same state and figures.
     const cli = await runCli(['status', submitted.job_id, '--json'], cliEnv(h));
     expect(cli.code, cli.stderr).toBe(0);
     const status = JSON.parse(cli.stdout);
     expect({
-      state: status.state, total: status.totalRows, processed: status.processedRows, percentage: status.percentage,
-      startedAt: status.startedAt, eta: status.estimatedCompletion, chunks: [status.chunksDone, status.chunksTotal],
+      state: status.state,
+      total: status.totalRows,
+      processed: status.processedRows,
+      percentage: status.percentage,
+      startedAt: status.startedAt,
+      eta: status.estimatedCompletion,
+      chunks: [status.chunksDone, status.chunksTotal],
     }).toEqual({
-      state: done.status, total: done.progress.total_rows, processed: done.progress.processed_rows, percentage: done.progress.percentage,
-      startedAt: done.started_at, eta: done.estimated_completion, chunks: [done.chunks.done, done.chunks.total],
+      state: done.status,
+      total: done.progress.total_rows,
+      processed: done.progress.processed_rows,
+      percentage: done.progress.percentage,
+      startedAt: done.started_at,
+      eta: done.estimated_completion,
+      chunks: [done.chunks.done, done.chunks.total],
     });
   });
 
   it('writes parquet (seed body) and CSV with input columns (job spec body) under stage paths', async () => {
     const parquet = await submit(seedBody({ output: { destination: 'parquet', path: 'results/api', mode: 'error' } }));
     const csv = await submit({
-      inputQuery: QUERY, predictor: 'linear-demo', outputDestination: 'csv', outputPath: 'results/api-csv', includeInputColumns: true,
+      inputQuery: QUERY,
+      predictor: 'linear-demo',
+      outputDestination: 'csv',
+      outputPath: 'results/api-csv',
+      includeInputColumns: true,
     });
     expect(await finished(parquet.job_id)).toMatchObject({ status: 'completed', output: { destination: 'parquet', path: 'results/api' } });
     expect(await finished(csv.job_id)).toMatchObject({ status: 'completed', output: { destination: 'csv', path: 'results/api-csv' } });
-    const [p] = await h.sql<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM read_parquet('${path.join(h.stage.root, 'results/api/*.parquet')}')`);
+    const [p] = await h.sql<{ n: number }>(
+      `SELECT count(*)::INTEGER AS n FROM read_parquet('${path.join(h.stage.root, 'results/api/*.parquet')}')`,
+    );
     expect(p.n).toBe(10_000);
-    const columns = await h.sql<{ column_name: string }>(`DESCRIBE SELECT * FROM read_csv('${path.join(h.stage.root, 'results/api-csv/*.csv')}')`);
+    const columns = await h.sql<{ column_name: string }>(
+      `DESCRIBE SELECT * FROM read_csv('${path.join(h.stage.root, 'results/api-csv/*.csv')}')`,
+    );
     expect(columns.map((c) => c.column_name)).toEqual(['feature_1', 'feature_2', 'id', 'score', 'label']);
     expect(fs.existsSync(path.join(h.stage.root, 'results/api-csv/_SUCCESS'))).toBe(true);
   });
@@ -97,10 +131,14 @@ describe('HTTP API', () => {
   it('cancels a job mid-run: it ends cancelled, publishes nothing and its staged files go', async () => {
     // The gate stays shut: the job is still running whenever the DELETE arrives.
     const { job_id } = await submit(seedBody({ model_id: 'gated', output: { destination: 'table', table_name: 'API_CANCELLED' } }));
-    await until(async () => {
-      const { body } = await api.call('GET', `${BASE}/${job_id}`);
-      return body.status === 'running' ? body : undefined;
-    }, 60_000, 'running');
+    await until(
+      async () => {
+        const { body } = await api.call('GET', `${BASE}/${job_id}`);
+        return body.status === 'running' ? body : undefined;
+      },
+      60_000,
+      'running',
+    );
     const cancel = await api.call('DELETE', `${BASE}/${job_id}`);
     expect(cancel.status).toBe(202);
     expect(cancelResponseSchema.parse(cancel.body)).toEqual({ job_id, status: 'running', cancel_requested: true });
@@ -123,20 +161,32 @@ describe('HTTP API', () => {
 
     const b = await submit(seedBody({ output: { destination: 'table', table_name: 'TENANT_B_OUT' } }), TOKEN_B);
     await finished(b.job_id, TOKEN_B);
-    const listB = await until(async () => {
-      const { body } = await api.call('GET', `${BASE}?status=completed`, { token: TOKEN_B });
-      return body.jobs.length >= 1 ? jobListSchema.parse(body) : undefined;
-    }, 30_000, 'B listed');
+    const listB = await until(
+      async () => {
+        const { body } = await api.call('GET', `${BASE}?status=completed`, { token: TOKEN_B });
+        return body.jobs.length >= 1 ? jobListSchema.parse(body) : undefined;
+      },
+      30_000,
+      'B listed',
+    );
     expect(listB.jobs.map((j) => j.job_id)).toEqual([b.job_id]);
-    expect(listB.jobs[0]).toMatchObject({ status: 'completed', model_id: 'linear-demo', output: { destination: 'table', table_name: 'TENANT_B_OUT' } });
+    expect(listB.jobs[0]).toMatchObject({
+      status: 'completed',
+      model_id: 'linear-demo',
+      output: { destination: 'table', table_name: 'TENANT_B_OUT' },
+    });
     expect(listB.next_page_token).toBeNull();
   });
 
-  it('lists the caller\'s jobs by state, a page at a time', async () => {
-    const completed = await until(async () => {
-      const { body } = await api.call('GET', `${BASE}?status=completed&limit=100`);
-      return body.jobs.length >= 4 ? jobListSchema.parse(body) : undefined;
-    }, 30_000, 'four completed jobs listed');
+  it("lists the caller's jobs by state, a page at a time", async () => {
+    const completed = await until(
+      async () => {
+        const { body } = await api.call('GET', `${BASE}?status=completed&limit=100`);
+        return body.jobs.length >= 4 ? jobListSchema.parse(body) : undefined;
+      },
+      30_000,
+      'four completed jobs listed',
+    );
     expect(completed.jobs.every((j) => j.status === 'completed' && j.closed_at)).toBe(true);
     const cancelled = jobListSchema.parse((await api.call('GET', `${BASE}?status=cancelled`)).body);
     expect(cancelled.jobs.map((j) => j.status)).toEqual(['cancelled']);
@@ -172,11 +222,20 @@ describe('HTTP API', () => {
   it('a schedule block creates a Schedule whose runs belong to the tenant; a bad cron starts nothing', async () => {
     const before = api.client.starts;
     const response = await api.call('POST', BASE, {
-      body: seedBody({ output: { destination: 'table', table_name: 'dev.nightly_scores' }, schedule: { cron: '0 2 * * *', timezone: 'Europe/Paris' } }),
+      body: seedBody({
+        output: { destination: 'table', table_name: 'dev.nightly_scores' },
+        schedule: { cron: '0 2 * * *', timezone: 'Europe/Paris' },
+      }),
     });
     expect(response.status, JSON.stringify(response.body)).toBe(201);
     const created = scheduleResponseSchema.parse(response.body);
-    expect(created).toMatchObject({ status: 'scheduled', cron: '0 2 * * *', timezone: 'Europe/Paris', enabled: true, input_row_count: 10_000 });
+    expect(created).toMatchObject({
+      status: 'scheduled',
+      cron: '0 2 * * *',
+      timezone: 'Europe/Paris',
+      enabled: true,
+      input_row_count: 10_000,
+    });
     expect(created.schedule_id).toMatch(/^bi-cron-api-tenantA-/);
     expect(api.client.starts).toBe(before);
 
@@ -187,23 +246,37 @@ describe('HTTP API', () => {
       expect(described.memo).toMatchObject({ managedBy: 'batch-inference', kind: 'cron', origin: 'api', tenant: 'tenantA' });
       // A tick now: the run it starts is tenantA's job, seen by tenantA only.
       await schedule.trigger();
-      const runId = await until(async () => (await schedule.describe()).info.recentActions.at(-1)?.action.workflow.workflowId, 30_000, 'the triggered run');
+      const runId = await until(
+        async () => (await schedule.describe()).info.recentActions.at(-1)?.action.workflow.workflowId,
+        30_000,
+        'the triggered run',
+      );
       const done = await finished(runId);
       expect(done).toMatchObject({ job_id: runId, status: 'completed', progress: { total_rows: 10_000, processed_rows: 10_000 } });
       expect((await api.call('GET', `${BASE}/${runId}`, { token: TOKEN_B })).status).toBe(404);
-      const listed = await until(async () => {
-        const { body } = await api.call('GET', `${BASE}?status=completed&limit=100`);
-        return body.jobs.some((j: { job_id: string }) => j.job_id === runId) ? body : undefined;
-      }, 30_000, 'the scheduled run in the tenant listing');
+      const listed = await until(
+        async () => {
+          const { body } = await api.call('GET', `${BASE}?status=completed&limit=100`);
+          return body.jobs.some((j: { job_id: string }) => j.job_id === runId) ? body : undefined;
+        },
+        30_000,
+        'the scheduled run in the tenant listing',
+      );
       expect(listed.jobs.find((j: { job_id: string }) => j.job_id === runId)).toMatchObject({ status: 'completed' });
       expect(await compareWithExpected(h, 'dev.nightly_scores')).toMatchObject({ missing: 0, extra: 0, wrong: 0 });
       // The tenant reads and deletes its recurring job through the API; another tenant cannot see it.
       const read = await api.call('GET', `/api/v1/inference/schedules/${created.schedule_id}`);
-      expect(read).toMatchObject({ status: 200, body: { schedule_id: created.schedule_id, cron: '0 2 * * *', timezone: 'Europe/Paris', paused: false } });
+      expect(read).toMatchObject({
+        status: 200,
+        body: { schedule_id: created.schedule_id, cron: '0 2 * * *', timezone: 'Europe/Paris', paused: false },
+      });
       expect(read.body.recent_job_ids).toContain(runId);
       expect((await api.call('GET', `/api/v1/inference/schedules/${created.schedule_id}`, { token: TOKEN_B })).status).toBe(404);
       expect((await api.call('DELETE', `/api/v1/inference/schedules/${created.schedule_id}`, { token: TOKEN_B })).status).toBe(404);
-      expect(await api.call('DELETE', `/api/v1/inference/schedules/${created.schedule_id}`)).toMatchObject({ status: 200, body: { deleted: true } });
+      expect(await api.call('DELETE', `/api/v1/inference/schedules/${created.schedule_id}`)).toMatchObject({
+        status: 200,
+        body: { deleted: true },
+      });
       await expect(schedule.describe()).rejects.toThrow();
       expect((await api.call('GET', `/api/v1/inference/schedules/${created.schedule_id}`)).status).toBe(404);
     } finally {
@@ -220,7 +293,14 @@ describe('HTTP API', () => {
     const out = (o: Record<string, unknown>) => b({ output: o });
     const cfg = (c: Record<string, unknown>) => b({ config: c });
     const spec = (s: Record<string, unknown>) => ({ inputQuery: QUERY, predictor: 'linear-demo', outputTableName: 'T', ...s });
-    type Case = [name: string, method: string, path: string, request: { body?: unknown; raw?: string; contentType?: string }, status: number, fields: string[]];
+    type Case = [
+      name: string,
+      method: string,
+      path: string,
+      request: { body?: unknown; raw?: string; contentType?: string },
+      status: number,
+      fields: string[],
+    ];
     const cases: Case[] = [
       ['body is not JSON', 'POST', BASE, { raw: '{ nope' }, 400, ['(body)']],
       ['body is an array', 'POST', BASE, { body: [] }, 400, ['(body)']],
@@ -232,7 +312,14 @@ describe('HTTP API', () => {
       ['input missing', 'POST', BASE, { body: b({ input: undefined }) }, 400, ['input']],
       ['input.source not sql', 'POST', BASE, { body: b({ input: { source: 'csv', query: QUERY } }) }, 400, ['input.source']],
       ['input.query empty', 'POST', BASE, { body: b({ input: { source: 'sql', query: '  ' } }) }, 400, ['input.query']],
-      ['input.query unknown placeholder', 'POST', BASE, { body: b({ input: { source: 'sql', query: 'SELECT * FROM t WHERE ds = {day}' } }) }, 400, ['input.query']],
+      [
+        'input.query unknown placeholder',
+        'POST',
+        BASE,
+        { body: b({ input: { source: 'sql', query: 'SELECT * FROM t WHERE ds = {day}' } }) },
+        400,
+        ['input.query'],
+      ],
       ['input.query a file path', 'POST', BASE, { body: b({ input: { source: 'sql', query: 'secrets.sql' } }) }, 400, ['input.query']],
       ['output.destination kafka', 'POST', BASE, { body: out({ destination: 'kafka', table_name: 'T' }) }, 400, ['output.destination']],
       ['table without table_name', 'POST', BASE, { body: out({ destination: 'table' }) }, 400, ['output.table_name']],
@@ -248,10 +335,24 @@ describe('HTTP API', () => {
       ['config.timeout_minutes negative', 'POST', BASE, { body: cfg({ timeout_minutes: -5 }) }, 400, ['config.timeout_minutes']],
       ['config field not supported', 'POST', BASE, { body: cfg({ max_memory_gb: 16 }) }, 400, ['config.max_memory_gb']],
       ['unknown top-level field', 'POST', BASE, { body: b({ priority: 'high' }) }, 400, ['priority']],
-      ['several problems at once', 'POST', BASE, { body: b({ output: { table_name: 'T', mode: 'x' }, config: { parallelism: 0 } }) }, 400, ['output.mode', 'config.parallelism']],
+      [
+        'several problems at once',
+        'POST',
+        BASE,
+        { body: b({ output: { table_name: 'T', mode: 'x' }, config: { parallelism: 0 } }) },
+        400,
+        ['output.mode', 'config.parallelism'],
+      ],
       ['job spec: parallelWorkers 0', 'POST', BASE, { body: spec({ parallelWorkers: 0 }) }, 400, ['parallelWorkers']],
       ['job spec: snake_case field', 'POST', BASE, { body: spec({ parallel_workers: 2 }) }, 400, ['parallel_workers']],
-      ['job spec: overwrite contradicts saveMode', 'POST', BASE, { body: spec({ overwrite: false, saveMode: 'overwrite' }) }, 400, ['overwrite']],
+      [
+        'job spec: overwrite contradicts saveMode',
+        'POST',
+        BASE,
+        { body: spec({ overwrite: false, saveMode: 'overwrite' }) },
+        400,
+        ['overwrite'],
+      ],
       ['job spec: unknown predictor', 'POST', BASE, { body: spec({ predictor: 'nope' }) }, 400, ['predictor']],
       ['list: unknown status', 'GET', `${BASE}?status=bogus`, {}, 400, ['status']],
       ['list: limit 0', 'GET', `${BASE}?limit=0`, {}, 400, ['limit']],

@@ -9,7 +9,11 @@ import { createHarness, type Harness } from './support/harness.js';
 import { until } from './support/wait.js';
 
 const BASE = '/api/v1/inference/batch';
-const body = (model: string, table: string, query = "SELECT id, feature_1, feature_2 FROM {schema}.model_features WHERE ds = '2026-02-26'") => ({
+const body = (
+  model: string,
+  table: string,
+  query = "SELECT id, feature_1, feature_2 FROM {schema}.model_features WHERE ds = '2026-02-26'",
+) => ({
   model_id: model,
   input: { source: 'sql', query },
   output: { destination: 'table', table_name: table },
@@ -22,10 +26,14 @@ describe('HTTP API limits', () => {
   const gate = gatedPredictor();
   const get = async (jobId: string) => (await api.call('GET', `${BASE}/${jobId}`)).body;
   const reach = (jobId: string, status: string) =>
-    until(async () => {
-      const job = await get(jobId);
-      return job.status === status ? job : undefined;
-    }, 90_000, `${jobId} ${status}`);
+    until(
+      async () => {
+        const job = await get(jobId);
+        return job.status === status ? job : undefined;
+      },
+      90_000,
+      `${jobId} ${status}`,
+    );
 
   beforeAll(async () => {
     h = await createHarness({ BATCH_MAX_CONCURRENT_JOBS: '1', BATCH_MAX_INPUT_ROWS: '12000' });
@@ -43,15 +51,23 @@ describe('HTTP API limits', () => {
     await reach(first, 'running');
     const second = (await api.call('POST', BASE, { body: body('linear-demo', 'SECOND_JOB') })).body.job_id;
     try {
-      const waiting = await until(async () => {
-        const { body: list } = await api.call('GET', `${BASE}?status=submitted`);
-        return list.jobs.some((j: { job_id: string }) => j.job_id === second) ? list : undefined;
-      }, 30_000, 'second listed as submitted');
+      const waiting = await until(
+        async () => {
+          const { body: list } = await api.call('GET', `${BASE}?status=submitted`);
+          return list.jobs.some((j: { job_id: string }) => j.job_id === second) ? list : undefined;
+        },
+        30_000,
+        'second listed as submitted',
+      );
       expect(waiting.jobs.map((j: { job_id: string }) => j.job_id)).toEqual([second]);
-      const running = await until(async () => {
-        const { body: list } = await api.call('GET', `${BASE}?status=running`);
-        return list.jobs.length ? list : undefined;
-      }, 30_000, 'first listed as running');
+      const running = await until(
+        async () => {
+          const { body: list } = await api.call('GET', `${BASE}?status=running`);
+          return list.jobs.length ? list : undefined;
+        },
+        30_000,
+        'first listed as running',
+      );
       expect(running.jobs.map((j: { job_id: string }) => j.job_id)).toEqual([first]);
       expect(await get(second)).toMatchObject({ status: 'submitted', progress: { total_rows: null, processed_rows: 0, percentage: 0 } });
       expect(await get(first)).toMatchObject({ status: 'running' });
@@ -65,7 +81,9 @@ describe('HTTP API limits', () => {
   });
 
   it('accepts a job whose input is above BATCH_MAX_INPUT_ROWS, which then fails in preparing with the reason', async () => {
-    const submitted = await api.call('POST', BASE, { body: body('linear-demo', 'TOO_MANY', 'SELECT id, feature_1, feature_2 FROM {schema}.model_features') });
+    const submitted = await api.call('POST', BASE, {
+      body: body('linear-demo', 'TOO_MANY', 'SELECT id, feature_1, feature_2 FROM {schema}.model_features'),
+    });
     expect(submitted).toMatchObject({ status: 202, body: { status: 'submitted', input_row_count: 20_000 } });
     const failed = await reach(submitted.body.job_id, 'failed');
     expect(failed.error).toMatch(/returned 20,000 rows, above the limit of 12,000 \(BATCH_MAX_INPUT_ROWS\)/);

@@ -34,7 +34,11 @@ describe('batch-inference serve', () => {
     child.stderr!.on('data', (d) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
-      const base = await until(async () => /HTTP API on (http:\/\/\S+)\/api\/v1\/inference\/batch/.exec(stdout)?.[1], 60_000, `serve to listen (${stderr})`);
+      const base = await until(
+        async () => /HTTP API on (http:\/\/\S+)\/api\/v1\/inference\/batch/.exec(stdout)?.[1],
+        60_000,
+        `serve to listen (${stderr})`,
+      );
       expect((await fetch(`${base}/api/v1/openapi.json`)).status).toBe(200);
       const headers = { authorization: 'Bearer serve-test-token', 'content-type': 'application/json' };
       const submit = await fetch(`${base}/api/v1/inference/batch`, {
@@ -49,10 +53,14 @@ describe('batch-inference serve', () => {
       const submitted = await submit.json();
       expect(submit.status, JSON.stringify(submitted)).toBe(202);
       expect(submitted.input_row_count).toBe(2_000);
-      const done = await until(async () => {
-        const job = await (await fetch(`${base}/api/v1/inference/batch/${submitted.job_id}`, { headers })).json();
-        return job.status === 'completed' ? job : undefined;
-      }, 60_000, 'job completed');
+      const done = await until(
+        async () => {
+          const job = await (await fetch(`${base}/api/v1/inference/batch/${submitted.job_id}`, { headers })).json();
+          return job.status === 'completed' ? job : undefined;
+        },
+        60_000,
+        'job completed',
+      );
       expect(done.progress).toEqual({ total_rows: 2_000, processed_rows: 2_000, percentage: 100 });
       expect(await compareWithExpected(h, 'SERVED')).toMatchObject({ missing: 0, extra: 0, wrong: 0, published: 2_000 });
 
@@ -61,7 +69,10 @@ describe('batch-inference serve', () => {
     } finally {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      await h.temporal.schedule.getHandle(cleanupScheduleId(h.taskQueue)).delete().catch(() => {});
+      await h.temporal.schedule
+        .getHandle(cleanupScheduleId(h.taskQueue))
+        .delete()
+        .catch(() => {});
     }
   });
 });

@@ -38,9 +38,18 @@ describe('HTTP API with Temporal unresponsive', () => {
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.key !== undefined) headers['idempotency-key'] = options.key;
     const t0 = Date.now();
-    const response = await fetch(`${url}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined, retryAfter: response.headers.get('retry-after'), ms: Date.now() - t0 };
+    return {
+      status: response.status,
+      body: text ? JSON.parse(text) : undefined,
+      retryAfter: response.headers.get('retry-after'),
+      ms: Date.now() - t0,
+    };
   };
 
   beforeAll(async () => {
@@ -51,7 +60,14 @@ describe('HTTP API with Temporal unresponsive', () => {
     proxy = await startCuttingProxy(`http://${h.config.temporal.address}`);
     connection = await Connection.connect({ address: new URL(proxy.endpoint).host });
     const client = new BatchInferenceClient(new Client({ connection }), h.config);
-    const app = buildApi({ client, warehouse: h.warehouse, config: h.config, tokens: TOKENS, predictors: ['linear-demo'], temporalDeadlineMs: DEADLINE_MS });
+    const app = buildApi({
+      client,
+      warehouse: h.warehouse,
+      config: h.config,
+      tokens: TOKENS,
+      predictors: ['linear-demo'],
+      temporalDeadlineMs: DEADLINE_MS,
+    });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
     close = () => app.close();
   });
@@ -106,10 +122,14 @@ describe('HTTP API with Temporal unresponsive', () => {
       proxy.resume();
     }
     // The client retries its given-up submit: one job, whether or not the late start landed first.
-    const retried = await until(async () => {
-      const answer = await call('POST', BASE, { body: body('DURING_STALL'), key: 'given-up-1' });
-      return answer.status === 202 ? answer : undefined;
-    }, 60_000, 'the retried submit to be accepted');
+    const retried = await until(
+      async () => {
+        const answer = await call('POST', BASE, { body: body('DURING_STALL'), key: 'given-up-1' });
+        return answer.status === 202 ? answer : undefined;
+      },
+      60_000,
+      'the retried submit to be accepted',
+    );
     const again = await call('POST', BASE, { body: body('DURING_STALL'), key: 'given-up-1' });
     expect(again.body.job_id).toBe(retried.body.job_id);
     expect(await h.client.waitForResult(retried.body.job_id)).toMatchObject({ state: 'completed', rowsOut: 1_000 });
@@ -119,7 +139,10 @@ describe('HTTP API with Temporal unresponsive', () => {
     const ran: string[] = [];
     for await (const run of h.temporal.workflow.list({ query: `TaskQueue = '${h.taskQueue}' AND WorkflowType = 'batchInference'` })) {
       const handle = h.temporal.workflow.getHandle(run.workflowId, run.runId);
-      const outcome = await handle.result().then(() => 'ran', (err: { cause?: { type?: string } }) => err.cause?.type ?? 'failed');
+      const outcome = await handle.result().then(
+        () => 'ran',
+        (err: { cause?: { type?: string } }) => err.cause?.type ?? 'failed',
+      );
       console.info(`${run.workflowId} ${String(run.memo?.outputTableName)}: ${outcome}`);
       if (outcome !== 'SubmitAbandoned') ran.push(String(run.memo?.outputTableName));
     }
@@ -129,10 +152,12 @@ describe('HTTP API with Temporal unresponsive', () => {
   it('a start Temporal records after its submitter gave up runs nothing; a keyed retry replaces it', async () => {
     // What a start delivered late looks like to the workflow: its startBy has passed.
     const late = idempotentRunId('tenantA', 'late-1');
-    await h.client.startBatchInference(
-      seedSpec({ outputTableName: 'LATE' }),
-      { runId: late, tenant: 'tenantA', onlyOnce: true, startBy: new Date(Date.now() - 60_000) },
-    );
+    await h.client.startBatchInference(seedSpec({ outputTableName: 'LATE' }), {
+      runId: late,
+      tenant: 'tenantA',
+      onlyOnce: true,
+      startBy: new Date(Date.now() - 60_000),
+    });
     const refused = await failureOf(h.client.waitForResult(late));
     expect(refused.type).toBe('SubmitAbandoned');
     expect(refused.message).toContain('nothing ran');

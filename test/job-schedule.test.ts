@@ -26,7 +26,13 @@ describe('cron job schedules', () => {
     expect(await upsertJobSchedule(h.temporal, opts)).toBe('unchanged');
 
     const schedule = await h.temporal.schedule.getHandle(scheduleId).describe();
-    expect(schedule.memo).toMatchObject({ managedBy: 'batch-inference', kind: 'cron', name: 'nightly-scores', origin: 'api', team: 'growth' });
+    expect(schedule.memo).toMatchObject({
+      managedBy: 'batch-inference',
+      kind: 'cron',
+      name: 'nightly-scores',
+      origin: 'api',
+      team: 'growth',
+    });
     expect(schedule.spec.timezone).toBe('America/New_York');
     expect(schedule.policies.overlap).toBe('SKIP');
     expect(schedule.state.paused).toBe(false);
@@ -59,7 +65,13 @@ describe('cron job schedules', () => {
 
   it('rejects a bad cron or time zone before touching the server', async () => {
     const spec = prepareSpecForStart(seedSpec(), h.config);
-    const err = await upsertJobSchedule(h.temporal, { scheduleId: cronScheduleId('bad'), spec, cron: '0 0 * *', timezone: 'Moon/Base', taskQueue: h.taskQueue }).catch((e) => e);
+    const err = await upsertJobSchedule(h.temporal, {
+      scheduleId: cronScheduleId('bad'),
+      spec,
+      cron: '0 0 * *',
+      timezone: 'Moon/Base',
+      taskQueue: h.taskQueue,
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(SpecError);
     expect(err.problems.map((p: { field: string }) => p.field)).toEqual(['schedule.cron', 'schedule.timezone']);
     await expect(h.temporal.schedule.getHandle(cronScheduleId('bad')).describe()).rejects.toThrow(/not found/i);

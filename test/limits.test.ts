@@ -47,10 +47,14 @@ describe('limits', () => {
       await h.client.cancelRun(dropped.runId);
       await expect(h.client.waitForResult(dropped.runId)).rejects.toThrow();
       expect(await state(dropped.runId)).toBe('cancelled');
-      const queue = await until(async () => {
-        const q = await slots.query(slotsQuery);
-        return q.waiting.length === 2 ? q : undefined;
-      }, 30_000, 'the cancelled run out of the queue');
+      const queue = await until(
+        async () => {
+          const q = await slots.query(slotsQuery);
+          return q.waiting.length === 2 ? q : undefined;
+        },
+        30_000,
+        'the cancelled run out of the queue',
+      );
       expect(queue.holders.map((x) => x.runId)).toEqual([a.runId]);
       expect(queue.waiting.map((x) => x.runId)).toEqual([b.runId, c.runId]);
     } finally {
@@ -74,20 +78,28 @@ describe('limits', () => {
   });
 
   it('an input above BATCH_MAX_INPUT_ROWS fails in preparing, before any scoring, and its staged input goes', async () => {
-    const { runId } = await h.client.startBatchInference(seedSpec({ inputQuery: 'SELECT id, feature_1, feature_2 FROM {schema}.model_features', outputTableName: 'TOO_BIG' }));
+    const { runId } = await h.client.startBatchInference(
+      seedSpec({ inputQuery: 'SELECT id, feature_1, feature_2 FROM {schema}.model_features', outputTableName: 'TOO_BIG' }),
+    );
     const failure = await failureOf(h.client.waitForResult(runId));
     expect(failure.type).toBe('InputTooLargeError');
-    expect(failure.message).toBe('The query returned 20,000 rows, above the limit of 12,000 (BATCH_MAX_INPUT_ROWS); narrow inputQuery (e.g. one ds at a time) or raise BATCH_MAX_INPUT_ROWS on the worker');
+    expect(failure.message).toBe(
+      'The query returned 20,000 rows, above the limit of 12,000 (BATCH_MAX_INPUT_ROWS); narrow inputQuery (e.g. one ds at a time) or raise BATCH_MAX_INPUT_ROWS on the worker',
+    );
     expect(await h.client.getProgress(runId)).toMatchObject({ state: 'failed', error: expect.stringContaining('BATCH_MAX_INPUT_ROWS') });
     expect(fs.existsSync(path.join(h.stage.root, 'runs', runId, 'input'))).toBe(false);
     expect(fs.existsSync(path.join(h.stage.root, 'runs', runId, 'output'))).toBe(false);
     // Exactly at the limit is fine.
-    const ok = await h.client.startBatchInference(seedSpec({ inputQuery: 'SELECT id, feature_1, feature_2 FROM {schema}.model_features LIMIT 12000', outputTableName: 'AT_LIMIT' }));
+    const ok = await h.client.startBatchInference(
+      seedSpec({ inputQuery: 'SELECT id, feature_1, feature_2 FROM {schema}.model_features LIMIT 12000', outputTableName: 'AT_LIMIT' }),
+    );
     expect((await h.client.waitForResult(ok.runId)).rowsOut).toBe(12_000);
   });
 
   it('timeoutMinutes stops a run, deletes its staged files and frees its slot for the next run', async () => {
-    const slow = await h.client.startBatchInference(seedSpec({ predictor: 'gated', outputTableName: 'TIMED_OUT', timeoutMinutes: 0.03, heartbeatTimeout: 2 }));
+    const slow = await h.client.startBatchInference(
+      seedSpec({ predictor: 'gated', outputTableName: 'TIMED_OUT', timeoutMinutes: 0.03, heartbeatTimeout: 2 }),
+    );
     const next = await h.client.startBatchInference(seedSpec({ outputTableName: 'AFTER_TIMEOUT' }));
     const failure = await failureOf(h.client.waitForResult(slow.runId));
     expect(failure.type).toBe('JobTimeout');

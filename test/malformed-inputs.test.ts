@@ -43,7 +43,9 @@ describe('malformed inputs', () => {
     },
     // Fails as a file operation does: its message quotes where the worker keeps the run's files.
     leaky: (_input, ctx) => {
-      throw new Error(`ENOENT: no such file or directory, open '${path.join(h.stage.root, 'runs', ctx.runId, 'output', 'worker-0', 'chunk-0.parquet')}'`);
+      throw new Error(
+        `ENOENT: no such file or directory, open '${path.join(h.stage.root, 'runs', ctx.runId, 'output', 'worker-0', 'chunk-0.parquet')}'`,
+      );
     },
   };
   let starts: ReturnType<typeof vi.spyOn>;
@@ -84,10 +86,18 @@ describe('malformed inputs', () => {
     });
 
     it('over HTTP: config.retry_count "NaN" and a top-level array', async () => {
-      const body = { model_id: 'linear-demo', input: { source: 'sql', query: 'SELECT 1 AS id' }, output: { table_name: 'T' }, config: { retry_count: 'NaN' } };
+      const body = {
+        model_id: 'linear-demo',
+        input: { source: 'sql', query: 'SELECT 1 AS id' },
+        output: { table_name: 'T' },
+        config: { retry_count: 'NaN' },
+      };
       const before = starts.mock.calls.length;
       const answer = await api.call('POST', BASE, { body });
-      expect(answer).toMatchObject({ status: 400, body: { error: 'invalid_request', problems: [{ field: 'config.retry_count', message: 'expected a number, got the string "NaN"' }] } });
+      expect(answer).toMatchObject({
+        status: 400,
+        body: { error: 'invalid_request', problems: [{ field: 'config.retry_count', message: 'expected a number, got the string "NaN"' }] },
+      });
       expect((await api.call('POST', BASE, { body: [body] })).body.problems).toEqual([{ field: '(body)', message: 'send a JSON object' }]);
       expect(starts.mock.calls.length).toBe(before);
     });
@@ -125,24 +135,39 @@ describe('malformed inputs', () => {
     it('over HTTP: 413 naming the limit, in the shape of every other error', async () => {
       const before = starts.mock.calls.length;
       const answer = await api.call('POST', BASE, { body: bigSpec(1_100_000) });
-      const message = 'The body is above the limit of 1048576 bytes (1 MiB) for a job; keep large SQL in the warehouse (a view or table) and large values out of input.params';
+      const message =
+        'The body is above the limit of 1048576 bytes (1 MiB) for a job; keep large SQL in the warehouse (a view or table) and large values out of input.params';
       expect(answer).toEqual({ status: 413, body: { error: 'payload_too_large', message, problems: [{ field: '(body)', message }] } });
       expect(starts.mock.calls.length).toBe(before);
     });
   });
 
   describe('an existing output table that cannot take the output fails in preparing, before any scoring', () => {
-    const definition = [['id', 'NUMBER'], ['score', 'FLOAT'], ['label', 'NUMBER']];
+    const definition = [
+      ['id', 'NUMBER'],
+      ['score', 'FLOAT'],
+      ['label', 'NUMBER'],
+    ];
 
     it.each([
-      ['lacks a column', 'LACKS_LABEL', 'id BIGINT, score DOUBLE',
-        'Table LACKS_LABEL has no column "label" (outputTableDefinition has it as NUMBER); add the column to the table (ALTER TABLE LACKS_LABEL ADD COLUMN label ...), drop the table so the run creates it, or publish to another outputTableName'],
-      ['has a column of another kind', 'SCORE_IS_DATE', 'id BIGINT, score DATE, label BIGINT',
-        'Table SCORE_IS_DATE has column "score" as DATE, which cannot hold FLOAT (outputTableDefinition); change the column\'s type in the table or in outputTableDefinition, drop the table so the run creates it, or publish to another outputTableName'],
+      [
+        'lacks a column',
+        'LACKS_LABEL',
+        'id BIGINT, score DOUBLE',
+        'Table LACKS_LABEL has no column "label" (outputTableDefinition has it as NUMBER); add the column to the table (ALTER TABLE LACKS_LABEL ADD COLUMN label ...), drop the table so the run creates it, or publish to another outputTableName',
+      ],
+      [
+        'has a column of another kind',
+        'SCORE_IS_DATE',
+        'id BIGINT, score DATE, label BIGINT',
+        'Table SCORE_IS_DATE has column "score" as DATE, which cannot hold FLOAT (outputTableDefinition); change the column\'s type in the table or in outputTableDefinition, drop the table so the run creates it, or publish to another outputTableName',
+      ],
     ])('%s', async (_name, table, columns, message) => {
       await h.sql(`CREATE TABLE ${table} (${columns})`);
       await h.sql(`INSERT INTO ${table} (id) VALUES (42)`);
-      const { runId } = await h.client.startBatchInference(seedSpec({ predictor: 'counted', outputTableName: table, outputTableDefinition: definition, parallelWorkers: 1 }));
+      const { runId } = await h.client.startBatchInference(
+        seedSpec({ predictor: 'counted', outputTableName: table, outputTableDefinition: definition, parallelWorkers: 1 }),
+      );
       const failure = await failureOf(h.client.waitForResult(runId));
       expect(failure).toEqual({ type: 'OutputTableMismatchError', message });
       expect(await h.client.getProgress(runId)).toMatchObject({ state: 'failed', totalRows: null, chunksDone: 0, error: message });
@@ -153,14 +178,18 @@ describe('malformed inputs', () => {
 
     it('a table that takes the output (wider types, an extra column) is published to', async () => {
       await h.sql('CREATE TABLE WIDER (id DOUBLE, score DOUBLE, label VARCHAR, note VARCHAR)');
-      const { runId } = await h.client.startBatchInference(seedSpec({ predictor: 'counted', outputTableName: 'WIDER', outputTableDefinition: definition, parallelWorkers: 1 }));
+      const { runId } = await h.client.startBatchInference(
+        seedSpec({ predictor: 'counted', outputTableName: 'WIDER', outputTableDefinition: definition, parallelWorkers: 1 }),
+      );
       expect((await h.client.waitForResult(runId)).rowsOut).toBe(200);
     });
   });
 
   describe('HTTP', () => {
     it('a forged page token with a garbage cursor is refused at once', async () => {
-      const forged = Buffer.from(JSON.stringify({ v: 1, tenant: 'tenantA', status: null, cursor: Buffer.from('garbage cursor bytes').toString('base64') })).toString('base64url');
+      const forged = Buffer.from(
+        JSON.stringify({ v: 1, tenant: 'tenantA', status: null, cursor: Buffer.from('garbage cursor bytes').toString('base64') }),
+      ).toString('base64url');
       const started = Date.now();
       const answer = await api.call('GET', `${BASE}?page_token=${forged}`);
       expect(Date.now() - started).toBeLessThan(2_000);
@@ -168,26 +197,39 @@ describe('malformed inputs', () => {
         status: 400,
         body: {
           error: 'invalid_request',
-          message: 'The request has 1 problem: page_token: not a token this API returned for this filter; pass next_page_token unchanged, with the same status',
-          problems: [{ field: 'page_token', message: 'not a token this API returned for this filter; pass next_page_token unchanged, with the same status' }],
+          message:
+            'The request has 1 problem: page_token: not a token this API returned for this filter; pass next_page_token unchanged, with the same status',
+          problems: [
+            {
+              field: 'page_token',
+              message: 'not a token this API returned for this filter; pass next_page_token unchanged, with the same status',
+            },
+          ],
         },
       });
     });
 
     it('a too-long URL is answered in the shape of every other error', async () => {
       const answer = await api.call('GET', `${BASE}/${'a'.repeat(201)}`);
-      const message = 'The URL is too long: a path parameter (job_id, schedule_id) has at most 200 characters; use an id as the API returned it';
+      const message =
+        'The URL is too long: a path parameter (job_id, schedule_id) has at most 200 characters; use an id as the API returned it';
       expect(answer).toEqual({ status: 414, body: { error: 'uri_too_long', message, problems: [{ field: '(url)', message }] } });
       // The longest id jobIdSchema accepts still reaches the route.
-      expect((await api.call('GET', `${BASE}/${'a'.repeat(200)}`)).body).toEqual({ error: 'not_found', message: `No job ${'a'.repeat(200)}` });
+      expect((await api.call('GET', `${BASE}/${'a'.repeat(200)}`)).body).toEqual({
+        error: 'not_found',
+        message: `No job ${'a'.repeat(200)}`,
+      });
     });
 
     it('a "__proto__" key is reported as what it is, where it is', async () => {
       const before = starts.mock.calls.length;
-      const raw = '{"model_id":"linear-demo","input":{"source":"sql","query":"SELECT 1 AS id","__proto__":{"polluted":true}},"output":{"table_name":"T"}}';
+      const raw =
+        '{"model_id":"linear-demo","input":{"source":"sql","query":"SELECT 1 AS id","__proto__":{"polluted":true}},"output":{"table_name":"T"}}';
       const answer = await api.call('POST', BASE, { raw });
       expect(answer.status).toBe(400);
-      expect(answer.body.problems).toEqual([{ field: 'input.__proto__', message: '"__proto__" is not allowed as a key (it names an object\'s prototype); remove or rename it' }]);
+      expect(answer.body.problems).toEqual([
+        { field: 'input.__proto__', message: '"__proto__" is not allowed as a key (it names an object\'s prototype); remove or rename it' },
+      ]);
       expect(answer.body.message).not.toMatch(/not valid JSON/);
       expect((await api.call('POST', BASE, { raw: '{"model_id": ' })).body.problems[0].message).toMatch(/^not valid JSON: /);
       expect(starts.mock.calls.length).toBe(before);
@@ -203,7 +245,12 @@ describe('malformed inputs', () => {
     ])('sanitizes %j', (message, expected) => expect(sanitizeMessage(message)).toBe(expected));
 
     it("a run's error does not show the worker's folders or the stage's layout", async () => {
-      const body = { model_id: 'leaky', input: { source: 'sql', query: "SELECT id, feature_1, feature_2 FROM {schema}.model_features WHERE ds = '2026-02-26'" }, output: { table_name: 'LEAKY' }, config: { retry_count: 0, parallelism: 1 } };
+      const body = {
+        model_id: 'leaky',
+        input: { source: 'sql', query: "SELECT id, feature_1, feature_2 FROM {schema}.model_features WHERE ds = '2026-02-26'" },
+        output: { table_name: 'LEAKY' },
+        config: { retry_count: 0, parallelism: 1 },
+      };
       const { job_id: jobId } = (await api.call('POST', BASE, { body })).body;
       await failureOf(h.client.waitForResult(jobId));
       const internal = (await h.client.getProgress(jobId)).error!;
@@ -220,7 +267,10 @@ describe('malformed inputs', () => {
 /** The real CLI in its own process group (node, not npx); the group is killed if it outlives the test. */
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'batch-inference.js'), ...args], {
-    cwd: ROOT, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';

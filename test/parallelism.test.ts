@@ -34,7 +34,11 @@ describe('parallelism and progress of runs that stop early', () => {
 
   it('an input too small for its workers uses fewer and says so', async () => {
     const { runId } = await h.client.startBatchInference(
-      seedSpec({ inputQuery: `SELECT id, feature_1, feature_2 FROM {{schema}}.model_features WHERE ds = '{ds}' AND id < 80000`, parallelWorkers: 8, batchSizeInMb: 256 }),
+      seedSpec({
+        inputQuery: `SELECT id, feature_1, feature_2 FROM {{schema}}.model_features WHERE ds = '{ds}' AND id < 80000`,
+        parallelWorkers: 8,
+        batchSizeInMb: 256,
+      }),
     );
     const summary = await h.client.waitForResult(runId);
     expect(summary.rowsOut).toBe(40_000);
@@ -43,7 +47,9 @@ describe('parallelism and progress of runs that stop early', () => {
   });
 
   it('a failed run reports the rows it had scored, not 0', async () => {
-    const { runId } = await h.client.startBatchInference(seedSpec({ predictor: 'failsOnThirdChunk', parallelWorkers: 1, batchSizeInMb: 0.05 }));
+    const { runId } = await h.client.startBatchInference(
+      seedSpec({ predictor: 'failsOnThirdChunk', parallelWorkers: 1, batchSizeInMb: 0.05 }),
+    );
     const failure = await failureOf(h.client.waitForResult(runId));
     expect(failure.type).toBe('PredictorOutputError');
     const progress = await h.client.getProgress(runId);

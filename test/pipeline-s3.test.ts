@@ -42,7 +42,11 @@ describe('batch inference on DuckDB + S3 stage', () => {
     }
     expect(proxy.cuts).toBeGreaterThan(0);
     expect(await compareWithExpected(h, 'MODEL_PREDICTIONS_DAILY')).toEqual({
-      missing: 0, extra: 0, wrong: 0, published: 100_000, expected: 100_000,
+      missing: 0,
+      extra: 0,
+      wrong: 0,
+      published: 100_000,
+      expected: 100_000,
     });
   });
 
@@ -73,7 +77,9 @@ describe('batch inference on DuckDB + S3 stage', () => {
     // A cutoff after the run closed: its staged files and its results leave the bucket.
     expect((await h.stage.list(`runs/${runId}`)).length).toBeGreaterThan(0);
     await h.temporal.workflow.execute(CLEANUP_WORKFLOW_TYPE, {
-      taskQueue: h.taskQueue, workflowId: `cleanup-s3-${runId}`, args: [{ ttlHours: 168, cutoff: new Date(Date.now() + 1000).toISOString() }],
+      taskQueue: h.taskQueue,
+      workflowId: `cleanup-s3-${runId}`,
+      args: [{ ttlHours: 168, cutoff: new Date(Date.now() + 1000).toISOString() }],
     });
     expect(await h.stage.list(`runs/${runId}`)).toEqual([]);
     expect(await h.stage.list('results/daily')).toEqual([]);

@@ -4,7 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SnowflakeWarehouse } from '../src/adapters/warehouse/snowflake/snowflakeWarehouse.js';
 import { createFeatures, EXPECTED_SQL, seedSpec } from './support/data.js';
-import { duckdbExportThenSnowflake, fakesnowAccount, startFakesnow, type FakesnowAccount, type FakesnowServer } from './support/fakesnowServer.js';
+import {
+  duckdbExportThenSnowflake,
+  fakesnowAccount,
+  startFakesnow,
+  type FakesnowAccount,
+  type FakesnowServer,
+} from './support/fakesnowServer.js';
 import { createHarness, type Harness } from './support/harness.js';
 
 describe('a run that publishes to Snowflake', () => {
@@ -47,7 +53,9 @@ describe('a run that publishes to Snowflake', () => {
       if (!p || Math.abs(Number(p.SCORE) - e.score) > 1e-9 || Number(p.LABEL) !== Number(e.label)) wrong++;
     }
     expect(wrong).toBe(0);
-    expect(fk.statements.some((s) => /^CREATE TABLE "MODEL_PREDICTIONS_DAILY" \("ID" NUMBER, "SCORE" FLOAT, "LABEL" NUMBER\)$/.test(s.sqlText))).toBe(true);
+    expect(
+      fk.statements.some((s) => /^CREATE TABLE "MODEL_PREDICTIONS_DAILY" \("ID" NUMBER, "SCORE" FLOAT, "LABEL" NUMBER\)$/.test(s.sqlText)),
+    ).toBe(true);
     expect(await admin(`SELECT RUN_ID, ROW_COUNT FROM BATCH_INFERENCE_PUBLISHES`)).toEqual([{ RUN_ID: runId, ROW_COUNT: 20_000 }]);
   });
 });

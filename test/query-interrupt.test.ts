@@ -41,7 +41,9 @@ describe('interrupting a running warehouse query', () => {
   });
 
   it('timeoutMinutes 0.1 stops an endless export within seconds as JobTimeout, and the worker is idle after', async () => {
-    const { runId } = await h.client.startBatchInference(seedSpec({ inputQuery: ENDLESS_QUERY, timeoutMinutes: 0.1, outputTableName: 'NEVER_TIMEOUT' }));
+    const { runId } = await h.client.startBatchInference(
+      seedSpec({ inputQuery: ENDLESS_QUERY, timeoutMinutes: 0.1, outputTableName: 'NEVER_TIMEOUT' }),
+    );
     await until(async () => ((await exportStarted(h, runId)) ? true : undefined), 60_000, 'the export to start');
     const startedAt = Date.now();
     const failure = await failureOf(h.client.waitForResult(runId));
@@ -70,7 +72,11 @@ describe('interrupting a running warehouse query', () => {
 
   it("the API's row count of an endless query gives up after its timeout and stops the query too", async () => {
     const submitted = await api.call('POST', '/api/v1/inference/batch', {
-      body: { model_id: 'linear-demo', input: { source: 'sql', query: ENDLESS_QUERY }, output: { destination: 'table', table_name: 'NEVER_COUNTED' } },
+      body: {
+        model_id: 'linear-demo',
+        input: { source: 'sql', query: ENDLESS_QUERY },
+        output: { destination: 'table', table_name: 'NEVER_COUNTED' },
+      },
     });
     expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
     expect(submitted.body.input_row_count).toBeNull();

@@ -61,7 +61,8 @@ describe('retention', () => {
     leftover('.scratch/crashed-write.parquet', HOURS_AGO(200));
     leftover('.scratch/0000-export/data_0.parquet', HOURS_AGO(300));
     leftover('.scratch/in-flight.parquet', new Date());
-    const partsOf = (runId: string) => fs.readdirSync(path.join(h.stage.root, 'results/shared')).filter((f) => f.startsWith(`part-${runId}-`));
+    const partsOf = (runId: string) =>
+      fs.readdirSync(path.join(h.stage.root, 'results/shared')).filter((f) => f.startsWith(`part-${runId}-`));
     const oldParts = partsOf(old).length;
     expect(oldParts).toBeGreaterThan(0);
 
@@ -103,13 +104,22 @@ describe('retention', () => {
     try {
       const description = await handle.describe();
       expect(description.spec.intervals).toMatchObject([{ every: 3_600_000 }]);
-      expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: CLEANUP_WORKFLOW_TYPE, taskQueue: h.taskQueue, args: [{ ttlHours: 168 }] });
+      expect(description.action).toMatchObject({
+        type: 'startWorkflow',
+        workflowType: CLEANUP_WORKFLOW_TYPE,
+        taskQueue: h.taskQueue,
+        args: [{ ttlHours: 168 }],
+      });
 
       await handle.trigger();
-      const run = await until(async () => {
-        for await (const w of h.temporal.workflow.list({ query: `TemporalScheduledById = '${scheduleId}'` })) return w;
-        return undefined;
-      }, 30_000, 'a scheduled cleanup run');
+      const run = await until(
+        async () => {
+          for await (const w of h.temporal.workflow.list({ query: `TemporalScheduledById = '${scheduleId}'` })) return w;
+          return undefined;
+        },
+        30_000,
+        'a scheduled cleanup run',
+      );
       const result = (await h.temporal.workflow.getHandle(run.workflowId).result()) as CleanupResult;
       // With the real TTL (168 h) nothing here is old enough.
       expect(result).toEqual({ runsDeleted: [], resultFilesDeleted: 0, scratchDeleted: 0 });

@@ -67,14 +67,28 @@ describe('security: stuck and runaway predictors', () => {
 
   /** A good run on the same worker completes: proof that no stopped chunk kept an activity slot. */
   async function goodRunCompletes(table: string) {
-    const { runId } = await h.client.startBatchInference(seedSpec({ predictor: 'good', outputTableName: table, parallelWorkers: 2, batchSizeInMb: 0.05 }));
-    const summary = await within(h.client.waitForResult(runId), 60_000, 'a good run on the same worker (are both activity slots still held?)');
+    const { runId } = await h.client.startBatchInference(
+      seedSpec({ predictor: 'good', outputTableName: table, parallelWorkers: 2, batchSizeInMb: 0.05 }),
+    );
+    const summary = await within(
+      h.client.waitForResult(runId),
+      60_000,
+      'a good run on the same worker (are both activity slots still held?)',
+    );
     expect(summary.rowsOut).toBe(20_000);
     expect(await compareWithExpected(h, table)).toMatchObject({ missing: 0, extra: 0, wrong: 0 });
   }
 
   const stuckSpec = (predictor: string, table: string) =>
-    seedSpec({ predictor, outputTableName: table, parallelWorkers: 1, batchSizeInMb: 100, timeoutPerBatch: 3, heartbeatTimeout: 1, retries: 0 });
+    seedSpec({
+      predictor,
+      outputTableName: table,
+      parallelWorkers: 1,
+      batchSizeInMb: 100,
+      timeoutPerBatch: 3,
+      heartbeatTimeout: 1,
+      retries: 0,
+    });
   const timeoutMessage = (predictor: string) =>
     `chunk 0 of worker 0: predictor "${predictor}" did not return within timeoutPerBatch (3 s); raise timeoutPerBatch or make the predictor faster`;
 
@@ -98,7 +112,10 @@ describe('security: stuck and runaway predictors', () => {
       h.client.startBatchInference(stuckSpec('injectedNever', 'INJ2_OUT')),
     ]);
     for (const { runId } of runs) {
-      expect(await failureOf(h.client.waitForResult(runId))).toEqual({ message: timeoutMessage('injectedNever'), type: 'PredictorTimeoutError' });
+      expect(await failureOf(h.client.waitForResult(runId))).toEqual({
+        message: timeoutMessage('injectedNever'),
+        type: 'PredictorTimeoutError',
+      });
     }
     await goodRunCompletes('AFTER_INJECTED');
   });
@@ -106,11 +123,20 @@ describe('security: stuck and runaway predictors', () => {
   it('cancelling a run whose busy-looping predictor holds both slots stops the threads and frees the slots', async () => {
     // timeoutPerBatch is far beyond the test's own timeout: only the cancel can free these slots.
     const { runId } = await h.client.startBatchInference(
-      seedSpec({ predictor: 'busyLoop', outputTableName: 'CANCEL_OUT', parallelWorkers: 2, batchSizeInMb: 0.05, timeoutPerBatch: 3600, heartbeatTimeout: 2 }),
+      seedSpec({
+        predictor: 'busyLoop',
+        outputTableName: 'CANCEL_OUT',
+        parallelWorkers: 2,
+        batchSizeInMb: 0.05,
+        timeoutPerBatch: 3600,
+        heartbeatTimeout: 2,
+      }),
     );
     await startsOf(runId, 2);
     await h.client.cancelRun(runId);
-    await expect(within(h.client.waitForResult(runId), 60_000, 'the cancel of a run with busy-looping chunks')).rejects.toThrow(/Workflow execution cancelled/);
+    await expect(within(h.client.waitForResult(runId), 60_000, 'the cancel of a run with busy-looping chunks')).rejects.toThrow(
+      /Workflow execution cancelled/,
+    );
     expect(await h.client.getProgress(runId)).toMatchObject({ state: 'cancelled' });
     await goodRunCompletes('AFTER_CANCEL');
   });
@@ -130,7 +156,11 @@ describe('security: stuck and runaway predictors', () => {
 
   it('a predictor whose thread dies from an uncaught error fails naming it, and the slot is freed', async () => {
     // A long timeoutPerBatch: a fresh thread's start-up (seconds on a loaded machine) must not win the race.
-    const { runId } = await h.client.startBatchInference({ ...stuckSpec('throwsLater', 'CRASH_OUT'), timeoutPerBatch: 120, heartbeatTimeout: 5 });
+    const { runId } = await h.client.startBatchInference({
+      ...stuckSpec('throwsLater', 'CRASH_OUT'),
+      timeoutPerBatch: 120,
+      heartbeatTimeout: 5,
+    });
     expect(await failureOf(h.client.waitForResult(runId))).toEqual({
       message:
         'chunk 0 of worker 0: predictor "throwsLater" ended its thread (exit code 1, uncaught: model server gone) without returning; a predictor must return its predictions (or throw from the call), not exit or throw from a callback',
@@ -140,13 +170,17 @@ describe('security: stuck and runaway predictors', () => {
   });
 
   it('NaN and ±Infinity predictions fail the chunk naming the column and the first bad row', async () => {
-    const nan = await h.client.startBatchInference(seedSpec({ predictor: 'nanScore', outputTableName: 'NAN_OUT', parallelWorkers: 1, batchSizeInMb: 100 }));
+    const nan = await h.client.startBatchInference(
+      seedSpec({ predictor: 'nanScore', outputTableName: 'NAN_OUT', parallelWorkers: 1, batchSizeInMb: 100 }),
+    );
     expect(await failureOf(h.client.waitForResult(nan.runId))).toEqual({
       message:
         'chunk 0 of worker 0: predictor "nanScore" returned NaN in column "score" at row 5 of the chunk (the first such value); return finite numbers, or set allowNonFinite: true in the spec to keep NaN and ±Infinity',
       type: 'NonFiniteOutputError',
     });
-    const inf = await h.client.startBatchInference(seedSpec({ predictor: 'infinityScore', outputTableName: 'INF_OUT', parallelWorkers: 1, batchSizeInMb: 100 }));
+    const inf = await h.client.startBatchInference(
+      seedSpec({ predictor: 'infinityScore', outputTableName: 'INF_OUT', parallelWorkers: 1, batchSizeInMb: 100 }),
+    );
     expect((await failureOf(h.client.waitForResult(inf.runId))).message).toBe(
       'chunk 0 of worker 0: predictor "infinityScore" returned -Infinity in column "score" at row 4099 of the chunk (the first such value); return finite numbers, or set allowNonFinite: true in the spec to keep NaN and ±Infinity',
     );
@@ -175,4 +209,3 @@ describe('security: stuck and runaway predictors', () => {
     expect(nans).toBe(Math.ceil(20_000 / 4096)); // row 5 of each record batch
   });
 });
-

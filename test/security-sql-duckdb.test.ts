@@ -15,8 +15,15 @@ import { createHarness, type Harness } from './support/harness.js';
 describe('SQL boundary on DuckDB', () => {
   let h: Harness;
   let outside: string;
-  const tables = async () => (await h.sql<{ t: string }>(`SELECT schema_name || '.' || table_name AS t FROM duckdb_tables() ORDER BY 1`)).map((r) => r.t);
-  const stageFiles = () => (fs.existsSync(h.stage.root) ? fs.readdirSync(h.stage.root, { recursive: true }).map(String).filter((f) => f.endsWith('.parquet')) : []);
+  const tables = async () =>
+    (await h.sql<{ t: string }>(`SELECT schema_name || '.' || table_name AS t FROM duckdb_tables() ORDER BY 1`)).map((r) => r.t);
+  const stageFiles = () =>
+    fs.existsSync(h.stage.root)
+      ? fs
+          .readdirSync(h.stage.root, { recursive: true })
+          .map(String)
+          .filter((f) => f.endsWith('.parquet'))
+      : [];
 
   beforeAll(async () => {
     h = await createHarness();
@@ -56,7 +63,7 @@ describe('SQL boundary on DuckDB', () => {
       expect(fs.existsSync('/tmp/bi-leak.csv')).toBe(false);
     });
 
-    it('a parser error is DuckDB\'s own, not retried', async () => {
+    it("a parser error is DuckDB's own, not retried", async () => {
       const err = await h.warehouse.checkReadOnlyQuery('SELEC 1').catch((e: unknown) => e);
       expect((err as Error).name).toBe('QueryError');
       expect((err as Error).message).toMatch(/^DuckDB rejected the statement: Parser Error: syntax error at or near "SELEC"/);
@@ -71,8 +78,15 @@ describe('SQL boundary on DuckDB', () => {
       const before = await tables();
       // Started as the Temporal CLI would, past the client: the worker is the one that refuses.
       const handle = await h.temporal.workflow.start(WORKFLOW_TYPE, {
-        taskQueue: h.taskQueue, workflowId: `two-statements-${Date.now()}`,
-        args: [seedSpec({ inputQuery: 'SELECT id, feature_1, feature_2 FROM dev.model_features; CREATE TABLE dev.pwned AS SELECT 1 AS x', ctx: {}, outputTableName: 'dev.never' })],
+        taskQueue: h.taskQueue,
+        workflowId: `two-statements-${Date.now()}`,
+        args: [
+          seedSpec({
+            inputQuery: 'SELECT id, feature_1, feature_2 FROM dev.model_features; CREATE TABLE dev.pwned AS SELECT 1 AS x',
+            ctx: {},
+            outputTableName: 'dev.never',
+          }),
+        ],
       });
       const err = await handle.result().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowFailedError);
@@ -85,11 +99,19 @@ describe('SQL boundary on DuckDB', () => {
   });
 
   describe('no host access from user SQL', () => {
-    it('an input reading /etc/passwd fails in preparing with DuckDB\'s permission error; nothing read or staged', async () => {
-      const { runId } = await h.client.startBatchInference(seedSpec({ inputQuery: "SELECT * FROM read_csv('/etc/passwd', sep = ':', header = false)", ctx: {}, outputTableName: 'dev.passwd_copy' }));
+    it("an input reading /etc/passwd fails in preparing with DuckDB's permission error; nothing read or staged", async () => {
+      const { runId } = await h.client.startBatchInference(
+        seedSpec({
+          inputQuery: "SELECT * FROM read_csv('/etc/passwd', sep = ':', header = false)",
+          ctx: {},
+          outputTableName: 'dev.passwd_copy',
+        }),
+      );
       const err = await h.client.waitForResult(runId).catch((e: unknown) => e);
       const message = String((err as WorkflowFailedError).cause?.message);
-      expect(message).toMatch(/^DuckDB rejected the statement: Permission Error: Cannot access file "\/etc\/passwd" - file system operations are disabled by configuration/);
+      expect(message).toMatch(
+        /^DuckDB rejected the statement: Permission Error: Cannot access file "\/etc\/passwd" - file system operations are disabled by configuration/,
+      );
       expect(message).not.toMatch(/root:/);
       expect(await tables()).not.toContain('main.passwd_copy');
       expect(stageFiles()).toEqual([]);
@@ -109,17 +131,26 @@ describe('SQL boundary on DuckDB', () => {
       [`ATTACH 'OUTSIDE/other.duckdb' AS other`, 'Permission Error: Cannot access file "OUTSIDE/other.duckdb"'],
       ['INSTALL httpfs', 'Permission Error: Cannot access directory'],
       ['LOAD httpfs', 'Permission Error: Loading external extensions is disabled through configuration'],
-      ['SET enable_external_access = true', 'Invalid Input Error: Cannot change configuration option "enable_external_access" - the configuration has been locked'],
-      ["SET allowed_directories = ['/']", 'Invalid Input Error: Cannot change configuration option "allowed_directories" - the configuration has been locked'],
+      [
+        'SET enable_external_access = true',
+        'Invalid Input Error: Cannot change configuration option "enable_external_access" - the configuration has been locked',
+      ],
+      [
+        "SET allowed_directories = ['/']",
+        'Invalid Input Error: Cannot change configuration option "allowed_directories" - the configuration has been locked',
+      ],
     ])('even past the parser check, the sandbox refuses %s', async (sql, expected) => {
       const writeDir = path.join(h.dir, 'export-folder');
       fs.mkdirSync(writeDir, { recursive: true });
-      const run = h.warehouse.withConnection((conn) => conn.run(sql.replace('OUTSIDE', outside)), sandboxProfile({ useUtc: true, writeDir }));
+      const run = h.warehouse.withConnection(
+        (conn) => conn.run(sql.replace('OUTSIDE', outside)),
+        sandboxProfile({ useUtc: true, writeDir }),
+      );
       await expect(run).rejects.toThrow(expected.replace('OUTSIDE', outside));
       expect(fs.readdirSync(outside)).toEqual([]);
     });
 
-    it('the warehouse\'s own bookkeeping still reads the stage: a run completes and publishes', async () => {
+    it("the warehouse's own bookkeeping still reads the stage: a run completes and publishes", async () => {
       const { runId } = await h.client.startBatchInference(seedSpec({ outputTableName: 'dev.sandbox_ok', parallelWorkers: 1 }));
       const summary = await h.client.waitForResult(runId);
       expect(summary).toMatchObject({ state: 'completed', rowsIn: 1_000, rowsOut: 1_000 });
@@ -139,16 +170,19 @@ describe('SQL boundary on DuckDB', () => {
       const starts = (await h.temporal.workflow.count(`TaskQueue = '${h.taskQueue}'`).catch(() => null))?.count;
       const err = await h.client.startBatchInference(seedSpec({ ctx: { ds: value } })).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SpecError);
-      expect((err as SpecError).problems).toEqual([{
-        field: 'ctx.ds',
-        message: `the value holds ${what}, which could end a string literal or a statement; ctx values are pasted into the SQL as they are: pass a plain value and write the quotes in inputQuery (WHERE ds = '{ds}'); for a table or column name write the placeholder inside double quotes ("{table}")`,
-      }]);
-      if (starts !== undefined && starts !== null) expect((await h.temporal.workflow.count(`TaskQueue = '${h.taskQueue}'`)).count).toBe(starts);
+      expect((err as SpecError).problems).toEqual([
+        {
+          field: 'ctx.ds',
+          message: `the value holds ${what}, which could end a string literal or a statement; ctx values are pasted into the SQL as they are: pass a plain value and write the quotes in inputQuery (WHERE ds = '{ds}'); for a table or column name write the placeholder inside double quotes ("{table}")`,
+        },
+      ]);
+      if (starts !== undefined && starts !== null)
+        expect((await h.temporal.workflow.count(`TaskQueue = '${h.taskQueue}'`)).count).toBe(starts);
       expect(fs.existsSync('/tmp/bi-x.csv')).toBe(false);
     });
   });
 
-  describe('.sql files stay inside the spec\'s folder', () => {
+  describe(".sql files stay inside the spec's folder", () => {
     const secret = 'SELECT 1 AS top_secret_content';
     let specDir: string;
     beforeAll(() => {
@@ -175,7 +209,10 @@ describe('SQL boundary on DuckDB', () => {
     });
 
     it('reads a file below the folder', async () => {
-      const { runId } = await h.client.startBatchInference(seedSpec({ inputQuery: 'sub/ok.sql', ctx: {}, outputTableName: 'dev.from_file', parallelWorkers: 1 }), { baseDir: specDir });
+      const { runId } = await h.client.startBatchInference(
+        seedSpec({ inputQuery: 'sub/ok.sql', ctx: {}, outputTableName: 'dev.from_file', parallelWorkers: 1 }),
+        { baseDir: specDir },
+      );
       expect(await h.client.waitForResult(runId)).toMatchObject({ state: 'completed', rowsIn: 2_000 });
     });
   });

@@ -48,7 +48,7 @@ describe('SQL boundary on Snowflake (fakesnow)', () => {
     expect(await count()).toBe(2);
   });
 
-  it('a table the role cannot see is Snowflake\'s own error, not a refusal', async () => {
+  it("a table the role cannot see is Snowflake's own error, not a refusal", async () => {
     const err = await wh.checkReadOnlyQuery('SELECT * FROM BI.DEV.NOT_THERE').catch((e: unknown) => e);
     expect((err as Error).name).toBe('QueryError');
     expect((err as Error).message).toMatch(/NOT_THERE/);
@@ -60,14 +60,21 @@ describe('SQL boundary on Snowflake (fakesnow)', () => {
     for (const s of fk.statements.slice(sent)) expect(s.parameters?.MULTI_STATEMENT_COUNT).toBe('1');
   });
 
-  it('runs a tenant\'s statements under the tenant\'s role (a pool per role)', async () => {
+  it("runs a tenant's statements under the tenant's role (a pool per role)", async () => {
     const config = loadConfig({
-      BATCH_WAREHOUSE: 'snowflake', BATCH_STAGE: 's3://unused/batch', SNOWFLAKE_ACCOUNT: 'fake', SNOWFLAKE_USER: 'worker',
-      SNOWFLAKE_PASSWORD: 'secret', SNOWFLAKE_STAGE: 'BI_STAGE',
+      BATCH_WAREHOUSE: 'snowflake',
+      BATCH_STAGE: 's3://unused/batch',
+      SNOWFLAKE_ACCOUNT: 'fake',
+      SNOWFLAKE_USER: 'worker',
+      SNOWFLAKE_PASSWORD: 'secret',
+      SNOWFLAKE_STAGE: 'BI_STAGE',
     });
-    const tenants = new TenantWarehouses({ ...config, warehouse: { ...account.settings, kind: 'snowflake' } }, {
-      acme: { snowflakeRole: 'ACME_ROLE', write: ['ACME.*'] },
-    });
+    const tenants = new TenantWarehouses(
+      { ...config, warehouse: { ...account.settings, kind: 'snowflake' } },
+      {
+        acme: { snowflakeRole: 'ACME_ROLE', write: ['ACME.*'] },
+      },
+    );
     const acme = await tenants.for('acme');
     expect((acme as unknown as { settings: { role?: string } }).settings.role).toBe('ACME_ROLE');
     await expect(tenants.for('other')).rejects.toThrow('tenant "other" is not in BATCH_TENANTS_FILE');

@@ -39,7 +39,8 @@ describe('query sensors on DuckDB', () => {
   let faults: ReturnType<typeof flaky>;
   let stopWorker: () => Promise<void>;
 
-  const addDay = (ds: string, rows: number, from: number) => h.sql(`INSERT INTO dev.model_features
+  const addDay = (ds: string, rows: number, from: number) =>
+    h.sql(`INSERT INTO dev.model_features
     SELECT (${from} + i)::BIGINT, ((i * 7919) % 1000) / 1000.0, ((i * 104729) % 997) / 997.0, '${ds}' FROM range(${rows}) r(i)`);
   const sensorConfig = (query: string, outputTableName = 'SENSOR_PREDICTIONS') => ({
     project: 'churn',
@@ -48,7 +49,11 @@ describe('query sensors on DuckDB', () => {
     run: {
       inputQuery: "SELECT id, feature_1, feature_2 FROM {schema}.model_features WHERE ds = '{ds}'",
       outputTableName,
-      outputTableDefinition: [['id', 'NUMBER'], ['score', 'FLOAT'], ['label', 'NUMBER']],
+      outputTableDefinition: [
+        ['id', 'NUMBER'],
+        ['score', 'FLOAT'],
+        ['label', 'NUMBER'],
+      ],
       predictor: 'linear-demo',
       parallelWorkers: 2,
     },
@@ -59,7 +64,13 @@ describe('query sensors on DuckDB', () => {
     await createFeatures(h, 2_000);
     faults = flaky(h.warehouse);
     native = await NativeConnection.connect({ address: inject('temporalAddress') });
-    const worker = await createWorker({ config: h.config, connection: native, taskQueue: h.taskQueue, stage: h.stage, warehouse: faults.warehouse });
+    const worker = await createWorker({
+      config: h.config,
+      connection: native,
+      taskQueue: h.taskQueue,
+      stage: h.stage,
+      warehouse: faults.warehouse,
+    });
     const running = worker.run();
     stopWorker = async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -79,24 +90,50 @@ describe('query sensors on DuckDB', () => {
 
     await addDay('2026-02-27', 300, 100_000);
     const changed = await check(h.temporal, 'features');
-    expect(changed).toMatchObject({ changed: true, value: '2026-02-27', runId: expect.stringMatching(/^bi-sensor-features-run-1-[0-9a-f]{10}$/) });
+    expect(changed).toMatchObject({
+      changed: true,
+      value: '2026-02-27',
+      runId: expect.stringMatching(/^bi-sensor-features-run-1-[0-9a-f]{10}$/),
+    });
 
     const run = h.temporal.workflow.getHandle(changed.runId!);
-    expect((await run.describe()).memo).toMatchObject({ sensor: 'features', project: 'churn', eventName: 'features_landed', payload: { ds: '2026-02-27' } });
+    expect((await run.describe()).memo).toMatchObject({
+      sensor: 'features',
+      project: 'churn',
+      eventName: 'features_landed',
+      payload: { ds: '2026-02-27' },
+    });
     const summary = await h.client.waitForResult(changed.runId!);
     expect(summary.rowsIn).toBe(300);
-    expect(await compareWithExpected(h, 'SENSOR_PREDICTIONS', "ds = '2026-02-27'")).toEqual({ missing: 0, extra: 0, wrong: 0, published: 300, expected: 300 });
+    expect(await compareWithExpected(h, 'SENSOR_PREDICTIONS', "ds = '2026-02-27'")).toEqual({
+      missing: 0,
+      extra: 0,
+      wrong: 0,
+      published: 300,
+      expected: 300,
+    });
 
     expect((await check(h.temporal, 'features')).changed).toBe(false);
-    expect(await stateOf(h.temporal, 'features')).toMatchObject({ lastValue: '2026-02-27', changes: 1, checks: 4, lastRunId: changed.runId });
+    expect(await stateOf(h.temporal, 'features')).toMatchObject({
+      lastValue: '2026-02-27',
+      changes: 1,
+      checks: 4,
+      lastRunId: changed.runId,
+    });
   });
 
   it('two checks of one change running at the same time start one run', async () => {
     const schedule = await h.temporal.schedule.getHandle('bi-sensor-features').describe();
     const definition = schedule.action.args![0];
     await addDay('2026-02-28', 200, 200_000);
-    const results = await Promise.all([1, 2].map((i) =>
-      h.temporal.workflow.execute('sensorCheck', { taskQueue: h.taskQueue, workflowId: `bi-sensor-features-check-overlap-${i}`, args: [definition] }),
+    const results = (await Promise.all(
+      [1, 2].map((i) =>
+        h.temporal.workflow.execute('sensorCheck', {
+          taskQueue: h.taskQueue,
+          workflowId: `bi-sensor-features-check-overlap-${i}`,
+          args: [definition],
+        }),
+      ),
     )) as SensorCheckResult[];
     const changed = results.filter((r) => r.changed);
     expect(changed).toHaveLength(1);
@@ -107,8 +144,12 @@ describe('query sensors on DuckDB', () => {
 
   it('a report sent twice (an activity retry) is answered from the first one and starts one run', async () => {
     const activities = createActivities({
-      stage: h.stage, warehouse: h.warehouse, predictors: await buildPredictorRegistry([]), schema: 'dev',
-      defaultParallelism: 4, maxSplits: 100,
+      stage: h.stage,
+      warehouse: h.warehouse,
+      predictors: await buildPredictorRegistry([]),
+      schema: 'dev',
+      defaultParallelism: 4,
+      maxSplits: 100,
     });
     const env = new MockActivityEnvironment({ taskQueue: h.taskQueue }, { client: h.temporal });
     const schedule = await h.temporal.schedule.getHandle('bi-sensor-features').describe();
@@ -130,7 +171,9 @@ describe('query sensors on DuckDB', () => {
 
     // A slow check that began looking before that one reports the older value late: out of date, no run.
     const stale: ObserveRequest = {
-      ...report, checkId: 'slow-check/run-1', observedAt: new Date(Date.parse(now) - 60_000).toISOString(),
+      ...report,
+      checkId: 'slow-check/run-1',
+      observedAt: new Date(Date.parse(now) - 60_000).toISOString(),
       observation: { ...observation, value: '2026-02-28', fingerprint: 'older-result' },
     };
     expect(await env.run(activities.recordSensorCheck, stale)).toMatchObject({ changed: false, stale: true, value: '2026-03-01' });
@@ -148,7 +191,11 @@ describe('query sensors on DuckDB', () => {
   });
 
   it('an empty result is a value: the first rows to appear are a change', async () => {
-    await deploySensor(h, 'future', sensorConfig("SELECT ds FROM {schema}.model_features WHERE ds >= '2026-04-01' ORDER BY ds LIMIT 1", 'FUTURE_PREDICTIONS'));
+    await deploySensor(
+      h,
+      'future',
+      sensorConfig("SELECT ds FROM {schema}.model_features WHERE ds >= '2026-04-01' ORDER BY ds LIMIT 1", 'FUTURE_PREDICTIONS'),
+    );
     expect(await check(h.temporal, 'future')).toMatchObject({ baseline: true, value: '' });
     await addDay('2026-04-01', 50, 500_000);
     const result = await check(h.temporal, 'future');
@@ -159,7 +206,10 @@ describe('query sensors on DuckDB', () => {
   it('bad SQL fails the check visibly; the schedule stays on and the next tick tries again', async () => {
     await deploySensor(h, 'broken', sensorConfig('SELECT MAX(no_such_column) FROM {schema}.model_features'));
     for (let tick = 1; tick <= 2; tick++) {
-      const failure = await check(h.temporal, 'broken').then(() => undefined, (err) => err);
+      const failure = await check(h.temporal, 'broken').then(
+        () => undefined,
+        (err) => err,
+      );
       expect(failure).toBeInstanceOf(WorkflowFailedError);
       expect(failure.cause).toMatchObject({ type: 'SensorCheckFailed' });
       expect(failure.cause.message).toMatch(/Sensor broken could not check its source: .*no_such_column/);
@@ -173,10 +223,16 @@ describe('query sensors on DuckDB', () => {
   });
 
   it('the state survives continue-as-new: the last value is kept and the memo republished', async () => {
-    await deploySensor(h, 'long-lived', sensorConfig("SELECT count(*) AS n FROM {schema}.model_features WHERE ds = '2026-05-01'", 'LONG_LIVED'));
+    await deploySensor(
+      h,
+      'long-lived',
+      sensorConfig("SELECT count(*) AS n FROM {schema}.model_features WHERE ds = '2026-05-01'", 'LONG_LIVED'),
+    );
     // Start the state workflow ourselves with a tiny history limit; checks then find it running.
     const first = await h.temporal.workflow.start('sensorState', {
-      taskQueue: h.taskQueue, workflowId: sensorStateWorkflowId('long-lived'), args: [{ sensor: 'long-lived', historyLimit: 12 }],
+      taskQueue: h.taskQueue,
+      workflowId: sensorStateWorkflowId('long-lived'),
+      args: [{ sensor: 'long-lived', historyLimit: 12 }],
     });
     expect((await check(h.temporal, 'long-lived')).baseline).toBe(true);
     for (let i = 0; i < 4; i++) expect((await check(h.temporal, 'long-lived')).changed).toBe(false);
@@ -193,13 +249,19 @@ describe('query sensors on DuckDB', () => {
   });
 
   it('started exactly one run per change, and no others', async () => {
-    const changes = (await stateOf(h.temporal, 'features')).changes + (await stateOf(h.temporal, 'future')).changes
-      + (await stateOf(h.temporal, 'long-lived')).changes;
+    const changes =
+      (await stateOf(h.temporal, 'features')).changes +
+      (await stateOf(h.temporal, 'future')).changes +
+      (await stateOf(h.temporal, 'long-lived')).changes;
     expect(changes).toBe(6);
-    const runs = await until(async () => {
-      const ids = await runsOnQueue(h);
-      return ids.length >= changes ? ids : undefined;
-    }, 60_000, `${changes} runs in visibility`);
+    const runs = await until(
+      async () => {
+        const ids = await runsOnQueue(h);
+        return ids.length >= changes ? ids : undefined;
+      },
+      60_000,
+      `${changes} runs in visibility`,
+    );
     expect(runs).toHaveLength(changes);
   });
 });

@@ -33,7 +33,12 @@ describe('S3 sensors', () => {
   beforeAll(async () => {
     s3server = await startS3Server();
     h = await createHarness({ AWS_ENDPOINT_URL: s3server.endpoint, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
-    s3 = new S3Client({ endpoint: s3server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    s3 = new S3Client({
+      endpoint: s3server.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     await createFeatures(h, 200);
     await h.startWorker();
@@ -113,8 +118,14 @@ describe('S3 sensors', () => {
   });
 
   it('a missing bucket fails the check visibly, records the error and keeps the schedule going', async () => {
-    await deploySensor(h, 'no-bucket', { ...sensorConfig({ key: 'x', checkMode: 'file_size' }), data: { type: 's3', bucket: 'no-such-bucket', key: 'x', checkMode: 'file_size' } });
-    const failure = await check(h.temporal, 'no-bucket').then(() => undefined, (err) => err);
+    await deploySensor(h, 'no-bucket', {
+      ...sensorConfig({ key: 'x', checkMode: 'file_size' }),
+      data: { type: 's3', bucket: 'no-such-bucket', key: 'x', checkMode: 'file_size' },
+    });
+    const failure = await check(h.temporal, 'no-bucket').then(
+      () => undefined,
+      (err) => err,
+    );
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     expect(failure.cause.message).toMatch(/Sensor no-bucket could not check its source: S3 bucket no-such-bucket: NoSuchBucket/);
     const state = await stateOf(h.temporal, 'no-bucket');
@@ -126,10 +137,14 @@ describe('S3 sensors', () => {
 
   it('started exactly the runs counted above, and no others', async () => {
     // 2 (files) + 2 (size) + 1 (mtime): visibility lags, so wait for the count, then check it holds.
-    const runs = await until(async () => {
-      const ids = await runsOnQueue(h);
-      return ids.length >= 5 ? ids : undefined;
-    }, 60_000, 'five runs in visibility');
+    const runs = await until(
+      async () => {
+        const ids = await runsOnQueue(h);
+        return ids.length >= 5 ? ids : undefined;
+      },
+      60_000,
+      'five runs in visibility',
+    );
     expect(runs).toHaveLength(5);
     for (const sensor of ['landing-files', 'landing-size', 'landing-mtime']) {
       const state = await stateOf(h.temporal, sensor);

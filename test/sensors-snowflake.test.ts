@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SnowflakeWarehouse } from '../src/adapters/warehouse/snowflake/snowflakeWarehouse.js';
 import { createWorker } from '../src/worker.js';
 import { createFeatures } from './support/data.js';
-import { duckdbExportThenSnowflake, fakesnowAccount, startFakesnow, type FakesnowAccount, type FakesnowServer } from './support/fakesnowServer.js';
+import {
+  duckdbExportThenSnowflake,
+  fakesnowAccount,
+  startFakesnow,
+  type FakesnowAccount,
+  type FakesnowServer,
+} from './support/fakesnowServer.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { check, deploySensor } from './support/sensors.js';
 
@@ -41,7 +47,11 @@ describe('query sensor on Snowflake', () => {
       run: {
         inputQuery: "SELECT id, feature_1, feature_2 FROM {schema}.model_features WHERE ds = '{ds}'",
         outputTableName: 'SENSOR_SCORES',
-        outputTableDefinition: [['id', 'NUMBER'], ['score', 'FLOAT'], ['label', 'NUMBER']],
+        outputTableDefinition: [
+          ['id', 'NUMBER'],
+          ['score', 'FLOAT'],
+          ['label', 'NUMBER'],
+        ],
         predictor: 'linear-demo',
       },
     });

@@ -62,7 +62,12 @@ describe('stopping on SIGINT / SIGTERM', () => {
   };
   const specFile = (name: string, overrides: Record<string, unknown> = {}) => {
     const file = path.join(h.dir, `${name}.json`);
-    fs.writeFileSync(file, JSON.stringify(seedSpec({ predictor: 'gatedLinear', outputTableName: name.toUpperCase(), parallelWorkers: 1, heartbeatTimeout: 2, ...overrides })));
+    fs.writeFileSync(
+      file,
+      JSON.stringify(
+        seedSpec({ predictor: 'gatedLinear', outputTableName: name.toUpperCase(), parallelWorkers: 1, heartbeatTimeout: 2, ...overrides }),
+      ),
+    );
     return file;
   };
 
@@ -83,7 +88,9 @@ describe('stopping on SIGINT / SIGTERM', () => {
 
   it('worker: SIGTERM mid-chunk drains and exits 0 within seconds; the run resumes on the next worker', async () => {
     const worker = spawn(['worker'], cliEnv(h, gate.env));
-    const { runId } = await h.client.startBatchInference(seedSpec({ predictor: 'gatedLinear', outputTableName: 'AFTER_WORKER_STOP', parallelWorkers: 1, heartbeatTimeout: 2 }));
+    const { runId } = await h.client.startBatchInference(
+      seedSpec({ predictor: 'gatedLinear', outputTableName: 'AFTER_WORKER_STOP', parallelWorkers: 1, heartbeatTimeout: 2 }),
+    );
     await until(async () => (gate.waiting(runId) ? true : undefined), 120_000, 'a chunk to wait at its gate');
 
     const stopped = await stopWith(worker, 'SIGTERM');
@@ -100,7 +107,11 @@ describe('stopping on SIGINT / SIGTERM', () => {
     await startInProcessWorker();
     const waiting = spawn(['run', specFile('wait', { predictor: 'held' }), '--wait'], cliEnv(h));
     const [, printed] = await outputMatching(waiting, /^(bi-\S+)$/m, 'the run id');
-    await until(async () => ((await h.client.getProgress(printed)).state === 'running' ? true : undefined), 120_000, 'the run to be running');
+    await until(
+      async () => ((await h.client.getProgress(printed)).state === 'running' ? true : undefined),
+      120_000,
+      'the run to be running',
+    );
 
     const stopped = await stopWith(waiting, 'SIGTERM');
     expect(stopped.code, waiting.output()).toBe(143);
@@ -133,7 +144,9 @@ describe('stopping on SIGINT / SIGTERM', () => {
       const connection = await Connection.connect({ address });
       try {
         const client = new BatchInferenceClient(new Client({ connection }), h.config);
-        const { runId } = await client.startBatchInference(seedSpec({ predictor: 'gatedLinear', outputTableName: `DEV_${signal}`, parallelWorkers: 1, heartbeatTimeout: 2 }));
+        const { runId } = await client.startBatchInference(
+          seedSpec({ predictor: 'gatedLinear', outputTableName: `DEV_${signal}`, parallelWorkers: 1, heartbeatTimeout: 2 }),
+        );
         await until(async () => (gate.waiting(runId) ? true : undefined), 120_000, 'a chunk to wait at its gate');
       } finally {
         await connection.close();

@@ -19,7 +19,12 @@ import { QueryError } from '../src/adapters/warehouse/errors.js';
 import type { ColumnDefinition } from '../src/spec/types.js';
 import { fakesnowAccount, startFakesnow, type FakesnowAccount, type FakesnowServer } from './support/fakesnowServer.js';
 
-const DEFINITION: ColumnDefinition[] = [['id', 'NUMBER'], ['score', 'FLOAT'], ['label', 'VARCHAR'], ['scored_at', 'TIMESTAMP_NTZ']];
+const DEFINITION: ColumnDefinition[] = [
+  ['id', 'NUMBER'],
+  ['score', 'FLOAT'],
+  ['label', 'VARCHAR'],
+  ['scored_at', 'TIMESTAMP_NTZ'],
+];
 
 describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
   let fk: FakesnowServer;
@@ -45,15 +50,25 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
 
   const publish = (runId: string, overrides: Partial<Parameters<SnowflakeWarehouse['publish']>[0]> = {}) =>
     wh.publish({
-      runId, publishId: `${runId}-exec`, table: 'PREDICTIONS', definition: DEFINITION, autoCreateTable: true,
-      overwrite: true, stage, prefix: `runs/${runId}/output`, useUtc: true, ...overrides,
+      runId,
+      publishId: `${runId}-exec`,
+      table: 'PREDICTIONS',
+      definition: DEFINITION,
+      autoCreateTable: true,
+      overwrite: true,
+      stage,
+      prefix: `runs/${runId}/output`,
+      useUtc: true,
+      ...overrides,
     });
 
   beforeAll(async () => {
     fk = await startFakesnow();
     account = await fakesnowAccount(fk);
     ({ settings, admin } = account);
-    await admin(`CREATE TABLE BI.DEV.FEATURES AS SELECT 1 AS ID, 0.5::FLOAT AS F, '2026-02-26'::DATE AS DS UNION ALL SELECT 2, 0.25, '2026-02-27'::DATE`);
+    await admin(
+      `CREATE TABLE BI.DEV.FEATURES AS SELECT 1 AS ID, 0.5::FLOAT AS F, '2026-02-26'::DATE AS DS UNION ALL SELECT 2, 0.25, '2026-02-27'::DATE`,
+    );
     stage = new LocalStage(account.stageDir);
     wh = new SnowflakeWarehouse(settings);
   }, 60_000);
@@ -90,19 +105,26 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
       'CREATE TABLE "PREDICTIONS" ("ID" NUMBER, "SCORE" FLOAT, "LABEL" VARCHAR, "SCORED_AT" TIMESTAMP_NTZ)',
     );
     expect(fk.statements.map((s) => s.sqlText)).toContain(
-      `COPY INTO "PREDICTIONS" FROM '@BI_STAGE/runs/run-a/output/' FILES = ('0/000000.parquet', '0/000001.parquet') `
-        + 'FILE_FORMAT = (TYPE = PARQUET USE_LOGICAL_TYPE = TRUE) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE',
+      `COPY INTO "PREDICTIONS" FROM '@BI_STAGE/runs/run-a/output/' FILES = ('0/000000.parquet', '0/000001.parquet') ` +
+        'FILE_FORMAT = (TYPE = PARQUET USE_LOGICAL_TYPE = TRUE) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE',
     );
-    const [stats] = await admin(`SELECT COUNT(*) AS N, COUNT(DISTINCT ID) AS D, MIN(ID) AS LO, MAX(ID) AS HI, SUM(IFF(LABEL = 'even', 1, 0)) AS EVEN FROM PREDICTIONS`);
+    const [stats] = await admin(
+      `SELECT COUNT(*) AS N, COUNT(DISTINCT ID) AS D, MIN(ID) AS LO, MAX(ID) AS HI, SUM(IFF(LABEL = 'even', 1, 0)) AS EVEN FROM PREDICTIONS`,
+    );
     expect(stats).toEqual({ N: 750, D: 750, LO: 0, HI: 749, EVEN: 375 });
     const [row] = await admin(`SELECT SCORE, LABEL FROM PREDICTIONS WHERE ID = 7`);
     expect(row).toEqual({ SCORE: 0.7, LABEL: 'odd' });
   });
 
-  it('reads an existing table\'s columns and types (the output-table check in preparing); null for no table', async () => {
+  it("reads an existing table's columns and types (the output-table check in preparing); null for no table", async () => {
     const columns = await wh.tableColumns('PREDICTIONS');
     expect(columns!.map((c) => c.name)).toEqual(['ID', 'SCORE', 'LABEL', 'SCORED_AT']);
-    expect(columns!.map((c) => c.type)).toEqual([expect.stringMatching(/^NUMBER/), 'FLOAT', expect.stringMatching(/^VARCHAR/), expect.stringMatching(/^TIMESTAMP_NTZ/)]);
+    expect(columns!.map((c) => c.type)).toEqual([
+      expect.stringMatching(/^NUMBER/),
+      'FLOAT',
+      expect.stringMatching(/^VARCHAR/),
+      expect.stringMatching(/^TIMESTAMP_NTZ/),
+    ]);
     expect(await wh.tableColumns('NO_SUCH_TABLE')).toBeNull();
   });
 
@@ -130,24 +152,35 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     const failure = publish('run-bad', { table: 'NUMERIC_LABELS', definition: undefined });
     await expect(failure).rejects.toMatchObject({ name: 'PublishError' });
     expect(await admin('SELECT ID FROM NUMERIC_LABELS ORDER BY ID')).toEqual([{ ID: 1 }, { ID: 2 }]);
-    expect(await admin(`SELECT COUNT(*) AS N FROM BATCH_INFERENCE_PUBLISHES WHERE RUN_ID = 'run-bad' AND ROW_COUNT IS NOT NULL`)).toEqual([{ N: 0 }]);
+    expect(await admin(`SELECT COUNT(*) AS N FROM BATCH_INFERENCE_PUBLISHES WHERE RUN_ID = 'run-bad' AND ROW_COUNT IS NOT NULL`)).toEqual([
+      { N: 0 },
+    ]);
   });
 
   it('leaves no table behind when a publish that created it fails', async () => {
     await admin('CREATE STAGE IF NOT EXISTS BI.DEV.UNUSED');
-    const failure = publish('run-bad', { table: 'NEW_NUMERIC', definition: [['id', 'NUMBER'], ['label', 'NUMBER']] });
+    const failure = publish('run-bad', {
+      table: 'NEW_NUMERIC',
+      definition: [
+        ['id', 'NUMBER'],
+        ['label', 'NUMBER'],
+      ],
+    });
     await expect(failure).rejects.toMatchObject({ name: 'PublishError' });
     await expect(admin('SELECT * FROM NEW_NUMERIC')).rejects.toThrow(/does not exist/);
   });
 
   it('creates a table without a definition from the output columns, and refuses when autoCreateTable is false', async () => {
     expect(await publish('run-a', { table: 'INFERRED', definition: undefined, publishId: 'inferred-1' })).toMatchObject({ rows: 750 });
-    const columns = await admin(`SELECT COLUMN_NAME, DATA_TYPE FROM BI.INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'INFERRED' ORDER BY ORDINAL_POSITION`);
+    const columns = await admin(
+      `SELECT COLUMN_NAME, DATA_TYPE FROM BI.INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'INFERRED' ORDER BY ORDINAL_POSITION`,
+    );
     expect(columns.map((c) => c.COLUMN_NAME)).toEqual(['ID', 'SCORE', 'LABEL', 'SCORED_AT']);
     expect(columns.map((c) => c.DATA_TYPE)).toEqual(['NUMBER', 'FLOAT', 'TEXT', 'TIMESTAMP_NTZ']);
 
-    await expect(publish('run-a', { table: 'MISSING_TABLE', autoCreateTable: false, publishId: 'missing-1' }))
-      .rejects.toThrow(/MISSING_TABLE does not exist: create it first or set autoCreateTable: true/);
+    await expect(publish('run-a', { table: 'MISSING_TABLE', autoCreateTable: false, publishId: 'missing-1' })).rejects.toThrow(
+      /MISSING_TABLE does not exist: create it first or set autoCreateTable: true/,
+    );
   });
 
   it('publishes runs started by a Schedule (":" in the run id) into a schema it creates', async () => {
@@ -155,8 +188,8 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     await writeOutput(runId, 20);
     expect(await publish(runId, { table: 'NIGHTLY.SCORES' })).toMatchObject({ rows: 20, loaded: true });
     expect(fk.statements.map((s) => s.sqlText)).toContain(
-      `COPY INTO "NIGHTLY"."SCORES" FROM '@BI_STAGE/runs/${runId}/output/' FILES = ('0/000000.parquet') `
-        + 'FILE_FORMAT = (TYPE = PARQUET USE_LOGICAL_TYPE = TRUE) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE',
+      `COPY INTO "NIGHTLY"."SCORES" FROM '@BI_STAGE/runs/${runId}/output/' FILES = ('0/000000.parquet') ` +
+        'FILE_FORMAT = (TYPE = PARQUET USE_LOGICAL_TYPE = TRUE) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE',
     );
     expect(await admin('SELECT COUNT(*) AS N FROM NIGHTLY.SCORES')).toEqual([{ N: 20 }]);
     expect(await wh.tableHasRows('nightly.scores')).toBe(true);
@@ -169,15 +202,21 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     for (const table of ['PREDICTIONS"; DROP TABLE FEATURES; --', 'a b', 'x.y.z.w', "t'"]) {
       await expect(publish('run-a', { table, publishId: `inj-${table}` })).rejects.toThrow(/Not a valid Snowflake table name/);
     }
-    await expect(publish('run-a', { table: 'SAFE', definition: [['id"); DROP TABLE FEATURES; --', 'NUMBER']], publishId: 'inj-col' }))
-      .rejects.toThrow(/Not a valid Snowflake identifier/);
-    expect(fk.statements.slice(sent).map((s) => s.sqlText).join('\n')).not.toMatch(/DROP TABLE FEATURES/);
+    await expect(
+      publish('run-a', { table: 'SAFE', definition: [['id"); DROP TABLE FEATURES; --', 'NUMBER']], publishId: 'inj-col' }),
+    ).rejects.toThrow(/Not a valid Snowflake identifier/);
+    expect(
+      fk.statements
+        .slice(sent)
+        .map((s) => s.sqlText)
+        .join('\n'),
+    ).not.toMatch(/DROP TABLE FEATURES/);
     expect((await admin('SELECT COUNT(*) AS N FROM BI.DEV.FEATURES'))[0].N).toBe(2);
     // A lower-case name is the same table as its upper-case form, as unquoted names are in Snowflake.
     expect(await wh.preview('predictions', 1)).toHaveLength(1);
   });
 
-  it('maps SQL errors to non-retryable QueryErrors carrying Snowflake\'s message', async () => {
+  it("maps SQL errors to non-retryable QueryErrors carrying Snowflake's message", async () => {
     const syntax = await wh.query('SELEC 1').catch((e: unknown) => e);
     expect(syntax).toBeInstanceOf(QueryError);
     const atEdge = await atActivityEdge(() => wh.query('SELEC 1')).catch((e: unknown) => e);
@@ -203,9 +242,17 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     fs.writeFileSync(path.join(stage.root, 'runs', 'run-x', 'input', 'stale.parquet'), 'old attempt');
     const sent = fk.statements.length;
     const query = `SELECT ID, F FROM BI.DEV.FEATURES WHERE DS = '2026-02-26'`;
-    const err = await wh.exportQuery({
-      runId: 'run-x', sql: query, stage, prefix: 'runs/run-x/input', fileSizeBytes: 256 * 1024 * 1024, useUtc: true, warehouse: 'BIG_WH',
-    }).catch((e: unknown) => e);
+    const err = await wh
+      .exportQuery({
+        runId: 'run-x',
+        sql: query,
+        stage,
+        prefix: 'runs/run-x/input',
+        fileSizeBytes: 256 * 1024 * 1024,
+        useUtc: true,
+        warehouse: 'BIG_WH',
+      })
+      .catch((e: unknown) => e);
     const mine = fk.statements.slice(sent);
     // Each attempt unloads into a folder of its own under the input prefix.
     const folder = /'@BI_STAGE\/(runs\/run-x\/input\/attempt-[0-9a-f-]{36})\/'/.exec(mine[2]?.sqlText ?? '')?.[1];
@@ -229,12 +276,19 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     const query = 'SELECT ID, AT_TZ, AT_NTZ, CURRENT_TIMESTAMP() AS "exported at" FROM BI.DEV.EVENTS';
     const sent = fk.statements.length;
     // fakesnow cannot unload: the COPY is refused, after the statements this test reads.
-    await wh.exportQuery({ runId: 'run-tz', sql: query, stage, prefix: 'runs/run-tz/input', fileSizeBytes: 1 << 20, useUtc: true }).catch(() => {});
-    const projected = `SELECT "ID", CONVERT_TIMEZONE('UTC', "AT_TZ")::TIMESTAMP_NTZ AS "AT_TZ", "AT_NTZ", `
-      + `CONVERT_TIMEZONE('UTC', "exported at")::TIMESTAMP_NTZ AS "exported at" FROM (${query})`;
+    await wh
+      .exportQuery({ runId: 'run-tz', sql: query, stage, prefix: 'runs/run-tz/input', fileSizeBytes: 1 << 20, useUtc: true })
+      .catch(() => {});
+    const projected =
+      `SELECT "ID", CONVERT_TIMEZONE('UTC', "AT_TZ")::TIMESTAMP_NTZ AS "AT_TZ", "AT_NTZ", ` +
+      `CONVERT_TIMEZONE('UTC', "exported at")::TIMESTAMP_NTZ AS "exported at" FROM (${query})`;
     const mine = fk.statements.slice(sent).map((s) => s.sqlText);
     const folder = /'@BI_STAGE\/(runs\/run-tz\/input\/attempt-[0-9a-f-]{36})\/'/.exec(mine[2] ?? '')?.[1];
-    expect(mine).toEqual(['USE WAREHOUSE "SCORING_WH"', `SELECT * FROM (${query}) LIMIT 0`, unloadSql('BI_STAGE', folder!, projected, 1 << 20)]);
+    expect(mine).toEqual([
+      'USE WAREHOUSE "SCORING_WH"',
+      `SELECT * FROM (${query}) LIMIT 0`,
+      unloadSql('BI_STAGE', folder!, projected, 1 << 20),
+    ]);
     // The projection itself runs on Snowflake's dialect: the instant in UTC, without a zone.
     const [row] = await admin(`SELECT "AT_TZ"::VARCHAR AS TZ, "AT_NTZ"::VARCHAR AS NTZ FROM (${projected})`);
     expect(row).toEqual({ TZ: '2026-01-01 08:00:00', NTZ: '2026-01-01 09:00:00' });
@@ -268,8 +322,9 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     expect(mine[begin + 3]).toMatch(/^DELETE FROM "MARKED"|^COPY INTO "MARKED"/);
     expect(mine.at(-2)).toMatch(/^UPDATE "BATCH_INFERENCE_PUBLISHES" SET ROW_COUNT = \?/);
     expect(mine.at(-1)).toBe('COMMIT');
-    expect(await admin(`SELECT RUN_ID, TABLE_NAME, ROW_COUNT FROM BATCH_INFERENCE_PUBLISHES WHERE PUBLISH_ID = 'run-m-exec'`))
-      .toEqual([{ RUN_ID: 'run-m', TABLE_NAME: 'MARKED', ROW_COUNT: 5 }]);
+    expect(await admin(`SELECT RUN_ID, TABLE_NAME, ROW_COUNT FROM BATCH_INFERENCE_PUBLISHES WHERE PUBLISH_ID = 'run-m-exec'`)).toEqual([
+      { RUN_ID: 'run-m', TABLE_NAME: 'MARKED', ROW_COUNT: 5 },
+    ]);
     // A claim that never committed (an attempt that died mid-load) does not count as published.
     await admin(`INSERT INTO BATCH_INFERENCE_PUBLISHES (PUBLISH_ID, RUN_ID, TABLE_NAME) VALUES ('run-m-claimed', 'run-m', 'MARKED')`);
     expect(await publish('run-m', { table: 'MARKED', publishId: 'run-m-claimed' })).toMatchObject({ rows: 5, loaded: true });
@@ -292,7 +347,16 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     const folders: string[] = [];
     for (let attempt = 0; attempt < 2; attempt++) {
       const sent = fk.statements.length;
-      await wh.exportQuery({ runId: 'run-y', sql: 'SELECT ID FROM BI.DEV.FEATURES', stage, prefix: 'runs/run-y/input', fileSizeBytes: 1 << 20, useUtc: true }).catch(() => {});
+      await wh
+        .exportQuery({
+          runId: 'run-y',
+          sql: 'SELECT ID FROM BI.DEV.FEATURES',
+          stage,
+          prefix: 'runs/run-y/input',
+          fileSizeBytes: 1 << 20,
+          useUtc: true,
+        })
+        .catch(() => {});
       const copy = fk.statements.slice(sent).find((s) => s.sqlText.startsWith('COPY INTO'))!.sqlText;
       folders.push(/^COPY INTO '@BI_STAGE\/(runs\/run-y\/input\/[^']+)\/'/.exec(copy)![1]);
     }
@@ -321,4 +385,3 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     }
   });
 });
-

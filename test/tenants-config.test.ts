@@ -20,13 +20,16 @@ const write = (name: string, text: string) => {
 const configWith = (tenantsYaml: string) => loadConfig({ BATCH_TENANTS_FILE: write(`t-${Math.random()}.yaml`, tenantsYaml) });
 
 describe('BATCH_TENANTS_FILE', () => {
-  it('loads each tenant\'s database and write list', () => {
+  it("loads each tenant's database and write list", () => {
     const config = configWith('tenants:\n  acme: { duckdb: /data/acme.duckdb, write: ["acme.*"] }');
     expect(config.tenants).toEqual({ acme: { duckdb: '/data/acme.duckdb', write: ['acme.*'] } });
   });
 
   it.each([
-    ['tenants:\n  acme: { write: ["acme.*"] }', "tenants.acme.duckdb: required with BATCH_WAREHOUSE=duckdb:…; give the tenant's own database file"],
+    [
+      'tenants:\n  acme: { write: ["acme.*"] }',
+      "tenants.acme.duckdb: required with BATCH_WAREHOUSE=duckdb:…; give the tenant's own database file",
+    ],
     ['tenants:\n  acme: { duckdb: a.duckdb, write: [] }', 'tenants.acme.write: list the tables the tenant may write, e.g. ["acme.*"]'],
     ['tenants:\n  acme: { duckdb: a.duckdb, write: ["a; drop"] }', 'tenants.acme.write.0: use schema.table, schema.* or *'],
     ['tenants:\n  acme: { duckdb: a.duckdb, write: ["*"], role: x }', 'tenants.acme: Unrecognized key: "role"'],
@@ -37,12 +40,19 @@ describe('BATCH_TENANTS_FILE', () => {
   });
 
   it('a missing file says so without guessing', () => {
-    expect(() => loadConfig({ BATCH_TENANTS_FILE: path.join(dir, 'nope.yaml') })).toThrow(/BATCH_TENANTS_FILE: .*nope\.yaml is not valid:\n\s+cannot read it as YAML: ENOENT/);
+    expect(() => loadConfig({ BATCH_TENANTS_FILE: path.join(dir, 'nope.yaml') })).toThrow(
+      /BATCH_TENANTS_FILE: .*nope\.yaml is not valid:\n\s+cannot read it as YAML: ENOENT/,
+    );
   });
 
   it.each([
-    ['acme.scores', ['acme.*'], true], ['db.acme.scores', ['acme.*'], true], ['other.scores', ['acme.*'], false],
-    ['scores', ['acme.*'], false], ['scores', ['scores'], true], ['ACME.Scores', ['acme.scores'], true], ['x.y', ['*'], true],
+    ['acme.scores', ['acme.*'], true],
+    ['db.acme.scores', ['acme.*'], true],
+    ['other.scores', ['acme.*'], false],
+    ['scores', ['acme.*'], false],
+    ['scores', ['scores'], true],
+    ['ACME.Scores', ['acme.scores'], true],
+    ['x.y', ['*'], true],
   ])('grant: %s with %j → %s', (table, write, ok) => {
     const run = () => checkWriteGrant({ t: { duckdb: 'x', write } }, 't', table);
     if (ok) expect(run).not.toThrow();
@@ -51,9 +61,12 @@ describe('BATCH_TENANTS_FILE', () => {
 });
 
 describe('tenants of sensor and cron files', () => {
-  const config = configWith('tenants:\n  acme: { duckdb: /data/acme.duckdb, write: ["acme.*"] }\n  default: { duckdb: /data/d.duckdb, write: ["*"] }');
+  const config = configWith(
+    'tenants:\n  acme: { duckdb: /data/acme.duckdb, write: ["acme.*"] }\n  default: { duckdb: /data/d.duckdb, write: ["*"] }',
+  );
   const sensor = (tenant: string | undefined, table: string) => ({
-    project: 'p', ...(tenant ? { tenant } : {}),
+    project: 'p',
+    ...(tenant ? { tenant } : {}),
     sensor: { cronSchedule: '@hourly', eventName: 'e', payloadKey: 'ds' },
     data: { type: 'duckdb', query: 'SELECT 1' },
     run: { inputQuery: "SELECT 1 AS id WHERE '{ds}' <> ''", outputTableName: table, predictor: 'linear-demo' },
@@ -63,7 +76,7 @@ describe('tenants of sensor and cron files', () => {
     expect(parseSensorFile(sensor('acme', 'acme.scores'), path.join(dir, 's.yaml'), config).tenant).toBe('acme');
   });
 
-  it('a sensor whose run writes outside its tenant\'s grant is refused', () => {
+  it("a sensor whose run writes outside its tenant's grant is refused", () => {
     let err: unknown;
     try {
       parseSensorFile(sensor('acme', 'other.scores'), path.join(dir, 's.yaml'), config);
@@ -71,11 +84,19 @@ describe('tenants of sensor and cron files', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(SpecError);
-    expect((err as SpecError).problems).toEqual([{ field: 'run.outputTableName', message: 'tenant "acme" may not write other.scores; write to one of acme.* (the tenant\'s "write" list in BATCH_TENANTS_FILE)' }]);
+    expect((err as SpecError).problems).toEqual([
+      {
+        field: 'run.outputTableName',
+        message: 'tenant "acme" may not write other.scores; write to one of acme.* (the tenant\'s "write" list in BATCH_TENANTS_FILE)',
+      },
+    ]);
   });
 
   it('a cron job whose schedule.tenant may not write the table is invalid at deploy', () => {
-    const file = write('nightly.yaml', 'inputQuery: SELECT 1 AS id\noutputTableName: other.t\npredictor: linear-demo\nschedule: { cron: "0 2 * * *", tenant: acme }\n');
+    const file = write(
+      'nightly.yaml',
+      'inputQuery: SELECT 1 AS id\noutputTableName: other.t\npredictor: linear-demo\nschedule: { cron: "0 2 * * *", tenant: acme }\n',
+    );
     expect(readConfigFile(file, config)).toMatchObject({
       kind: 'invalid',
       problems: [{ field: 'outputTableName', message: expect.stringContaining('tenant "acme" may not write other.t') }],

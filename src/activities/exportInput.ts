@@ -45,18 +45,21 @@ export function makeExportInput(ctx: ActivityContext) {
       // The warehouse says what it wrote, so nothing is read back from the stage to plan the chunks.
       // A heartbeat every second, so a cancel (or the run's timeoutMinutes) reaches the export within
       // seconds and interrupts the warehouse's statement through the cancellation signal.
-      const files = await withKeepAlive(() => activity.heartbeat({ phase: 'export' }), () =>
-        warehouse.exportQuery({
-          runId,
-          sql: spec.renderedQuery,
-          stage: ctx.stage,
-          prefix,
-          fileSizeBytes: spec.batchSizeInMb * MB,
-          useUtc: spec.useUtc,
-          warehouse: spec.warehouse,
-          signal: activity.cancellationSignal,
-        }),
-      1000).catch((err: unknown) => {
+      const files = await withKeepAlive(
+        () => activity.heartbeat({ phase: 'export' }),
+        () =>
+          warehouse.exportQuery({
+            runId,
+            sql: spec.renderedQuery,
+            stage: ctx.stage,
+            prefix,
+            fileSizeBytes: spec.batchSizeInMb * MB,
+            useUtc: spec.useUtc,
+            warehouse: spec.warehouse,
+            signal: activity.cancellationSignal,
+          }),
+        1000,
+      ).catch((err: unknown) => {
         // The statement failed because it was interrupted: that is the cancel, not an export error.
         if (activity.cancellationSignal.aborted) throw new CancelledFailure('export cancelled');
         throw err;

@@ -24,8 +24,17 @@ export class OutputTableMismatchError extends NonRetryableError {
 
 // Warehouse spellings parseColumnType does not know (DuckDB's own names).
 const EXTRA_KINDS: Record<string, ColumnKind> = {
-  HUGEINT: 'int', UHUGEINT: 'int', UBIGINT: 'int', UINTEGER: 'int', USMALLINT: 'int', UTINYINT: 'int',
-  'TIMESTAMP WITH TIME ZONE': 'timestamp', TIMESTAMPTZ: 'timestamp', TIMESTAMP_S: 'timestamp', TIMESTAMP_MS: 'timestamp', TIMESTAMP_NS: 'timestamp',
+  HUGEINT: 'int',
+  UHUGEINT: 'int',
+  UBIGINT: 'int',
+  UINTEGER: 'int',
+  USMALLINT: 'int',
+  UTINYINT: 'int',
+  'TIMESTAMP WITH TIME ZONE': 'timestamp',
+  TIMESTAMPTZ: 'timestamp',
+  TIMESTAMP_S: 'timestamp',
+  TIMESTAMP_MS: 'timestamp',
+  TIMESTAMP_NS: 'timestamp',
 };
 
 function kindOf(type: string): ColumnKind | undefined {

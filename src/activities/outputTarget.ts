@@ -13,7 +13,9 @@ export async function checkOutputTarget(ctx: ActivityContext, spec: ResolvedSpec
     // A missing table is empty: publish creates it or says why it cannot.
     const hasRows = await warehouse.tableHasRows(table, { useUtc: spec.useUtc, warehouse: spec.warehouse });
     if (hasRows) {
-      throw new OutputExistsError(`Table ${table} already has rows and saveMode is "error"; use an empty or new table, or saveMode "overwrite" or "append"`);
+      throw new OutputExistsError(
+        `Table ${table} already has rows and saveMode is "error"; use an empty or new table, or saveMode "overwrite" or "append"`,
+      );
     }
     return;
   }

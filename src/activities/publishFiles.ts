@@ -48,7 +48,9 @@ export function makePublishFiles(ctx: ActivityContext) {
           (o) => runOfPartFile(o.key) !== runId && !(ownSuccess && o.key === successKey(path)),
         );
         if (foreign.length) {
-          throw new PublishError(`outputPath "${path}" is no longer empty (${foreign[0].key}) and saveMode is "error"; choose an empty path or saveMode "overwrite" or "append"`);
+          throw new PublishError(
+            `outputPath "${path}" is no longer empty (${foreign[0].key}) and saveMode is "error"; choose an empty path or saveMode "overwrite" or "append"`,
+          );
         }
       }
 
@@ -58,10 +60,13 @@ export function makePublishFiles(ctx: ActivityContext) {
         const scratch = await ctx.stage.scratchPath(`result.${format}`);
         try {
           // One large file can take longer than the heartbeat timeout to convert and upload.
-          await withKeepAlive(() => activity.heartbeat({ phase: 'files', done: i }), async () => {
-            await writeResultFile(copy.path, scratch, format);
-            await ctx.stage.putFile(scratch, target);
-          });
+          await withKeepAlive(
+            () => activity.heartbeat({ phase: 'files', done: i }),
+            async () => {
+              await writeResultFile(copy.path, scratch, format);
+              await ctx.stage.putFile(scratch, target);
+            },
+          );
         } finally {
           await fs.rm(scratch, { force: true });
           await copy.release();
@@ -73,7 +78,12 @@ export function makePublishFiles(ctx: ActivityContext) {
         for (const old of await ctx.stage.list(`${path}/`)) if (!keep.has(old.key)) await ctx.stage.deletePrefix(old.key);
       }
       await ctx.stage.putJson(successKey(path), {
-        runId, executionId, format, files: outputs.length, rows, committedAt: new Date().toISOString(),
+        runId,
+        executionId,
+        format,
+        files: outputs.length,
+        rows,
+        committedAt: new Date().toISOString(),
       });
       return { path, files: outputs.length, rows };
     });

@@ -22,20 +22,22 @@ export function makePublishOutput(ctx: ActivityContext) {
       const { spec } = await ctx.manifests.get({ runId, executionId });
       checkWriteGrant(ctx.tenants, tenant ?? DEFAULT_TENANT, spec.outputTableName);
       const warehouse = await warehouseForTenant(ctx.warehouse, ctx.tenantWarehouses, tenant ?? DEFAULT_TENANT);
-      return withKeepAlive(() => activity.heartbeat({ phase: 'publish' }), () =>
-        warehouse.publish({
-          runId,
-          publishId: `${runId}/${executionId}`,
-          table: spec.outputTableName!,
-          // With input columns the output holds more than the definition: a new table takes the output's columns.
-          definition: spec.includeInputColumns ? undefined : spec.outputTableDefinition,
-          autoCreateTable: spec.autoCreateTable,
-          overwrite: spec.overwrite,
-          stage: ctx.stage,
-          prefix: outputPrefix(runId),
-          useUtc: spec.useUtc,
-          warehouse: spec.warehouse,
-        }),
+      return withKeepAlive(
+        () => activity.heartbeat({ phase: 'publish' }),
+        () =>
+          warehouse.publish({
+            runId,
+            publishId: `${runId}/${executionId}`,
+            table: spec.outputTableName!,
+            // With input columns the output holds more than the definition: a new table takes the output's columns.
+            definition: spec.includeInputColumns ? undefined : spec.outputTableDefinition,
+            autoCreateTable: spec.autoCreateTable,
+            overwrite: spec.overwrite,
+            stage: ctx.stage,
+            prefix: outputPrefix(runId),
+            useUtc: spec.useUtc,
+            warehouse: spec.warehouse,
+          }),
       );
     });
   };

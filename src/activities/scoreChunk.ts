@@ -75,14 +75,20 @@ export function makeScoreChunk(ctx: ActivityContext) {
       const predict = ctx.predictors[spec.predictor];
       if (!predict) throw new Error(`Predictor "${spec.predictor}" is not registered on this worker`);
       const required = spec.outputTableDefinition?.map(([name]) => name);
-      const copies = await localCopies(ctx.stage, chunk.parts.map((p) => p.key));
+      const copies = await localCopies(
+        ctx.stage,
+        chunk.parts.map((p) => p.key),
+      );
       const scratch = await ctx.stage.scratchPath(`w${worker}-c${index}.parquet`);
       const place = { worker, chunk: index };
       const progress = { chunk: index, batch: 0, rows: 0 };
       const scorer = scorerFor(
         { predict, source: ctx.predictorSources?.[spec.predictor], threads: ctx.predictorThreads },
         {
-          predictor: spec.predictor, place, timeoutPerBatch: spec.timeoutPerBatch, required,
+          predictor: spec.predictor,
+          place,
+          timeoutPerBatch: spec.timeoutPerBatch,
+          required,
           bounds: {
             deadline: deadlineFor(startedAt, activity.info.startToCloseTimeoutMs || spec.timeoutPerBatch * 1000),
             signal: activity.cancellationSignal,
@@ -119,14 +125,18 @@ export function makeScoreChunk(ctx: ActivityContext) {
               keyColumns = normalizeOutput(spec.predictor, keys, n);
               if (scorer.copiesInput) keyColumns = ownBuffers(keyColumns);
             }
-            await inFlight.add(scored, async (columns) => {
-              columns.push(...keyColumns);
-              await output.append(columns, n);
-              rows += n;
-              batch++;
-              Object.assign(progress, { batch, rows });
-              activity.heartbeat({ ...progress });
-            }, !scorer.copiesInput);
+            await inFlight.add(
+              scored,
+              async (columns) => {
+                columns.push(...keyColumns);
+                await output.append(columns, n);
+                rows += n;
+                batch++;
+                Object.assign(progress, { batch, rows });
+                activity.heartbeat({ ...progress });
+              },
+              !scorer.copiesInput,
+            );
           }
           await inFlight.drain();
           return output.finish(scratch, keyed ? { source, keys: ROW_KEYS, inputColumns } : undefined);

@@ -8,8 +8,20 @@ import { NonFiniteOutputError, type ChunkPlace } from './runErrors.js';
 import type { PredictorOutput } from './types.js';
 
 export type StorageType =
-  | 'DOUBLE' | 'FLOAT' | 'TINYINT' | 'SMALLINT' | 'INTEGER' | 'BIGINT'
-  | 'UTINYINT' | 'USMALLINT' | 'UINTEGER' | 'UBIGINT' | 'BOOLEAN' | 'DATE' | 'TIMESTAMP' | 'VARCHAR';
+  | 'DOUBLE'
+  | 'FLOAT'
+  | 'TINYINT'
+  | 'SMALLINT'
+  | 'INTEGER'
+  | 'BIGINT'
+  | 'UTINYINT'
+  | 'USMALLINT'
+  | 'UINTEGER'
+  | 'UBIGINT'
+  | 'BOOLEAN'
+  | 'DATE'
+  | 'TIMESTAMP'
+  | 'VARCHAR';
 
 export interface OutputColumn {
   name: string;
@@ -24,10 +36,16 @@ export interface OutputColumn {
 }
 
 const TYPED: [new (...args: never[]) => FixedArray, StorageType, ColumnKind][] = [
-  [Float64Array, 'DOUBLE', 'float'], [Float32Array, 'FLOAT', 'float'],
-  [Int8Array, 'TINYINT', 'int'], [Int16Array, 'SMALLINT', 'int'], [Int32Array, 'INTEGER', 'int'],
-  [BigInt64Array, 'BIGINT', 'int'], [Uint8Array, 'UTINYINT', 'int'], [Uint16Array, 'USMALLINT', 'int'],
-  [Uint32Array, 'UINTEGER', 'int'], [BigUint64Array, 'UBIGINT', 'int'],
+  [Float64Array, 'DOUBLE', 'float'],
+  [Float32Array, 'FLOAT', 'float'],
+  [Int8Array, 'TINYINT', 'int'],
+  [Int16Array, 'SMALLINT', 'int'],
+  [Int32Array, 'INTEGER', 'int'],
+  [BigInt64Array, 'BIGINT', 'int'],
+  [Uint8Array, 'UTINYINT', 'int'],
+  [Uint16Array, 'USMALLINT', 'int'],
+  [Uint32Array, 'UINTEGER', 'int'],
+  [BigUint64Array, 'UBIGINT', 'int'],
 ];
 
 function typedInfo(values: FixedArray): [StorageType, ColumnKind] {
@@ -93,7 +111,10 @@ function fromArray(predictor: string, name: string, input: ArrayLike<unknown>): 
     const t = v instanceof Date ? 'date' : typeof v;
     if (firstType === undefined) firstType = t;
     else if (t !== firstType) {
-      throw new PredictorOutputError(predictor, `column "${name}" mixes ${firstType} and ${t} values at row ${i}; return one type per column`);
+      throw new PredictorOutputError(
+        predictor,
+        `column "${name}" mixes ${firstType} and ${t} values at row ${i}; return one type per column`,
+      );
     }
   }
   const valueAt = (i: number) => input[i];
@@ -123,7 +144,10 @@ function fromArray(predictor: string, name: string, input: ArrayLike<unknown>): 
       return { name, storage: 'DOUBLE', kind: 'timestamp', epochMs: true, values, validity };
     }
     default:
-      throw new PredictorOutputError(predictor, `column "${name}" holds ${firstType} values; return numbers, bigints, booleans, strings or Dates`);
+      throw new PredictorOutputError(
+        predictor,
+        `column "${name}" holds ${firstType} values; return numbers, bigints, booleans, strings or Dates`,
+      );
   }
 }
 
@@ -167,7 +191,10 @@ export function normalizeOutput(
   finite?: FiniteCheck,
 ): OutputColumn[] {
   if (output === null || typeof output !== 'object') {
-    throw new PredictorOutputError(predictor, `expected an Arrow table or an object of columns, got ${output === null ? 'null' : typeof output}`);
+    throw new PredictorOutputError(
+      predictor,
+      `expected an Arrow table or an object of columns, got ${output === null ? 'null' : typeof output}`,
+    );
   }
   const entries: [string, arrow.Vector | ArrayLike<unknown>][] = isArrowTable(output)
     ? output.schema.fields.map((f, i) => [f.name, output.getChildAt(i) as arrow.Vector])
@@ -190,7 +217,10 @@ export function normalizeOutput(
     }
     const length = (values as ArrayLike<unknown>).length;
     if (length !== inputRows) {
-      throw new PredictorOutputError(predictor, `column "${name}" has ${length} rows for ${inputRows} input rows; return exactly one row per input row`);
+      throw new PredictorOutputError(
+        predictor,
+        `column "${name}" has ${length} rows for ${inputRows} input rows; return exactly one row per input row`,
+      );
     }
     return values instanceof arrow.Vector ? fromArrow(predictor, name, values) : fromArray(predictor, name, values as ArrayLike<unknown>);
   });

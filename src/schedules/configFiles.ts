@@ -42,8 +42,15 @@ export function readConfigDir(dir: string, config: Config): ConfigItem[] {
     }
     const field = item.kind === 'sensor' ? 'sensor.name' : '(file name)';
     return {
-      kind: 'invalid', file: item.file, ids: [],
-      problems: [{ field, message: `${path.basename(first)} already deploys ${item.scheduleId}; rename this file${item.kind === 'sensor' ? ' or set a different sensor.name' : ''}` }],
+      kind: 'invalid',
+      file: item.file,
+      ids: [],
+      problems: [
+        {
+          field,
+          message: `${path.basename(first)} already deploys ${item.scheduleId}; rename this file${item.kind === 'sensor' ? ' or set a different sensor.name' : ''}`,
+        },
+      ],
     };
   });
 }
@@ -52,7 +59,12 @@ export function readConfigFile(file: string, config: Config): ConfigItem {
   const base = nameFromFile(file);
   // Schedules this file may own even when it is invalid: --prune must not delete them.
   const ids = [sensorScheduleId(base), cronScheduleId(base)];
-  const invalid = (problems: FieldProblem[], extraIds: string[] = []): ConfigItem => ({ kind: 'invalid', file, problems, ids: [...ids, ...extraIds] });
+  const invalid = (problems: FieldProblem[], extraIds: string[] = []): ConfigItem => ({
+    kind: 'invalid',
+    file,
+    problems,
+    ids: [...ids, ...extraIds],
+  });
 
   let raw: unknown;
   const yaml = /\.ya?ml$/i.test(file);
@@ -63,7 +75,9 @@ export function readConfigFile(file: string, config: Config): ConfigItem {
     return invalid([{ field: '(file)', message: `not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}` }]);
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-    return invalid([{ field: '(file)', message: 'expected a mapping: a sensor (project, sensor, data, run) or a job spec (inputQuery, …, schedule)' }]);
+    return invalid([
+      { field: '(file)', message: 'expected a mapping: a sensor (project, sensor, data, run) or a job spec (inputQuery, …, schedule)' },
+    ]);
   }
   const obj = raw as Record<string, unknown>;
 
@@ -82,7 +96,8 @@ export function readConfigFile(file: string, config: Config): ConfigItem {
   if ('inputQuery' in obj || 'schedule' in obj) {
     if (obj.schedule === undefined) return { kind: 'skipped', file, reason: 'a job spec without a schedule block (nothing to deploy)' };
     const problems: FieldProblem[] = [];
-    if (!NAME.test(base)) problems.push({ field: '(file name)', message: `"${base}" cannot name a schedule; rename the file (letters, digits, _ . and -)` });
+    if (!NAME.test(base))
+      problems.push({ field: '(file name)', message: `"${base}" cannot name a schedule; rename the file (letters, digits, _ . and -)` });
     let spec: Record<string, unknown> | undefined;
     try {
       spec = prepareSpecForStart(raw, config, path.dirname(path.resolve(file)));
@@ -96,8 +111,11 @@ export function readConfigFile(file: string, config: Config): ConfigItem {
     return { kind: 'cron', file, name: base, scheduleId: cronScheduleId(base), spec, schedule };
   }
 
-  return invalid([{
-    field: '(file)',
-    message: 'neither a sensor nor a job spec: a sensor file has project, sensor, data and run; a job spec has inputQuery, outputTableName, predictor and a schedule block',
-  }]);
+  return invalid([
+    {
+      field: '(file)',
+      message:
+        'neither a sensor nor a job spec: a sensor file has project, sensor, data and run; a job spec has inputQuery, outputTableName, predictor and a schedule block',
+    },
+  ]);
 }

@@ -14,7 +14,8 @@ const FIELDS = [
   { name: 'day of week', croner: 'dayOfWeek', min: 0, max: 7 },
 ];
 
-const CRON_HELP = 'use five fields "minute hour day-of-month month day-of-week", e.g. "*/15 * * * *" or "0 6 * * MON-FRI", or @hourly, @daily, @every 10m';
+const CRON_HELP =
+  'use five fields "minute hour day-of-month month day-of-week", e.g. "*/15 * * * *" or "0 6 * * MON-FRI", or @hourly, @daily, @every 10m';
 
 /** The first thing wrong with a cron expression, or undefined when Temporal will accept it. */
 export function cronProblem(expression: string): string | undefined {

@@ -38,8 +38,10 @@ export interface DeployResult {
 /** A Schedule that a deploy may overwrite: one an earlier deploy made (by id it is then the same file). */
 function conflictWithDeploy(scheduleId: string) {
   return (memo: Record<string, unknown> | undefined): string | undefined => {
-    if (!isManagedMemo(memo)) return `a Schedule ${scheduleId} exists that batch-inference did not create; rename the file or delete that Schedule`;
-    if (memo.origin !== DEPLOY_ORIGIN) return `Schedule ${scheduleId} was created by the ${memo.origin}, not by deploy; rename the file or delete that Schedule first`;
+    if (!isManagedMemo(memo))
+      return `a Schedule ${scheduleId} exists that batch-inference did not create; rename the file or delete that Schedule`;
+    if (memo.origin !== DEPLOY_ORIGIN)
+      return `Schedule ${scheduleId} was created by the ${memo.origin}, not by deploy; rename the file or delete that Schedule first`;
     return undefined;
   };
 }
@@ -69,17 +71,31 @@ export async function deploy(client: Client, config: Config, options: DeployOpti
     const memo = { origin: DEPLOY_ORIGIN, file };
     const conflict = conflictWithDeploy(item.scheduleId);
     try {
-      const action = item.kind === 'sensor'
-        ? await upsertSchedule(client, sensorScheduleFor(item.sensor, { taskQueue, memo }), { dryRun, conflict })
-        : await upsertJobSchedule(client, {
-          scheduleId: item.scheduleId, spec: item.spec, cron: item.schedule.cron, timezone: item.schedule.timezone,
-          paused: !item.schedule.enabled, taskQueue, memo, dryRun, conflict,
-          // The runs are the job file's tenant's: its database, its grants, its slots.
-          ...(item.schedule.tenant ? { runOptions: { tenant: item.schedule.tenant } } : {}),
-        });
+      const action =
+        item.kind === 'sensor'
+          ? await upsertSchedule(client, sensorScheduleFor(item.sensor, { taskQueue, memo }), { dryRun, conflict })
+          : await upsertJobSchedule(client, {
+              scheduleId: item.scheduleId,
+              spec: item.spec,
+              cron: item.schedule.cron,
+              timezone: item.schedule.timezone,
+              paused: !item.schedule.enabled,
+              taskQueue,
+              memo,
+              dryRun,
+              conflict,
+              // The runs are the job file's tenant's: its database, its grants, its slots.
+              ...(item.schedule.tenant ? { runOptions: { tenant: item.schedule.tenant } } : {}),
+            });
       lines.push({ action, file, scheduleId: item.scheduleId, kind: item.kind });
     } catch (err) {
-      lines.push({ action: 'invalid', file, scheduleId: item.scheduleId, kind: item.kind, problems: [{ field: '(schedule)', message: (err as Error).message }] });
+      lines.push({
+        action: 'invalid',
+        file,
+        scheduleId: item.scheduleId,
+        kind: item.kind,
+        problems: [{ field: '(schedule)', message: (err as Error).message }],
+      });
     }
   }
 
@@ -92,7 +108,13 @@ export async function deploy(client: Client, config: Config, options: DeployOpti
       const description = await describeSchedule(client, managed.scheduleId);
       if (!description || description.action.taskQueue !== taskQueue) continue;
       if (!dryRun) await deleteSchedule(client, managed.scheduleId);
-      lines.push({ action: 'deleted', file: managed.memo.file, scheduleId: managed.scheduleId, kind: managed.memo.kind, note: 'its file is gone' });
+      lines.push({
+        action: 'deleted',
+        file: managed.memo.file,
+        scheduleId: managed.scheduleId,
+        kind: managed.memo.kind,
+        note: 'its file is gone',
+      });
     }
   }
   return { dryRun, lines, rejected: lines.some((l) => l.action === 'invalid') };

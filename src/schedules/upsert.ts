@@ -1,7 +1,13 @@
 // Create or update one Schedule so that it matches what we want, and say whether anything changed.
 // What we want is hashed into the memo of the workflows the Schedule starts (the Schedule's own memo
 // is fixed at creation), so a second deploy of the same file compares one string and changes nothing.
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleDescription,
+} from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import type { ManagedMemo } from './managed.js';
@@ -42,7 +48,10 @@ export const CONFIG_HASH_MEMO = 'configHash';
 /** A stable hash of everything that defines the Schedule's behaviour. */
 export function configHash(desired: DesiredSchedule): string {
   const { cron, timezone, workflowType, workflowId, args, taskQueue, actionMemo } = desired;
-  return createHash('sha256').update(canonicalJson({ cron, timezone, workflowType, workflowId, args, taskQueue, actionMemo })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(canonicalJson({ cron, timezone, workflowType, workflowId, args, taskQueue, actionMemo }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export function canonicalJson(value: unknown): string {

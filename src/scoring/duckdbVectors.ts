@@ -5,8 +5,16 @@ import duckdb from '@duckdb/node-bindings';
 import { DuckDBTypeId, type DuckDBVector } from '@duckdb/node-api';
 
 export type FixedArray =
-  | Float64Array | Float32Array | Int8Array | Int16Array | Int32Array | BigInt64Array
-  | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
+  | Float64Array
+  | Float32Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array;
 
 interface VectorInternals {
   items?: FixedArray;

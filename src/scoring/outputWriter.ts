@@ -1,9 +1,25 @@
 // Collects a chunk's predictions in a temporary DuckDB table and writes them as one parquet file,
 // cast to the outputTableDefinition types. Numeric columns are copied into DuckDB's buffers whole.
 import {
-  BIGINT, BOOLEAN, DATE, DOUBLE, DuckDBDataChunk, FLOAT, INTEGER, SMALLINT, TIMESTAMP, TINYINT,
-  UBIGINT, UINTEGER, USMALLINT, UTINYINT, VARCHAR,
-  type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue,
+  BIGINT,
+  BOOLEAN,
+  DATE,
+  DOUBLE,
+  DuckDBDataChunk,
+  FLOAT,
+  INTEGER,
+  SMALLINT,
+  TIMESTAMP,
+  TINYINT,
+  UBIGINT,
+  UINTEGER,
+  USMALLINT,
+  UTINYINT,
+  VARCHAR,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBValue,
 } from '@duckdb/node-api';
 import type { OutputColumn, StorageType } from '../predictors/normalizeOutput.js';
 import { duckdbTypeOf, parseColumnType, type ColumnKind, type ColumnType } from '../spec/columnTypes.js';
@@ -13,8 +29,20 @@ import type { ColumnDefinition } from '../spec/types.js';
 import { fixedItems, setValidity } from './duckdbVectors.js';
 
 const DUCK_TYPES: Record<StorageType, DuckDBType> = {
-  DOUBLE, FLOAT, TINYINT, SMALLINT, INTEGER, BIGINT, UTINYINT, USMALLINT, UINTEGER, UBIGINT,
-  BOOLEAN, DATE, TIMESTAMP, VARCHAR,
+  DOUBLE,
+  FLOAT,
+  TINYINT,
+  SMALLINT,
+  INTEGER,
+  BIGINT,
+  UTINYINT,
+  USMALLINT,
+  UINTEGER,
+  UBIGINT,
+  BOOLEAN,
+  DATE,
+  TIMESTAMP,
+  VARCHAR,
 };
 
 const VECTOR_ROWS = 2048;
@@ -88,11 +116,17 @@ export class OutputWriter {
     const layout = this.layout!;
     columns.forEach((c, i) => {
       if (c.storage !== layout[i].storage) {
-        throw new PredictorOutputError(this.predictor, `column "${c.name}" changed type between batches (${layout[i].storage} then ${c.storage}); return the same types for every batch`);
+        throw new PredictorOutputError(
+          this.predictor,
+          `column "${c.name}" changed type between batches (${layout[i].storage} then ${c.storage}); return the same types for every batch`,
+        );
       }
     });
     // One chunk reused for every vector: the appender copies it, and creating one per 2048 rows costs more.
-    const chunk = DuckDBDataChunk.create(columns.map((c) => DUCK_TYPES[c.storage]), VECTOR_ROWS);
+    const chunk = DuckDBDataChunk.create(
+      columns.map((c) => DUCK_TYPES[c.storage]),
+      VECTOR_ROWS,
+    );
     for (let offset = 0; offset < rowCount; offset += VECTOR_ROWS) {
       const n = Math.min(VECTOR_ROWS, rowCount - offset);
       chunk.reset();

@@ -1,13 +1,7 @@
 // Streams staged parquet through the worker's DuckDB and yields Arrow tables ("record batches").
 // Fixed-width columns are copied straight from DuckDB's buffers; nothing is boxed per value
 // except strings.
-import {
-  DuckDBDecimalType,
-  DuckDBTypeId,
-  type DuckDBConnection,
-  type DuckDBDataChunk,
-  type DuckDBType,
-} from '@duckdb/node-api';
+import { DuckDBDecimalType, DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk, type DuckDBType } from '@duckdb/node-api';
 import * as arrow from 'apache-arrow';
 import { quoteIdentifier } from '../spec/identifiers.js';
 import { decimalExpression } from './decimalColumns.js';
@@ -61,7 +55,10 @@ function selectExpression(name: string, type: DuckDBType): string {
 }
 
 abstract class ColumnBuilder {
-  constructor(readonly name: string, protected capacity: number) {}
+  constructor(
+    readonly name: string,
+    protected capacity: number,
+  ) {}
   abstract append(chunk: DuckDBDataChunk, column: number, at: number, rows: number): void;
   abstract finish(length: number): arrow.Vector;
   /** Starts the next batch in the same buffers: allocating them per batch kept the GC busy. */
@@ -92,7 +89,11 @@ class Bitmap {
 class FixedBuilder extends ColumnBuilder {
   private values: FixedArray;
   private readonly bitmap: Bitmap;
-  constructor(name: string, capacity: number, private spec: FixedSpec) {
+  constructor(
+    name: string,
+    capacity: number,
+    private spec: FixedSpec,
+  ) {
     super(name, capacity);
     this.values = new spec.ctor(capacity);
     this.bitmap = new Bitmap(capacity);
@@ -178,11 +179,7 @@ function packBits(bytes: Uint8Array): Uint8Array {
  * next one: use (or copy) a batch before asking for the next, as the scoring loop does.
  * An empty source yields one empty table so that predictors still define the output schema.
  */
-export async function* readRecordBatches(
-  conn: DuckDBConnection,
-  fromSql: string,
-  batchRows: number,
-): AsyncGenerator<arrow.Table> {
+export async function* readRecordBatches(conn: DuckDBConnection, fromSql: string, batchRows: number): AsyncGenerator<arrow.Table> {
   const probe = await conn.run(`SELECT * FROM ${fromSql} LIMIT 0`);
   const names = probe.columnNames();
   const types = probe.columnTypes();
@@ -196,8 +193,7 @@ export async function* readRecordBatches(
     const spec = FIXED[readTypes[i]];
     return spec ? new FixedBuilder(name, batchRows, spec) : new Utf8Builder(name, batchRows);
   });
-  const build = (length: number): arrow.Table =>
-    new arrow.Table(Object.fromEntries(builders.map((b) => [b.name, b.finish(length)])));
+  const build = (length: number): arrow.Table => new arrow.Table(Object.fromEntries(builders.map((b) => [b.name, b.finish(length)])));
 
   let filled = 0;
   let yielded = false;

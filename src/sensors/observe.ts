@@ -34,10 +34,14 @@ export async function observeSource(sensor: string, source: SensorSource, deps: 
   if (UNSAFE_IN_SQL.test(observation.value)) {
     // The value is pasted into the run's SQL as {payloadKey}: whoever can write the watched source
     // (an object key, a table value) must not be able to write SQL with the worker's credentials.
-    throw new SensorSourceError(`the watched value ${JSON.stringify(observation.value.slice(0, 200))} holds quotes, semicolons, backslashes, comment markers or control characters, which cannot go into the run's SQL; watch a value without them`);
+    throw new SensorSourceError(
+      `the watched value ${JSON.stringify(observation.value.slice(0, 200))} holds quotes, semicolons, backslashes, comment markers or control characters, which cannot go into the run's SQL; watch a value without them`,
+    );
   }
   if (observation.value.length > MAX_VALUE_LENGTH) {
-    throw new SensorSourceError(`the watched value is ${observation.value.length} characters long (at most ${MAX_VALUE_LENGTH}); watch something shorter, e.g. SELECT MAX(ds)`);
+    throw new SensorSourceError(
+      `the watched value is ${observation.value.length} characters long (at most ${MAX_VALUE_LENGTH}); watch something shorter, e.g. SELECT MAX(ds)`,
+    );
   }
   return observation;
 }
@@ -46,7 +50,9 @@ export async function observeSource(sensor: string, source: SensorSource, deps: 
 async function observeQuery(sensor: string, source: Extract<SensorSource, { query: string }>, deps: ObserveDeps): Promise<Observation> {
   const describe = deps.warehouse.describe();
   if (!describe.toLowerCase().startsWith(source.type)) {
-    throw new SensorSourceError(`the sensor watches a ${source.type} query but this worker's warehouse is ${describe}; set BATCH_WAREHOUSE on the worker or change data.type`);
+    throw new SensorSourceError(
+      `the sensor watches a ${source.type} query but this worker's warehouse is ${describe}; set BATCH_WAREHOUSE on the worker or change data.type`,
+    );
   }
   const sql = renderSql(source.query, { schema: deps.schema }).sql.trim().replace(/;\s*$/, '');
   try {
@@ -55,7 +61,11 @@ async function observeQuery(sensor: string, source: Extract<SensorSource, { quer
     if (err instanceof QueryRefusedError) throw new SensorSourceError(err.message);
     throw err;
   }
-  const rows = await deps.warehouse.query(sql, { maxRows: MAX_QUERY_ROWS, warehouse: source.warehouse, tag: `batch-inference sensor ${sensor}` });
+  const rows = await deps.warehouse.query(sql, {
+    maxRows: MAX_QUERY_ROWS,
+    warehouse: source.warehouse,
+    tag: `batch-inference sensor ${sensor}`,
+  });
   const first = rows[0] ? Object.values(rows[0])[0] : undefined;
   const value = cellText(first);
   return {

@@ -5,13 +5,11 @@ import { SENSOR_CHECK_WORKFLOW_TYPE, sensorCheckWorkflowId } from '../workflows/
 import { MANAGED_BY, sensorScheduleId } from '../schedules/managed.js';
 import type { DesiredSchedule } from '../schedules/upsert.js';
 
-export function sensorScheduleFor(
-  sensor: SensorDefinition,
-  opts: { taskQueue: string; memo?: Record<string, unknown> },
-): DesiredSchedule {
-  const source = sensor.source.type === 's3'
-    ? `s3://${sensor.source.bucket}/${sensor.source.key} (${sensor.source.checkMode})`
-    : `a ${sensor.source.type} query`;
+export function sensorScheduleFor(sensor: SensorDefinition, opts: { taskQueue: string; memo?: Record<string, unknown> }): DesiredSchedule {
+  const source =
+    sensor.source.type === 's3'
+      ? `s3://${sensor.source.bucket}/${sensor.source.key} (${sensor.source.checkMode})`
+      : `a ${sensor.source.type} query`;
   return {
     scheduleId: sensorScheduleId(sensor.name),
     cron: sensor.cronSchedule,
@@ -21,7 +19,15 @@ export function sensorScheduleFor(
     args: [sensor],
     taskQueue: opts.taskQueue,
     actionMemo: { sensor: sensor.name, project: sensor.project, eventName: sensor.eventName },
-    scheduleMemo: { origin: 'api', ...opts.memo, managedBy: MANAGED_BY, kind: 'sensor', name: sensor.name, project: sensor.project, eventName: sensor.eventName },
+    scheduleMemo: {
+      origin: 'api',
+      ...opts.memo,
+      managedBy: MANAGED_BY,
+      kind: 'sensor',
+      name: sensor.name,
+      project: sensor.project,
+      eventName: sensor.eventName,
+    },
     paused: false,
     // A sensor paused with `sensors pause` stays paused across deploys.
     enforcePaused: false,

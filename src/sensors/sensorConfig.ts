@@ -22,7 +22,16 @@ const query = z.string().trim().min(1, 'give the SQL whose result is watched, e.
 
 const dataSection = z.discriminatedUnion('type', [
   z.object({ type: z.literal('duckdb'), query }).strict(),
-  z.object({ type: z.literal('snowflake'), query, warehouse: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'use a warehouse name (letters, digits, _ and $)').optional() }).strict(),
+  z
+    .object({
+      type: z.literal('snowflake'),
+      query,
+      warehouse: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'use a warehouse name (letters, digits, _ and $)')
+        .optional(),
+    })
+    .strict(),
   z
     .object({
       type: z.literal('s3'),
@@ -34,7 +43,11 @@ const dataSection = z.discriminatedUnion('type', [
     .superRefine((s, ctx) => {
       if (s.key.startsWith('/')) ctx.addIssue({ code: 'custom', path: ['key'], message: 'write the key without a leading /' });
       if (s.checkMode !== 'files_metadata' && (!s.key || s.key.endsWith('/'))) {
-        ctx.addIssue({ code: 'custom', path: ['key'], message: `${s.checkMode} watches one object: give its key (not a prefix ending in /), or use checkMode files_metadata to watch a prefix` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['key'],
+          message: `${s.checkMode} watches one object: give its key (not a prefix ending in /), or use checkMode files_metadata to watch a prefix`,
+        });
       }
     }),
 ]);
@@ -48,7 +61,9 @@ export const sensorFileSchema = z
         cronSchedule: cronExpression,
         timezone: timeZone.default('UTC'),
         eventName: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'use an event name of letters, digits, _ . : and -'),
-        payloadKey: z.string().regex(PLACEHOLDER_NAME, 'use a placeholder name (letters, digits and _, not starting with a digit), e.g. ds'),
+        payloadKey: z
+          .string()
+          .regex(PLACEHOLDER_NAME, 'use a placeholder name (letters, digits and _, not starting with a digit), e.g. ds'),
       })
       .strict(),
     data: dataSection,
@@ -60,7 +75,10 @@ export const sensorFileSchema = z
 export type SensorFile = z.input<typeof sensorFileSchema>;
 
 const SNAKE_TO_CAMEL: Record<string, string> = {
-  cron_schedule: 'cronSchedule', event_name: 'eventName', payload_key: 'payloadKey', check_mode: 'checkMode',
+  cron_schedule: 'cronSchedule',
+  event_name: 'eventName',
+  payload_key: 'payloadKey',
+  check_mode: 'checkMode',
   project_name: 'project',
 };
 
@@ -69,7 +87,10 @@ function zodProblems(error: z.ZodError): FieldProblem[] {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => {
         const hint = SNAKE_TO_CAMEL[key];
-        return { field: [...issue.path, key].join('.'), message: hint ? `unknown field; did you mean "${hint}"?` : 'unknown field; remove it' };
+        return {
+          field: [...issue.path, key].join('.'),
+          message: hint ? `unknown field; did you mean "${hint}"?` : 'unknown field; remove it',
+        };
       });
     }
     const field = issue.path.join('.') || '(file)';
@@ -94,7 +115,11 @@ export function parseSensorFile(raw: unknown, file: string, config: Config): Sen
   const problems: FieldProblem[] = parsed.success ? [] : zodProblems(parsed.error);
 
   const name = parsed.success ? (parsed.data.sensor.name ?? nameFromFile(file)) : nameFromFile(file);
-  if (!NAME.test(name)) problems.push({ field: 'sensor.name', message: `"${name}" (from the file name) cannot name a sensor; rename the file or set sensor.name (${NAME_HELP})` });
+  if (!NAME.test(name))
+    problems.push({
+      field: 'sensor.name',
+      message: `"${name}" (from the file name) cannot name a sensor; rename the file or set sensor.name (${NAME_HELP})`,
+    });
 
   // The watched query: inline a .sql file, and allow only {schema}, which the worker fills in.
   let source: SensorSource | undefined;
@@ -123,8 +148,16 @@ export function parseSensorFile(raw: unknown, file: string, config: Config): Sen
     const spec = rawRun as Record<string, unknown>;
     const payloadKey = parsed.success ? parsed.data.sensor.payloadKey : undefined;
     const ctx = (spec.ctx && typeof spec.ctx === 'object' ? spec.ctx : {}) as Record<string, unknown>;
-    if (spec.schedule !== undefined) problems.push({ field: 'run.schedule', message: 'the sensor starts this run; remove schedule (the sensor.cronSchedule says when to check)' });
-    if (payloadKey && payloadKey in ctx) problems.push({ field: `run.ctx.${payloadKey}`, message: `the sensor sets {${payloadKey}} to the value it sees; remove it from ctx` });
+    if (spec.schedule !== undefined)
+      problems.push({
+        field: 'run.schedule',
+        message: 'the sensor starts this run; remove schedule (the sensor.cronSchedule says when to check)',
+      });
+    if (payloadKey && payloadKey in ctx)
+      problems.push({
+        field: `run.ctx.${payloadKey}`,
+        message: `the sensor sets {${payloadKey}} to the value it sees; remove it from ctx`,
+      });
     try {
       const withPayload = payloadKey ? { ...spec, ctx: { ...ctx, [payloadKey]: 'value' } } : spec;
       const prepared = prepareSpecForStart(withPayload, config, baseDir);
@@ -144,7 +177,14 @@ export function parseSensorFile(raw: unknown, file: string, config: Config): Sen
   if (problems.length || !parsed.success || !source || !run) throw new SpecError(problems);
   const { sensor, project } = parsed.data;
   return {
-    name, project, cronSchedule: sensor.cronSchedule.trim(), timezone: sensor.timezone,
-    eventName: sensor.eventName, payloadKey: sensor.payloadKey, source, run, ...(tenant ? { tenant } : {}),
+    name,
+    project,
+    cronSchedule: sensor.cronSchedule.trim(),
+    timezone: sensor.timezone,
+    eventName: sensor.eventName,
+    payloadKey: sensor.payloadKey,
+    source,
+    run,
+    ...(tenant ? { tenant } : {}),
   };
 }

@@ -5,8 +5,7 @@ export type S3CheckMode = (typeof S3_CHECK_MODES)[number];
 
 /** What a sensor watches: a query's result in a warehouse, or S3 metadata. */
 export type SensorSource =
-  | { type: 'duckdb' | 'snowflake'; query: string; warehouse?: string }
-  | { type: 's3'; bucket: string; key: string; checkMode: S3CheckMode };
+  { type: 'duckdb' | 'snowflake'; query: string; warehouse?: string } | { type: 's3'; bucket: string; key: string; checkMode: S3CheckMode };
 
 /**
  * One sensor, validated: a config file after parsing, with its run spec's .sql file inlined.

@@ -10,16 +10,34 @@ export interface ColumnType {
 }
 
 const SIMPLE: Record<string, ColumnKind> = {
-  INT: 'int', INTEGER: 'int', BIGINT: 'int', SMALLINT: 'int', TINYINT: 'int', BYTEINT: 'int',
-  FLOAT: 'float', FLOAT4: 'float', FLOAT8: 'float', DOUBLE: 'float', 'DOUBLE PRECISION': 'float', REAL: 'float',
-  VARCHAR: 'string', STRING: 'string', TEXT: 'string', CHAR: 'string', CHARACTER: 'string',
-  BOOLEAN: 'bool', BOOL: 'bool',
+  INT: 'int',
+  INTEGER: 'int',
+  BIGINT: 'int',
+  SMALLINT: 'int',
+  TINYINT: 'int',
+  BYTEINT: 'int',
+  FLOAT: 'float',
+  FLOAT4: 'float',
+  FLOAT8: 'float',
+  DOUBLE: 'float',
+  'DOUBLE PRECISION': 'float',
+  REAL: 'float',
+  VARCHAR: 'string',
+  STRING: 'string',
+  TEXT: 'string',
+  CHAR: 'string',
+  CHARACTER: 'string',
+  BOOLEAN: 'bool',
+  BOOL: 'bool',
   DATE: 'date',
-  TIMESTAMP: 'timestamp', TIMESTAMP_NTZ: 'timestamp', TIMESTAMP_LTZ: 'timestamp', TIMESTAMP_TZ: 'timestamp', DATETIME: 'timestamp',
+  TIMESTAMP: 'timestamp',
+  TIMESTAMP_NTZ: 'timestamp',
+  TIMESTAMP_LTZ: 'timestamp',
+  TIMESTAMP_TZ: 'timestamp',
+  DATETIME: 'timestamp',
 };
 
-export const COLUMN_TYPE_HELP =
-  'use NUMBER, NUMBER(p,s), INTEGER, FLOAT, DOUBLE, VARCHAR, BOOLEAN, DATE or TIMESTAMP_NTZ';
+export const COLUMN_TYPE_HELP = 'use NUMBER, NUMBER(p,s), INTEGER, FLOAT, DOUBLE, VARCHAR, BOOLEAN, DATE or TIMESTAMP_NTZ';
 
 export function parseColumnType(raw: string): ColumnType | null {
   const t = raw.trim().toUpperCase().replace(/\s+/g, ' ');

@@ -7,8 +7,14 @@ import type { z } from 'zod';
 export const PARSE_OPTIONS = { reportInput: true } as const;
 
 const EXPECTED: Record<string, string> = {
-  number: 'a number', int: 'a whole number', string: 'a string', boolean: 'true or false',
-  object: 'an object', record: 'an object', array: 'a list', bigint: 'a whole number',
+  number: 'a number',
+  int: 'a whole number',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'an object',
+  record: 'an object',
+  array: 'a list',
+  bigint: 'a whole number',
 };
 
 /** A short, safe description of a given value: long strings are cut, objects are named, not printed. */

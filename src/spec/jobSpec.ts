@@ -11,10 +11,7 @@ import { DESTINATIONS, outputProblems, resolveOutput, SAVE_MODES } from './outpu
 import { renderSql, type TemplateValue } from './template.js';
 import { CTX_VALUE_FIX, unsafeInSql } from './sqlValues.js';
 
-const columnDefinition = z.union([
-  z.tuple([z.string(), z.string()]),
-  z.object({ name: z.string(), type: z.string() }).strict(),
-]);
+const columnDefinition = z.union([z.tuple([z.string(), z.string()]), z.object({ name: z.string(), type: z.string() }).strict()]);
 
 export const jobSpecSchema = z
   .object({
@@ -67,12 +64,21 @@ export interface ResolveOptions {
 }
 
 const SNAKE_TO_CAMEL: Record<string, string> = {
-  input_query: 'inputQuery', output_table_name: 'outputTableName',
-  output_table_definition: 'outputTableDefinition', parallel_workers: 'parallelWorkers',
-  batch_size_in_mb: 'batchSizeInMb', timeout_per_batch: 'timeoutPerBatch',
-  auto_create_table: 'autoCreateTable', use_utc: 'useUtc', predict_fn: 'predictor',
-  output_destination: 'outputDestination', output_path: 'outputPath', save_mode: 'saveMode',
-  include_input_columns: 'includeInputColumns', timeout_minutes: 'timeoutMinutes', batch_rows: 'batchRows',
+  input_query: 'inputQuery',
+  output_table_name: 'outputTableName',
+  output_table_definition: 'outputTableDefinition',
+  parallel_workers: 'parallelWorkers',
+  batch_size_in_mb: 'batchSizeInMb',
+  timeout_per_batch: 'timeoutPerBatch',
+  auto_create_table: 'autoCreateTable',
+  use_utc: 'useUtc',
+  predict_fn: 'predictor',
+  output_destination: 'outputDestination',
+  output_path: 'outputPath',
+  save_mode: 'saveMode',
+  include_input_columns: 'includeInputColumns',
+  timeout_minutes: 'timeoutMinutes',
+  batch_rows: 'batchRows',
   allow_non_finite: 'allowNonFinite',
 };
 
@@ -99,8 +105,7 @@ function zodProblems(error: z.ZodError): FieldProblem[] {
 function checkColumns(defs: z.infer<typeof columnDefinition>[], ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
   defs.map(toColumn).forEach(([name, type], i) => {
-    const issue = (key: 'name' | 'type', message: string) =>
-      ctx.addIssue({ code: 'custom', path: [i, key], message });
+    const issue = (key: 'name' | 'type', message: string) => ctx.addIssue({ code: 'custom', path: [i, key], message });
     if (!IDENTIFIER.test(name)) issue('name', `"${name}" is not a valid column name (letters, digits, _ and $)`);
     else if (seen.has(name.toLowerCase())) issue('name', `column "${name}" is listed twice`);
     seen.add(name.toLowerCase());
@@ -130,9 +135,8 @@ export function resolveSpec(raw: unknown, options: ResolveOptions): ResolvedSpec
   // The checks below read the raw fields, so they report alongside any schema problems.
   const input = isRecord(raw) ? raw : {};
 
-  const parallelWorkers = typeof input.parallelWorkers === 'number'
-    ? input.parallelWorkers
-    : Math.min(options.defaultParallelism, options.maxSplits);
+  const parallelWorkers =
+    typeof input.parallelWorkers === 'number' ? input.parallelWorkers : Math.min(options.defaultParallelism, options.maxSplits);
   if (parallelWorkers > options.maxSplits) {
     problems.push({
       field: 'parallelWorkers',
@@ -160,7 +164,11 @@ export function resolveSpec(raw: unknown, options: ResolveOptions): ResolvedSpec
     for (const [name, value] of Object.entries(ctx)) {
       const unsafe = typeof value === 'string' ? unsafeInSql(value) : undefined;
       // The value itself is not repeated: it may be long, or a secret pasted by mistake.
-      if (unsafe) problems.push({ field: `ctx.${name}`, message: `the value holds ${unsafe}, which could end a string literal or a statement; ${CTX_VALUE_FIX}` });
+      if (unsafe)
+        problems.push({
+          field: `ctx.${name}`,
+          message: `the value holds ${unsafe}, which could end a string literal or a statement; ${CTX_VALUE_FIX}`,
+        });
     }
     const values: Record<string, TemplateValue> = { schema: options.schema, ...ctx };
     rendered = renderSql(template, values);

@@ -21,7 +21,8 @@ export function outputPathProblem(path: string): string | undefined {
   if (!trimmed) return `is empty; ${OUTPUT_PATH_HELP}`;
   const segments = trimmed.split('/');
   if (segments.some((s) => !SEGMENT.test(s))) return `"${path}" is not a valid stage path; ${OUTPUT_PATH_HELP}`;
-  if (RESERVED_ROOTS.includes(segments[0])) return `"${path}" is inside "${segments[0]}/", which holds the pipeline's own run files; ${OUTPUT_PATH_HELP}`;
+  if (RESERVED_ROOTS.includes(segments[0]))
+    return `"${path}" is inside "${segments[0]}/", which holds the pipeline's own run files; ${OUTPUT_PATH_HELP}`;
   return undefined;
 }
 
@@ -53,7 +54,8 @@ export function outputProblems(input: Record<string, unknown>): FieldProblem[] {
       problems.push({ field: 'outputPath', message: 'only for outputDestination "parquet" or "csv"; remove it, or set outputDestination' });
     }
   } else {
-    if (input.outputPath === undefined) problems.push({ field: 'outputPath', message: `required when outputDestination is "${destination}"; ${OUTPUT_PATH_HELP}` });
+    if (input.outputPath === undefined)
+      problems.push({ field: 'outputPath', message: `required when outputDestination is "${destination}"; ${OUTPUT_PATH_HELP}` });
     if (input.outputTableName !== undefined) {
       problems.push({ field: 'outputTableName', message: `only for outputDestination "table"; files go to outputPath` });
     }

@@ -11,8 +11,10 @@ export function checkSpecSize(spec: unknown): void {
   const bytes = Buffer.byteLength(JSON.stringify(spec) ?? '', 'utf8');
   if (bytes <= MAX_SPEC_BYTES) return;
   const mb = (n: number) => (n / (1024 * 1024)).toFixed(1);
-  throw new SpecError([{
-    field: '(spec)',
-    message: `the spec is ${mb(bytes)} MiB as JSON, above the limit of 1 MiB (${MAX_SPEC_BYTES} bytes) that a run's input may have; keep large SQL in the warehouse (a view or table) and large values out of ctx`,
-  }]);
+  throw new SpecError([
+    {
+      field: '(spec)',
+      message: `the spec is ${mb(bytes)} MiB as JSON, above the limit of 1 MiB (${MAX_SPEC_BYTES} bytes) that a run's input may have; keep large SQL in the warehouse (a view or table) and large values out of ctx`,
+    },
+  ]);
 }

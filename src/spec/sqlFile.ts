@@ -16,7 +16,10 @@ export class SqlFileError extends Error {
 
 export function readSqlFileInside(baseDir: string, name: string): string {
   if (path.isAbsolute(name) || /^[A-Za-z]:/.test(name)) {
-    throw new SqlFileError(name, `an absolute path is not allowed; put the file in the folder of the spec (${baseDir}) and give its path relative to it`);
+    throw new SqlFileError(
+      name,
+      `an absolute path is not allowed; put the file in the folder of the spec (${baseDir}) and give its path relative to it`,
+    );
   }
   if (name.split(/[\\/]/).includes('..')) {
     throw new SqlFileError(name, `".." is not allowed; put the file in the folder of the spec (${baseDir}) or below it`);

@@ -3,8 +3,13 @@
 export const UNSAFE_IN_SQL = /['"`\\;]|--|\/\*|[\u0000-\u001f\u007f]/;
 
 const NAMES: [RegExp, string][] = [
-  [/'/, "a single quote (')"], [/"/, 'a double quote (")'], [/`/, 'a backtick (`)'], [/\\/, 'a backslash (\\)'],
-  [/;/, 'a semicolon (;)'], [/--/, 'a comment marker (--)'], [/\/\*/, 'a comment marker (/*)'],
+  [/'/, "a single quote (')"],
+  [/"/, 'a double quote (")'],
+  [/`/, 'a backtick (`)'],
+  [/\\/, 'a backslash (\\)'],
+  [/;/, 'a semicolon (;)'],
+  [/--/, 'a comment marker (--)'],
+  [/\/\*/, 'a comment marker (/*)'],
   [/[\u0000-\u001f\u007f]/, 'a control character'],
 ];
 
@@ -15,4 +20,4 @@ export function unsafeInSql(value: string): string | undefined {
 }
 
 export const CTX_VALUE_FIX =
-  "ctx values are pasted into the SQL as they are: pass a plain value and write the quotes in inputQuery (WHERE ds = '{ds}'); for a table or column name write the placeholder inside double quotes (\"{table}\")";
+  'ctx values are pasted into the SQL as they are: pass a plain value and write the quotes in inputQuery (WHERE ds = \'{ds}\'); for a table or column name write the placeholder inside double quotes ("{table}")';

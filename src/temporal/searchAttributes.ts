@@ -17,7 +17,11 @@ export async function missingSearchAttributes(connection: Pick<Connection, 'oper
  * Registers the attributes that are missing and waits until the namespace reports them. Returns the
  * names still missing (e.g. the server refused: Temporal Cloud manages attributes elsewhere).
  */
-export async function ensureSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string, waitMs = 15_000): Promise<string[]> {
+export async function ensureSearchAttributes(
+  connection: Pick<Connection, 'operatorService'>,
+  namespace: string,
+  waitMs = 15_000,
+): Promise<string[]> {
   let missing = await missingSearchAttributes(connection, namespace);
   if (missing.length === 0) return [];
   try {

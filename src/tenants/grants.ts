@@ -10,18 +10,27 @@ export class TenantGrantError extends NonRetryableError {
     readonly table: string,
     readonly granted: string[],
   ) {
-    super(`outputTableName: tenant "${tenant}" may not write ${table}; write to one of ${granted.join(', ') || '(nothing)'} (the tenant's "write" list in BATCH_TENANTS_FILE)`);
+    super(
+      `outputTableName: tenant "${tenant}" may not write ${table}; write to one of ${granted.join(', ') || '(nothing)'} (the tenant's "write" list in BATCH_TENANTS_FILE)`,
+    );
   }
 }
 
 export class UnknownTenantError extends NonRetryableError {
   constructor(readonly tenant: string) {
-    super(`tenant "${tenant}" is not in BATCH_TENANTS_FILE; add it there (with its database and the tables it may write), or run as a listed tenant`);
+    super(
+      `tenant "${tenant}" is not in BATCH_TENANTS_FILE; add it there (with its database and the tables it may write), or run as a listed tenant`,
+    );
   }
 }
 
 /** The grant check as field problems, for config files checked with every other problem (sensors, cron jobs). */
-export function grantProblems(config: { tenants?: Tenants }, tenant: string | undefined, spec: Record<string, unknown>, field: string): { field: string; message: string }[] {
+export function grantProblems(
+  config: { tenants?: Tenants },
+  tenant: string | undefined,
+  spec: Record<string, unknown>,
+  field: string,
+): { field: string; message: string }[] {
   if ((spec.outputDestination ?? 'table') !== 'table') return [];
   try {
     checkWriteGrant(config.tenants, tenant ?? 'default', spec.outputTableName as string | undefined);

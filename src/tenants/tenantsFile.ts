@@ -12,7 +12,7 @@ const WRITE_PATTERN = /^(\*|[A-Za-z_][A-Za-z0-9_$]*(\.([A-Za-z_][A-Za-z0-9_$]*|\
 
 const tenantSchema = z
   .object({
-    duckdb: z.string().min(1, 'give the path of this tenant\'s DuckDB file').optional(),
+    duckdb: z.string().min(1, "give the path of this tenant's DuckDB file").optional(),
     snowflakeRole: z.string().regex(IDENTIFIER, 'use a Snowflake role name (letters, digits, _ and $)').optional(),
     write: z
       .array(z.string().regex(WRITE_PATTERN, 'use schema.table, schema.* or *'))
@@ -48,17 +48,25 @@ export function loadTenantsFile(file: string, warehouseKind: 'duckdb' | 'snowfla
     raw = /\.json$/i.test(file) ? JSON.parse(text) : YAML.parse(text);
   } catch (err) {
     // The message says why (missing file, bad syntax); the content is never echoed.
-    throw new TenantsFileError(file, [`cannot read it as ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`]);
+    throw new TenantsFileError(file, [
+      `cannot read it as ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
+    ]);
   }
   const parsed = tenantsFileSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new TenantsFileError(file, parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`));
+    throw new TenantsFileError(
+      file,
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`),
+    );
   }
   const problems: string[] = [];
   for (const [name, t] of Object.entries(parsed.data.tenants)) {
-    if (!TENANT_NAME.test(name)) problems.push(`tenants.${name}: use a tenant name of letters, digits, _ . and - (at most 64), as in BATCH_API_TOKENS`);
-    if (warehouseKind === 'duckdb' && !t.duckdb) problems.push(`tenants.${name}.duckdb: required with BATCH_WAREHOUSE=duckdb:…; give the tenant's own database file`);
-    if (warehouseKind === 'snowflake' && !t.snowflakeRole) problems.push(`tenants.${name}.snowflakeRole: required with BATCH_WAREHOUSE=snowflake; give the role whose grants bound the tenant`);
+    if (!TENANT_NAME.test(name))
+      problems.push(`tenants.${name}: use a tenant name of letters, digits, _ . and - (at most 64), as in BATCH_API_TOKENS`);
+    if (warehouseKind === 'duckdb' && !t.duckdb)
+      problems.push(`tenants.${name}.duckdb: required with BATCH_WAREHOUSE=duckdb:…; give the tenant's own database file`);
+    if (warehouseKind === 'snowflake' && !t.snowflakeRole)
+      problems.push(`tenants.${name}.snowflakeRole: required with BATCH_WAREHOUSE=snowflake; give the role whose grants bound the tenant`);
   }
   if (problems.length) throw new TenantsFileError(file, problems);
   return parsed.data.tenants;

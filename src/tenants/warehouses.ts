@@ -39,6 +39,10 @@ export class TenantWarehouses {
 }
 
 /** The warehouse for a tenant's run: the tenant's own when tenants are configured, else the one given. */
-export function warehouseForTenant(fallback: Warehouse, tenants: TenantWarehouses | undefined, tenant: string | undefined): Promise<Warehouse> {
+export function warehouseForTenant(
+  fallback: Warehouse,
+  tenants: TenantWarehouses | undefined,
+  tenant: string | undefined,
+): Promise<Warehouse> {
   return tenants ? tenants.for(tenant ?? 'default') : Promise.resolve(fallback);
 }

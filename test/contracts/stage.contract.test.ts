@@ -88,7 +88,10 @@ describe.each(backends)('Stage contract: $name', (backend) => {
     fs.writeFileSync(path.join(second.dir, 'data_0.parquet'), 'x');
     fs.writeFileSync(path.join(second.dir, 'data_1.parquet'), 'yy');
     await second.commit();
-    expect((await stage.list('runs/r4/input')).map((o) => o.key).sort()).toEqual(['runs/r4/input/data_0.parquet', 'runs/r4/input/data_1.parquet']);
+    expect((await stage.list('runs/r4/input')).map((o) => o.key).sort()).toEqual([
+      'runs/r4/input/data_0.parquet',
+      'runs/r4/input/data_1.parquet',
+    ]);
   });
 
   it('deletes a prefix and only it, and a single key by its exact name', async () => {

@@ -20,13 +20,17 @@ export class CountingClient extends BatchInferenceClient {
 
 export interface ApiCall {
   status: number;
-  body: any;  
+  body: any;
 }
 
 export interface TestApi {
   url: string;
   client: CountingClient;
-  call(method: string, path: string, options?: { token?: string | null; body?: unknown; raw?: string; contentType?: string }): Promise<ApiCall>;
+  call(
+    method: string,
+    path: string,
+    options?: { token?: string | null; body?: unknown; raw?: string; contentType?: string },
+  ): Promise<ApiCall>;
   close(): Promise<void>;
 }
 

@@ -34,10 +34,11 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
       stalled = false;
       for (const deliver of held.splice(0)) deliver();
     },
-    close: () => new Promise((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(port), hostname);
@@ -45,18 +46,20 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
     let sent = 0;
     const pass = (deliver: () => void) => (stalled ? held.push(deliver) : deliver());
     client.on('data', (d) => pass(() => upstream.write(d)));
-    upstream.on('data', (d) => pass(() => {
-      sent += d.length;
-      if (armed !== undefined && sent > armed) {
-        client.write(d.subarray(0, Math.max(0, d.length - (sent - armed))));
-        armed = undefined;
-        proxy.cuts++;
-        client.destroy();
-        upstream.destroy();
-        return;
-      }
-      client.write(d);
-    }));
+    upstream.on('data', (d) =>
+      pass(() => {
+        sent += d.length;
+        if (armed !== undefined && sent > armed) {
+          client.write(d.subarray(0, Math.max(0, d.length - (sent - armed))));
+          armed = undefined;
+          proxy.cuts++;
+          client.destroy();
+          upstream.destroy();
+          return;
+        }
+        client.write(d);
+      }),
+    );
     const end = () => {
       client.destroy();
       upstream.destroy();

@@ -34,7 +34,11 @@ export interface FakesnowServer {
   stop(): Promise<void>;
 }
 
-interface RowType { name: string; type: string; scale?: number | null }
+interface RowType {
+  name: string;
+  type: string;
+  scale?: number | null;
+}
 
 export async function startFakesnow(): Promise<FakesnowServer> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bi-fakesnow-'));
@@ -80,7 +84,9 @@ export async function startFakesnow(): Promise<FakesnowServer> {
     delete headers['content-length'];
     delete headers['accept-encoding'];
     const upstream = await fetch(`http://127.0.0.1:${upstreamPort}${req.url}`, {
-      method: req.method, headers, body: ['GET', 'HEAD'].includes(req.method!) ? undefined : body,
+      method: req.method,
+      headers,
+      body: ['GET', 'HEAD'].includes(req.method!) ? undefined : body,
     });
     let text = await upstream.text();
     let status = upstream.status;
@@ -176,10 +182,18 @@ export interface FakesnowAccount {
 /** Database BI, schema DEV and stage BI_STAGE (over a local folder) on fakesnow, with the worker's settings. */
 export async function fakesnowAccount(fk: FakesnowServer): Promise<FakesnowAccount> {
   const config = loadConfig({
-    BATCH_WAREHOUSE: 'snowflake', BATCH_STAGE: 's3://unused/batch',
-    SNOWFLAKE_ACCOUNT: 'fake', SNOWFLAKE_USER: 'worker', SNOWFLAKE_PASSWORD: 'secret',
-    SNOWFLAKE_DATABASE: 'BI', SNOWFLAKE_SCHEMA: 'DEV', SNOWFLAKE_WAREHOUSE: 'SCORING_WH', SNOWFLAKE_STAGE: 'BI_STAGE',
-    SNOWFLAKE_HOST: fk.host, SNOWFLAKE_PORT: String(fk.port), SNOWFLAKE_PROTOCOL: 'http',
+    BATCH_WAREHOUSE: 'snowflake',
+    BATCH_STAGE: 's3://unused/batch',
+    SNOWFLAKE_ACCOUNT: 'fake',
+    SNOWFLAKE_USER: 'worker',
+    SNOWFLAKE_PASSWORD: 'secret',
+    SNOWFLAKE_DATABASE: 'BI',
+    SNOWFLAKE_SCHEMA: 'DEV',
+    SNOWFLAKE_WAREHOUSE: 'SCORING_WH',
+    SNOWFLAKE_STAGE: 'BI_STAGE',
+    SNOWFLAKE_HOST: fk.host,
+    SNOWFLAKE_PORT: String(fk.port),
+    SNOWFLAKE_PROTOCOL: 'http',
   });
   if (config.warehouse.kind !== 'snowflake') throw new Error('expected a snowflake config');
   const pool = createSnowflakePool(config.warehouse);

@@ -29,7 +29,12 @@ export interface Harness<S extends Stage = LocalStage> {
   client: BatchInferenceClient;
   temporal: Client;
   taskQueue: string;
-  startWorker(options?: { predictors?: PredictorMap; batchRows?: number; warehouse?: Warehouse; stage?: Stage }): Promise<{ worker: Worker; running: Promise<void>; stop(): Promise<void> }>;
+  startWorker(options?: {
+    predictors?: PredictorMap;
+    batchRows?: number;
+    warehouse?: Warehouse;
+    stage?: Stage;
+  }): Promise<{ worker: Worker; running: Promise<void>; stop(): Promise<void> }>;
   sql<T = Record<string, unknown>>(query: string): Promise<T[]>;
   close(): Promise<void>;
 }
@@ -59,11 +64,22 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
   const workers: { worker: Worker; running: Promise<void> }[] = [];
 
   return {
-    dir, config, stage, warehouse, client, temporal, taskQueue,
+    dir,
+    config,
+    stage,
+    warehouse,
+    client,
+    temporal,
+    taskQueue,
     async startWorker(options = {}) {
       const worker = await createWorker({
-        config, connection: nativeConnection, stage: options.stage ?? stage, warehouse: options.warehouse ?? warehouse, taskQueue,
-        predictors: options.predictors, batchRows: options.batchRows,
+        config,
+        connection: nativeConnection,
+        stage: options.stage ?? stage,
+        warehouse: options.warehouse ?? warehouse,
+        taskQueue,
+        predictors: options.predictors,
+        batchRows: options.batchRows,
       });
       const running = worker.run();
       workers.push({ worker, running });
@@ -76,8 +92,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
         },
       };
     },
-    sql: <T>(query: string) =>
-      warehouse.withConnection(async (conn) => (await conn.runAndReadAll(query)).getRowObjectsJS() as T[]),
+    sql: <T>(query: string) => warehouse.withConnection(async (conn) => (await conn.runAndReadAll(query)).getRowObjectsJS() as T[]),
     async close() {
       for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await Promise.allSettled(workers.map((w) => w.running));

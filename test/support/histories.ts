@@ -48,7 +48,12 @@ export function readHistories(): { file: string; workflowId: string; workflowTyp
     .sort()
     .map((file) => {
       const recorded = JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as RecordedHistory;
-      return { file, workflowId: recorded.workflowId, workflowType: recorded.workflowType, history: HistoryMessage.fromObject(recorded.history as Record<string, unknown>) };
+      return {
+        file,
+        workflowId: recorded.workflowId,
+        workflowType: recorded.workflowType,
+        history: HistoryMessage.fromObject(recorded.history as Record<string, unknown>),
+      };
     });
 }
 

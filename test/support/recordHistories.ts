@@ -60,7 +60,8 @@ async function record(h: Harness): Promise<void> {
   const handle = (runId: string) => h.temporal.workflow.getHandle(runId);
   const state = async (runId: string) => (await h.client.getProgress(runId)).state;
   const running = (runId: string) => until(async () => ((await state(runId)) === 'running' ? true : undefined), 60_000, `${runId} running`);
-  const small = (overrides: Record<string, unknown>) => seedSpec({ parallelWorkers: 2, batchSizeInMb: 0.001, heartbeatTimeout: 2, ...overrides });
+  const small = (overrides: Record<string, unknown>) =>
+    seedSpec({ parallelWorkers: 2, batchSizeInMb: 0.001, heartbeatTimeout: 2, ...overrides });
 
   // A completed run to a table, with a tenant: BatchTenant/BatchState present, so its states are upserted.
   const tenantRun = await h.client.startBatchInference(small({ outputTableName: 'REPLAY_TENANT' }), { tenant: 'acme' });
@@ -75,18 +76,29 @@ async function record(h: Harness): Promise<void> {
 
   // The predictor returns one row short: a non-retryable PredictorOutputError.
   const failedRun = await h.client.startBatchInference(small({ predictor: 'shortRows', outputTableName: 'REPLAY_FAILED' }));
-  await h.client.waitForResult(failedRun.runId).then(() => Promise.reject(new Error('shortRows run should fail')), () => {});
+  await h.client.waitForResult(failedRun.runId).then(
+    () => Promise.reject(new Error('shortRows run should fail')),
+    () => {},
+  );
   await saveTree(h, 'batchInference-failed-predictor-output', handle(failedRun.runId));
 
   const cancelledRun = await h.client.startBatchInference(small({ predictor: 'gated', outputTableName: 'REPLAY_CANCELLED' }));
   await running(cancelledRun.runId);
   await h.client.cancelRun(cancelledRun.runId);
-  await h.client.waitForResult(cancelledRun.runId).then(() => Promise.reject(new Error('cancelled run should not complete')), () => {});
+  await h.client.waitForResult(cancelledRun.runId).then(
+    () => Promise.reject(new Error('cancelled run should not complete')),
+    () => {},
+  );
   await saveTree(h, 'batchInference-cancelled-scoring', handle(cancelledRun.runId));
 
   // Never opened: only timeoutMinutes (1.8 s) ends it.
-  const timedOutRun = await h.client.startBatchInference(small({ predictor: 'gated', outputTableName: 'REPLAY_TIMEOUT', timeoutMinutes: 0.03 }));
-  await h.client.waitForResult(timedOutRun.runId).then(() => Promise.reject(new Error('timed-out run should fail')), () => {});
+  const timedOutRun = await h.client.startBatchInference(
+    small({ predictor: 'gated', outputTableName: 'REPLAY_TIMEOUT', timeoutMinutes: 0.03 }),
+  );
+  await h.client.waitForResult(timedOutRun.runId).then(
+    () => Promise.reject(new Error('timed-out run should fail')),
+    () => {},
+  );
   await saveTree(h, 'batchInference-timeout', handle(timedOutRun.runId));
 
   // Tenant "queue" has one slot: B waits in submitted until A, gated, is let go.
@@ -109,7 +121,11 @@ async function record(h: Harness): Promise<void> {
     run: {
       inputQuery: "SELECT id, feature_1, feature_2 FROM {schema}.model_features WHERE ds = '{ds}'",
       outputTableName: 'REPLAY_SENSOR',
-      outputTableDefinition: [['id', 'NUMBER'], ['score', 'FLOAT'], ['label', 'NUMBER']],
+      outputTableDefinition: [
+        ['id', 'NUMBER'],
+        ['score', 'FLOAT'],
+        ['label', 'NUMBER'],
+      ],
       predictor: 'linear-demo',
       parallelWorkers: 2,
     },
@@ -129,14 +145,16 @@ async function record(h: Harness): Promise<void> {
   await saveTree(h, 'sensorState-baseline-then-change', handle(sensorStateWorkflowId('replay')));
 
   const cleanup = await h.temporal.workflow.start(CLEANUP_WORKFLOW_TYPE, {
-    taskQueue: h.taskQueue, workflowId: `replay-cleanup-${Date.now()}`, args: [{ ttlHours: 168, cutoff: new Date().toISOString() }],
+    taskQueue: h.taskQueue,
+    workflowId: `replay-cleanup-${Date.now()}`,
+    args: [{ ttlHours: 168, cutoff: new Date().toISOString() }],
   });
   await cleanup.result();
   await writeHistory('cleanupResults.json', cleanup);
   console.log('recorded cleanupResults');
 
   // The "acme" slots workflow has had nothing to do since its one run: it ends after 10 idle minutes.
-  console.log('waiting for tenant acme\'s slots workflow to end idle (about 10 minutes)');
+  console.log("waiting for tenant acme's slots workflow to end idle (about 10 minutes)");
   const idle = handle(slotsWorkflowId(h.taskQueue, 'acme'));
   await until(async () => ((await idle.describe()).status.name === 'COMPLETED' ? true : undefined), IDLE_WAIT_MS, 'acme slots idle');
   await writeHistory('tenantSlots-idle.json', idle);

@@ -10,9 +10,13 @@ export async function trigger(client: Client, scheduleId: string): Promise<{ wor
   const handle = client.schedule.getHandle(scheduleId);
   const before = (await handle.describe()).info.numActionsTaken;
   await handle.trigger();
-  const action = await until(async () => {
-    const info = (await handle.describe()).info;
-    return info.numActionsTaken > before ? info.recentActions.at(-1) : undefined;
-  }, 60_000, `an action of ${scheduleId}`);
+  const action = await until(
+    async () => {
+      const info = (await handle.describe()).info;
+      return info.numActionsTaken > before ? info.recentActions.at(-1) : undefined;
+    },
+    60_000,
+    `an action of ${scheduleId}`,
+  );
   return { workflowId: action.action.workflow.workflowId, runId: action.action.workflow.firstExecutionRunId };
 }

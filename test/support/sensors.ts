@@ -30,6 +30,7 @@ export async function stateOf(client: Client, sensor: string): Promise<SensorSta
 /** batchInference runs on this harness's task queue (visibility lags: poll with until()). */
 export async function runsOnQueue(h: Harness): Promise<string[]> {
   const ids: string[] = [];
-  for await (const wf of h.temporal.workflow.list({ query: `TaskQueue = '${h.taskQueue}' AND WorkflowType = 'batchInference'` })) ids.push(wf.workflowId);
+  for await (const wf of h.temporal.workflow.list({ query: `TaskQueue = '${h.taskQueue}' AND WorkflowType = 'batchInference'` }))
+    ids.push(wf.workflowId);
   return ids.sort();
 }

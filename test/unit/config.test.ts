@@ -4,8 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
 const SNOWFLAKE = {
-  BATCH_WAREHOUSE: 'snowflake', BATCH_STAGE: 's3://bucket/batch',
-  SNOWFLAKE_ACCOUNT: 'myorg-acct', SNOWFLAKE_USER: 'svc', SNOWFLAKE_PASSWORD: 'pw', SNOWFLAKE_STAGE: 'BATCH_STAGE',
+  BATCH_WAREHOUSE: 'snowflake',
+  BATCH_STAGE: 's3://bucket/batch',
+  SNOWFLAKE_ACCOUNT: 'myorg-acct',
+  SNOWFLAKE_USER: 'svc',
+  SNOWFLAKE_PASSWORD: 'pw',
+  SNOWFLAKE_STAGE: 'BATCH_STAGE',
 };
 
 describe('config', () => {
@@ -18,24 +22,42 @@ describe('config', () => {
 
   it('reads S3 settings from the standard AWS variables; a custom endpoint means path-style buckets', () => {
     const c = loadConfig({
-      BATCH_STAGE: 's3://bucket/prefix', AWS_ENDPOINT_URL: 'http://localhost:9000', AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's',
+      BATCH_STAGE: 's3://bucket/prefix',
+      AWS_ENDPOINT_URL: 'http://localhost:9000',
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'k',
+      AWS_SECRET_ACCESS_KEY: 's',
     });
     expect(c.stage).toEqual({ kind: 's3', url: 's3://bucket/prefix' });
     expect(c.s3).toEqual({
-      region: 'eu-west-1', endpoint: 'http://localhost:9000', forcePathStyle: true,
+      region: 'eu-west-1',
+      endpoint: 'http://localhost:9000',
+      forcePathStyle: true,
       credentials: { accessKeyId: 'k', secretAccessKey: 's', sessionToken: undefined },
     });
   });
 
   it('builds the Snowflake connection, with another endpoint from SNOWFLAKE_HOST/PORT/PROTOCOL', () => {
-    const c = loadConfig({ ...SNOWFLAKE, SNOWFLAKE_HOST: 'localhost', SNOWFLAKE_PORT: '8080', SNOWFLAKE_PROTOCOL: 'http', SNOWFLAKE_ROLE: 'SCORER' });
-    expect(c.warehouse).toMatchObject({
-      kind: 'snowflake', account: 'myorg-acct', username: 'svc', password: 'pw', role: 'SCORER',
-      stage: 'BATCH_STAGE', accessUrl: 'http://localhost:8080', poolSize: 4,
+    const c = loadConfig({
+      ...SNOWFLAKE,
+      SNOWFLAKE_HOST: 'localhost',
+      SNOWFLAKE_PORT: '8080',
+      SNOWFLAKE_PROTOCOL: 'http',
+      SNOWFLAKE_ROLE: 'SCORER',
     });
-    expect(loadConfig({ ...SNOWFLAKE, SNOWFLAKE_PASSWORD: undefined, SNOWFLAKE_PRIVATE_KEY_PATH: '/keys/rsa.p8' }).warehouse)
-      .toMatchObject({ privateKeyPath: '/keys/rsa.p8', password: undefined });
+    expect(c.warehouse).toMatchObject({
+      kind: 'snowflake',
+      account: 'myorg-acct',
+      username: 'svc',
+      password: 'pw',
+      role: 'SCORER',
+      stage: 'BATCH_STAGE',
+      accessUrl: 'http://localhost:8080',
+      poolSize: 4,
+    });
+    expect(loadConfig({ ...SNOWFLAKE, SNOWFLAKE_PASSWORD: undefined, SNOWFLAKE_PRIVATE_KEY_PATH: '/keys/rsa.p8' }).warehouse).toMatchObject(
+      { privateKeyPath: '/keys/rsa.p8', password: undefined },
+    );
   });
 
   it('names every missing Snowflake setting and the fix', () => {
@@ -55,7 +77,9 @@ describe('config', () => {
   });
 
   it('refuses names that are not plain identifiers', () => {
-    expect(() => loadConfig({ ...SNOWFLAKE, SNOWFLAKE_WAREHOUSE: 'WH; DROP TABLE X' })).toThrow(/SNOWFLAKE_WAREHOUSE: use a warehouse name/);
+    expect(() => loadConfig({ ...SNOWFLAKE, SNOWFLAKE_WAREHOUSE: 'WH; DROP TABLE X' })).toThrow(
+      /SNOWFLAKE_WAREHOUSE: use a warehouse name/,
+    );
     expect(() => loadConfig({ ...SNOWFLAKE, SNOWFLAKE_STAGE: '@stage' })).toThrow(/SNOWFLAKE_STAGE: use the name of a stage/);
   });
 });

@@ -9,8 +9,14 @@ describe('output paths and part files', () => {
   });
 
   it.each([
-    ['', /is empty/], ['/abs', /not a valid stage path/], ['a/../b', /not a valid/], ['.scratch/x', /not a valid/],
-    ['_hidden', /not a valid/], ['runs/abc', /inside "runs\/"/], ['a b', /not a valid/], ['a//b', /not a valid/],
+    ['', /is empty/],
+    ['/abs', /not a valid stage path/],
+    ['a/../b', /not a valid/],
+    ['.scratch/x', /not a valid/],
+    ['_hidden', /not a valid/],
+    ['runs/abc', /inside "runs\/"/],
+    ['a b', /not a valid/],
+    ['a//b', /not a valid/],
   ])('rejects %j', (p, message) => {
     expect(outputPathProblem(p)).toMatch(message);
   });
@@ -27,9 +33,15 @@ describe('output paths and part files', () => {
 
   it('maps the older overwrite flag onto saveMode', () => {
     expect(resolveOutput({ outputDestination: 'table', outputTableName: 'T' })).toMatchObject({ saveMode: 'overwrite', overwrite: true });
-    expect(resolveOutput({ outputDestination: 'table', outputTableName: 'T', overwrite: false })).toMatchObject({ saveMode: 'append', overwrite: false });
+    expect(resolveOutput({ outputDestination: 'table', outputTableName: 'T', overwrite: false })).toMatchObject({
+      saveMode: 'append',
+      overwrite: false,
+    });
     expect(resolveOutput({ outputDestination: 'csv', outputPath: 'r/', saveMode: 'error' })).toEqual({
-      outputDestination: 'csv', outputPath: 'r', saveMode: 'error', overwrite: false,
+      outputDestination: 'csv',
+      outputPath: 'r',
+      saveMode: 'error',
+      overwrite: false,
     });
   });
 });

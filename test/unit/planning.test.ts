@@ -83,7 +83,13 @@ describe('planSlices', () => {
   const chunksOf = (sizes: number[]): Chunk[] => sizes.map((mb, i) => ({ parts: [{ key: `k${i}` }], bytes: mb * MB, rows: mb }));
 
   it('makes at most N contiguous, non-empty slices covering every chunk once', () => {
-    for (const [count, workers] of [[1, 8], [7, 3], [100, 8], [8, 8], [1000, 100]]) {
+    for (const [count, workers] of [
+      [1, 8],
+      [7, 3],
+      [100, 8],
+      [8, 8],
+      [1000, 100],
+    ]) {
       const chunks = chunksOf(Array.from({ length: count }, (_, i) => 1 + (i % 5)));
       const slices = planSlices(chunks, workers);
       expect(slices.length).toBe(Math.min(count, workers));
@@ -117,7 +123,12 @@ describe('planSlices', () => {
 
 describe('progress signals', () => {
   it('stay near 1,000 per run whatever the number of slices and chunks', () => {
-    for (const [slices, chunksPerSlice] of [[1, 100_000], [8, 12_500], [100, 1000], [100, 3]]) {
+    for (const [slices, chunksPerSlice] of [
+      [1, 100_000],
+      [8, 12_500],
+      [100, 1000],
+      [100, 3],
+    ]) {
       const every = progressEvery(slices)(chunksPerSlice);
       const signals = slices * Math.ceil(chunksPerSlice / every);
       expect(signals).toBeLessThanOrEqual(1100);

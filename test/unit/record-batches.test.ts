@@ -58,7 +58,9 @@ describe('readRecordBatches', () => {
   it('gives predictors Arrow columns whose strings decode correctly', async () => {
     const input = path.join(dir, 'strings.parquet');
     await withEngine(async (reader) => {
-      await reader.run(`COPY (SELECT * FROM (VALUES ('a'), (NULL), ('exactly12byt'), ('thirteen byte'), ('ünïcødé, longer than twelve bytes')) t(s)) TO '${input}' (FORMAT parquet)`);
+      await reader.run(
+        `COPY (SELECT * FROM (VALUES ('a'), (NULL), ('exactly12byt'), ('thirteen byte'), ('ünïcødé, longer than twelve bytes')) t(s)) TO '${input}' (FORMAT parquet)`,
+      );
       const values: (string | null)[] = [];
       for await (const table of readRecordBatches(reader, `read_parquet(${sqlPathList([input])})`, 1024)) {
         values.push(...(table.getChild('s')!.toArray() as (string | null)[]));
@@ -93,8 +95,9 @@ describe('integer decimals (Snowflake unloads every NUMBER as parquet DECIMAL)',
 
       const wide = path.join(dir, 'wide.parquet');
       await reader.run(`COPY (SELECT 12345678901234567890123::DECIMAL(38,0) AS huge_id) TO '${wide}' (FORMAT parquet)`);
-      await expect(collect(readRecordBatches(reader, `read_parquet(${sqlPathList([wide])})`, 10)))
-        .rejects.toThrow(/column huge_id holds an integer beyond BIGINT.*huge_id::VARCHAR/);
+      await expect(collect(readRecordBatches(reader, `read_parquet(${sqlPathList([wide])})`, 10))).rejects.toThrow(
+        /column huge_id holds an integer beyond BIGINT.*huge_id::VARCHAR/,
+      );
     });
   });
 });

@@ -24,17 +24,13 @@ describe('sensor values bound for SQL', () => {
     expect((await observe(`SELECT 'incoming/part 001.parquet' AS k`)).value).toBe('incoming/part 001.parquet');
   });
 
-  it.each([
-    [`x'; DROP TABLE dev.model_features; --`],
-    ['a;b'],
-    ['a--b'],
-    ['a/*b'],
-    ['a\\b'],
-    ['two\nlines'],
-  ])('refuses %j', async (value) => {
-    const literal = `'${value.replace(/'/g, "''")}'`;
-    const err = await observe(`SELECT ${literal} AS v`).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SensorSourceError);
-    expect((err as Error).message).toMatch(/cannot go into the run's SQL/);
-  });
+  it.each([[`x'; DROP TABLE dev.model_features; --`], ['a;b'], ['a--b'], ['a/*b'], ['a\\b'], ['two\nlines']])(
+    'refuses %j',
+    async (value) => {
+      const literal = `'${value.replace(/'/g, "''")}'`;
+      const err = await observe(`SELECT ${literal} AS v`).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SensorSourceError);
+      expect((err as Error).message).toMatch(/cannot go into the run's SQL/);
+    },
+  );
 });

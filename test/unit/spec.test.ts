@@ -36,8 +36,14 @@ describe('resolveSpec', () => {
     const spec = resolveSpec(valid, options);
     expect(spec).toMatchObject({
       renderedQuery: 'SELECT id, feature_1 FROM dev.model_features',
-      parallelWorkers: 4, batchSizeInMb: 256, timeoutPerBatch: 300, heartbeatTimeout: 60, retries: 3,
-      autoCreateTable: true, overwrite: true, useUtc: true,
+      parallelWorkers: 4,
+      batchSizeInMb: 256,
+      timeoutPerBatch: 300,
+      heartbeatTimeout: 60,
+      retries: 3,
+      autoCreateTable: true,
+      overwrite: true,
+      useUtc: true,
     });
   });
 
@@ -50,11 +56,23 @@ describe('resolveSpec', () => {
       batchSizeInMb: -1,
       timeoutPerBatch: 1.5,
       overwrite: 'yes',
-      outputTableDefinition: [['id', 'NUMBER'], ['score', 'FLAOT'], ['bad name', 'FLOAT'], ['ID', 'INT']],
+      outputTableDefinition: [
+        ['id', 'NUMBER'],
+        ['score', 'FLAOT'],
+        ['bad name', 'FLOAT'],
+        ['ID', 'INT'],
+      ],
     });
     expect(Object.keys(found).sort()).toEqual([
-      'batchSizeInMb', 'inputQuery', 'outputTableDefinition.1.type', 'outputTableDefinition.2.name',
-      'outputTableDefinition.3.name', 'overwrite', 'parallelWorkers', 'predictor', 'timeoutPerBatch',
+      'batchSizeInMb',
+      'inputQuery',
+      'outputTableDefinition.1.type',
+      'outputTableDefinition.2.name',
+      'outputTableDefinition.3.name',
+      'overwrite',
+      'parallelWorkers',
+      'predictor',
+      'timeoutPerBatch',
     ]);
     expect(found['outputTableDefinition.1.type']).toMatch(/unknown type "FLAOT"; use NUMBER/);
     expect(found['outputTableDefinition.2.name']).toMatch(/not a valid column name/);
@@ -90,7 +108,10 @@ describe('resolveSpec', () => {
 
   it('accepts column definitions as tuples or objects', () => {
     const spec = resolveSpec({ ...valid, outputTableDefinition: [['id', 'NUMBER(38,0)'], { name: 'score', type: 'float' }] }, options);
-    expect(spec.outputTableDefinition).toEqual([['id', 'NUMBER(38,0)'], ['score', 'float']]);
+    expect(spec.outputTableDefinition).toEqual([
+      ['id', 'NUMBER(38,0)'],
+      ['score', 'float'],
+    ]);
   });
 
   it('accepts a JSON string (as the Temporal CLI may pass) and rejects a non-JSON one', () => {
@@ -101,8 +122,10 @@ describe('resolveSpec', () => {
 
 describe('SQL templating', () => {
   it('treats {name} and {{name}} alike and fills ctx values', () => {
-    expect(renderSql('SELECT * FROM {{schema}}.t WHERE ds = {ds} AND n > {{ n }}', { schema: 'dev', ds: "'2026-02-26'", n: 3 }))
-      .toEqual({ sql: "SELECT * FROM dev.t WHERE ds = '2026-02-26' AND n > 3", unknown: [] });
+    expect(renderSql('SELECT * FROM {{schema}}.t WHERE ds = {ds} AND n > {{ n }}', { schema: 'dev', ds: "'2026-02-26'", n: 3 })).toEqual({
+      sql: "SELECT * FROM dev.t WHERE ds = '2026-02-26' AND n > 3",
+      unknown: [],
+    });
   });
 
   it('resolves {schema} from the environment (dev / prod)', () => {
@@ -111,7 +134,11 @@ describe('SQL templating', () => {
   });
 
   it('lets ctx override nothing it does not name, and reports unknown placeholders before any query', () => {
-    const found = problems({ ...valid, inputQuery: "SELECT * FROM {schema}.t WHERE ds = '{ds}' AND r = {{region}}", ctx: { ds: '2026-02-26' } });
+    const found = problems({
+      ...valid,
+      inputQuery: "SELECT * FROM {schema}.t WHERE ds = '{ds}' AND r = {{region}}",
+      ctx: { ds: '2026-02-26' },
+    });
     expect(found.inputQuery).toMatch(/unknown placeholder \{region\}; add "region" to ctx/);
   });
 

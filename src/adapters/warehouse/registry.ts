@@ -19,7 +19,8 @@ const KINDS = {
     pattern: /^snowflake$/,
     settings: (_: RegExpExecArray, env: Env): WarehouseSettings => ({ kind: 'snowflake', ...snowflakeSettings(env) }),
     problems: (env: Env) => snowflakeProblems(env),
-    open: async (s: WarehouseSettings & { kind: 'snowflake' }) => new (await import('./snowflake/snowflakeWarehouse.js')).SnowflakeWarehouse(s),
+    open: async (s: WarehouseSettings & { kind: 'snowflake' }) =>
+      new (await import('./snowflake/snowflakeWarehouse.js')).SnowflakeWarehouse(s),
   },
 };
 

@@ -10,9 +10,8 @@ export function progressLine(p: Progress, width = 30): string {
   const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
   const rows = p.totalRows === null ? '' : ` ${int(p.processedRows)}/${int(p.totalRows)} rows`;
   const chunks = p.chunksTotal === null ? '' : ` · chunks ${p.chunksDone}/${p.chunksTotal}`;
-  const eta = p.estimatedCompletion && p.state === 'running'
-    ? ` · eta ${secs(Math.max(0, Date.parse(p.estimatedCompletion) - Date.now()))}`
-    : '';
+  const eta =
+    p.estimatedCompletion && p.state === 'running' ? ` · eta ${secs(Math.max(0, Date.parse(p.estimatedCompletion) - Date.now()))}` : '';
   const workers = p.workers ? ` · ${p.workers} worker${p.workers === 1 ? '' : 's'}${fewerWorkers(p.workers, p.workersRequested)}` : '';
   return `${p.state.padEnd(10)} ${bar} ${p.percentage.toFixed(1).padStart(5)}%${rows}${chunks}${workers}${eta}`;
 }

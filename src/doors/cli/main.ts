@@ -34,7 +34,11 @@ async function main(argv: string[]): Promise<number> {
     case 'demo':
       return (await import('./commands/demo.js')).demoCommand(config);
     case 'run':
-      return (await import('./commands/run.js')).runCommand(config, needArg('a spec file'), { wait: values.wait!, json: values.json!, runId: values['run-id'] });
+      return (await import('./commands/run.js')).runCommand(config, needArg('a spec file'), {
+        wait: values.wait!,
+        json: values.json!,
+        runId: values['run-id'],
+      });
     case 'status':
       return (await import('./commands/status.js')).statusCommand(config, needArg('a run id'), { json: values.json! });
     case 'cancel':
@@ -44,7 +48,11 @@ async function main(argv: string[]): Promise<number> {
     case 'dev':
       return (await import('./commands/dev.js')).devCommand(config);
     case 'deploy':
-      return (await import('./commands/deploy.js')).deployCommand(config, needArg('a folder of config files'), { prune: values.prune!, dryRun: values['dry-run']!, json: values.json! });
+      return (await import('./commands/deploy.js')).deployCommand(config, needArg('a folder of config files'), {
+        prune: values.prune!,
+        dryRun: values['dry-run']!,
+        json: values.json!,
+      });
     case 'sensors':
       if (arg === 'list') return (await import('./commands/sensorsList.js')).sensorsListCommand(config, { json: values.json! });
       if (arg === 'pause' || arg === 'resume' || arg === 'trigger') {

@@ -69,7 +69,12 @@ export async function openSession(config: Config, options: SessionOptions): Prom
       hasWorker = true;
       config = { ...config, temporal: { ...config.temporal, taskQueue: dev.taskQueue } };
     } else {
-      server = await startDevServer({ cli: config.temporal.cli, dbFile: temporalDbPath(config), logFile: path.join(config.dataDir, 'temporal.log'), signal: options.signal });
+      server = await startDevServer({
+        cli: config.temporal.cli,
+        dbFile: temporalDbPath(config),
+        logFile: path.join(config.dataDir, 'temporal.log'),
+        signal: options.signal,
+      });
       address = server.address;
     }
   }
@@ -85,7 +90,10 @@ export async function openSession(config: Config, options: SessionOptions): Prom
   if (options.worker === 'always' || (options.worker === 'if-ephemeral' && server)) {
     // Imported only for a worker, so that `status` and `deploy` do not load the worker SDK, webpack or the activities.
     const [{ NativeConnection }, { createStage }, { createWorker }, { installQuietRuntime }] = await Promise.all([
-      import('@temporalio/worker'), import('../../adapters/stage/registry.js'), import('../../worker.js'), import('../../temporal/runtime.js'),
+      import('@temporalio/worker'),
+      import('../../adapters/stage/registry.js'),
+      import('../../worker.js'),
+      import('../../temporal/runtime.js'),
     ]);
     installQuietRuntime();
     native = await NativeConnection.connect({ address });

@@ -5,7 +5,12 @@ import { progressLine } from './format.js';
 
 const FINAL = new Set(['completed', 'failed', 'cancelled']);
 
-export async function watchRun(client: BatchInferenceClient, runId: string, out: NodeJS.WriteStream = process.stderr, stop?: AbortSignal): Promise<Progress> {
+export async function watchRun(
+  client: BatchInferenceClient,
+  runId: string,
+  out: NodeJS.WriteStream = process.stderr,
+  stop?: AbortSignal,
+): Promise<Progress> {
   const live = Boolean(out.isTTY);
   let last = '';
   for (;;) {

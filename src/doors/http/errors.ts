@@ -22,7 +22,12 @@ export class HttpError extends Error {
 
 export function badRequest(problems: FieldProblem[]): HttpError {
   const list = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
-  return new HttpError(400, 'invalid_request', `The request has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${list}`, problems);
+  return new HttpError(
+    400,
+    'invalid_request',
+    `The request has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${list}`,
+    problems,
+  );
 }
 
 export const notFound = (jobId: string) => new HttpError(404, 'not_found', `No job ${jobId}`);

@@ -86,7 +86,12 @@ export class JobService {
       if (err instanceof SpecError) throw badRequest(problemsInBodyTerms(err.problems, format));
       throw err;
     }
-    const warehouse = await guardSubmit({ ...this.deps, tenants: this.deps.config.tenants, tenantWarehouses: this.tenantWarehouses }, tenant, resolved, format);
+    const warehouse = await guardSubmit(
+      { ...this.deps, tenants: this.deps.config.tenants, tenantWarehouses: this.tenantWarehouses },
+      tenant,
+      resolved,
+      format,
+    );
     if (spec.schedule !== undefined) return this.schedule(tenant, spec, resolved, warehouse);
     const keyedId = idempotencyKey === undefined ? undefined : idempotentRunId(tenant, idempotencyKey);
     let replaceFailed = false;
@@ -104,7 +109,12 @@ export class JobService {
     };
     try {
       const { runId } = await this.deps.client.startBatchInference(spec, {
-        tenant, runId: keyedId, onlyOnce: Boolean(keyedId), replaceFailed, startBy, memo: answerMemo(answer),
+        tenant,
+        runId: keyedId,
+        onlyOnce: Boolean(keyedId),
+        replaceFailed,
+        startBy,
+        memo: answerMemo(answer),
       });
       return { ...answer, job_id: runId };
     } catch (err) {
@@ -136,11 +146,20 @@ export class JobService {
    * A body with a `schedule` block becomes a Temporal Schedule (bi-cron-api-<tenant>-<id>) that starts
    * the job every tick; its runs belong to the tenant (slots, memo, search attributes) like any job.
    */
-  private async schedule(tenant: string, spec: Record<string, unknown>, resolved: ResolvedSpec, warehouse: Warehouse): Promise<ScheduleResponse> {
+  private async schedule(
+    tenant: string,
+    spec: Record<string, unknown>,
+    resolved: ResolvedSpec,
+    warehouse: Warehouse,
+  ): Promise<ScheduleResponse> {
     const block = scheduleBlockSchema.parse(spec.schedule);
     if (block.tenant !== undefined && block.tenant !== tenant) {
       // Over HTTP the token says who the caller is; a schedule block cannot name another tenant.
-      throw new HttpError(403, 'forbidden', `schedule.tenant: "${block.tenant}" is not the caller's tenant; remove it (runs belong to the tenant of the token)`);
+      throw new HttpError(
+        403,
+        'forbidden',
+        `schedule.tenant: "${block.tenant}" is not the caller's tenant; remove it (runs belong to the tenant of the token)`,
+      );
     }
     const scheduleId = cronScheduleId(`api-${tenant}-${randomUUID().slice(0, 8)}`);
     const { client, config } = this.deps;
@@ -156,7 +175,11 @@ export class JobService {
       searchAttributes: await client.runSearchAttributes(tenant),
     });
     return {
-      schedule_id: scheduleId, status: 'scheduled', cron: block.cron, timezone: block.timezone, enabled: block.enabled,
+      schedule_id: scheduleId,
+      status: 'scheduled',
+      cron: block.cron,
+      timezone: block.timezone,
+      enabled: block.enabled,
       input_row_count: await this.countRows(resolved, warehouse),
     };
   }
@@ -167,7 +190,11 @@ export class JobService {
     try {
       progress = await this.deps.client.getProgress(jobId);
     } catch (err) {
-      throw new HttpError(503, 'unavailable', `Job ${jobId} is open but no worker answered its progress query (${(err as Error).message}); start a worker`);
+      throw new HttpError(
+        503,
+        'unavailable',
+        `Job ${jobId} is open but no worker answered its progress query (${(err as Error).message}); start a worker`,
+      );
     }
     return statusOf(progress, memo);
   }
@@ -177,7 +204,11 @@ export class JobService {
     // A run may be past its final state while it closes: that counts as ended too.
     const state = await this.deps.client.currentState(jobId);
     if (FINAL_STATES.includes(state)) {
-      throw new HttpError(409, 'conflict', `Job ${jobId} has already ${state === 'failed' ? 'failed' : `been ${state}`}; there is nothing to cancel`);
+      throw new HttpError(
+        409,
+        'conflict',
+        `Job ${jobId} has already ${state === 'failed' ? 'failed' : `been ${state}`}; there is nothing to cancel`,
+      );
     }
     await this.deps.client.cancelRun(jobId);
     return { job_id: jobId, status: state, cancel_requested: true };
@@ -188,10 +219,19 @@ export class JobService {
     if (!parsed.success) throw badRequest(zodProblems(parsed.error));
     const { status, limit, page_token: pageToken } = parsed.data;
     if (!(await this.deps.client.hasRunSearchAttributes())) {
-      throw new HttpError(503, 'unavailable', `Listing jobs needs the Keyword search attributes ${TENANT_KEY.name} and ${STATE_KEY.name} in namespace ${this.deps.config.temporal.namespace}; \`batch-inference serve\` adds them when the server allows (else: temporal operator search-attribute create --name ${TENANT_KEY.name} --type Keyword, and the same for ${STATE_KEY.name})`);
+      throw new HttpError(
+        503,
+        'unavailable',
+        `Listing jobs needs the Keyword search attributes ${TENANT_KEY.name} and ${STATE_KEY.name} in namespace ${this.deps.config.temporal.namespace}; \`batch-inference serve\` adds them when the server allows (else: temporal operator search-attribute create --name ${TENANT_KEY.name} --type Keyword, and the same for ${STATE_KEY.name})`,
+      );
     }
     const filter = { tenant, status: status ?? null };
-    const badToken = badRequest([{ field: 'page_token', message: 'not a token this API returned for this filter; pass next_page_token unchanged, with the same status' }]);
+    const badToken = badRequest([
+      {
+        field: 'page_token',
+        message: 'not a token this API returned for this filter; pass next_page_token unchanged, with the same status',
+      },
+    ]);
     const cursor = pageToken ? readPageToken(this.key, pageToken, filter) : undefined;
     if (pageToken && !cursor) throw badToken;
     let page;
@@ -234,7 +274,11 @@ export class JobService {
     const giveUp = new AbortController();
     const counting = warehouse
       .query(`SELECT count(*) AS n FROM (${spec.renderedQuery}) AS input_rows`, {
-        useUtc: spec.useUtc, warehouse: spec.warehouse, tag: 'batch-inference:count', maxRows: 1, signal: giveUp.signal,
+        useUtc: spec.useUtc,
+        warehouse: spec.warehouse,
+        tag: 'batch-inference:count',
+        maxRows: 1,
+        signal: giveUp.signal,
       })
       .then((rows) => {
         const n = Number(Object.values(rows[0] ?? {})[0]);

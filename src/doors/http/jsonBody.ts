@@ -8,7 +8,8 @@ function forbiddenKeys(value: unknown, path: string[] = []): string[] {
     const here = [...path, key];
     // JSON.parse keeps "__proto__" as a plain own key; a later Object.assign would not.
     const child = (value as Record<string, unknown>)[key];
-    const reachesPrototype = key === '__proto__' || (key === 'constructor' && typeof child === 'object' && child !== null && 'prototype' in child);
+    const reachesPrototype =
+      key === '__proto__' || (key === 'constructor' && typeof child === 'object' && child !== null && 'prototype' in child);
     const bad = reachesPrototype ? [here.join('.')] : [];
     return [...bad, ...forbiddenKeys(child, here)];
   });
@@ -23,7 +24,12 @@ export function parseJsonBody(text: string): unknown {
   }
   const keys = forbiddenKeys(body);
   if (keys.length) {
-    throw badRequest(keys.map((field) => ({ field, message: `"${field.split('.').at(-1)}" is not allowed as a key (it names an object's prototype); remove or rename it` })));
+    throw badRequest(
+      keys.map((field) => ({
+        field,
+        message: `"${field.split('.').at(-1)}" is not allowed as a key (it names an object's prototype); remove or rename it`,
+      })),
+    );
   }
   return body;
 }

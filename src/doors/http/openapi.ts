@@ -35,24 +35,35 @@ const scheduleIdParameter = { name: 'schedule_id', in: 'path', required: true, s
 
 export function openApiDocument(version: string): Record<string, unknown> {
   const listParameters = Object.entries(schemaOf(listQuerySchema, 'input').properties as Record<string, Record<string, unknown>>).map(
-    ([name, schema]) => ({ name, in: 'query', required: false, schema, ...(schema.description ? { description: schema.description } : {}) }),
+    ([name, schema]) => ({
+      name,
+      in: 'query',
+      required: false,
+      schema,
+      ...(schema.description ? { description: schema.description } : {}),
+    }),
   );
   return {
     openapi: '3.1.0',
     info: {
       title: 'batch-inference',
       version,
-      description: 'Durable batch scoring on Temporal. Every route except this document needs `Authorization: Bearer <token>`; a token belongs to one tenant, which sees only its own jobs.',
+      description:
+        'Durable batch scoring on Temporal. Every route except this document needs `Authorization: Bearer <token>`; a token belongs to one tenant, which sees only its own jobs.',
     },
     security: [{ bearer: [] }],
     paths: {
       '/api/v1/inference/batch': {
         post: {
           summary: 'Submit a batch job',
-          description: 'Body: seed 001\'s request ({model_id, input, output, config}) or a job spec as the CLI takes it (recognised by inputQuery or predictor). Nothing starts unless the whole request is valid.',
+          description:
+            "Body: seed 001's request ({model_id, input, output, config}) or a job spec as the CLI takes it (recognised by inputQuery or predictor). Nothing starts unless the whole request is valid.",
           requestBody: { required: true, content: { 'application/json': { schema: { oneOf: [ref('BatchRequest'), ref('JobSpec')] } } } },
           responses: {
-            201: { description: 'Created: the body had a schedule block, and a Schedule now starts the job on its cron', ...json('ScheduleResponse') },
+            201: {
+              description: 'Created: the body had a schedule block, and a Schedule now starts the job on its cron',
+              ...json('ScheduleResponse'),
+            },
             202: { description: 'Accepted: the job is queued', ...json('SubmitResponse') },
             ...errors(400, 401),
           },
@@ -71,7 +82,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
         delete: {
           summary: 'Cancel a job',
-          description: 'Children and activities stop, nothing is published, staged files are deleted. A publish already under way (table or files) finishes first, and the job then ends completed.',
+          description:
+            'Children and activities stop, nothing is published, staged files are deleted. A publish already under way (table or files) finishes first, and the job then ends completed.',
           parameters: [jobIdParameter],
           responses: { 202: { description: 'Cancellation requested', ...json('CancelResponse') }, ...errors(400, 401, 404, 409) },
         },

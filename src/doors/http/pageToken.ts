@@ -13,7 +13,10 @@ export interface PageFilter {
 const SIGNATURE_CHARS = 43;
 
 export function pageTokenKey(apiTokens: Record<string, string>): Buffer {
-  const material = Object.entries(apiTokens).sort(([a], [b]) => a.localeCompare(b)).map(([t, tenant]) => `${t}\n${tenant}`).join('\n');
+  const material = Object.entries(apiTokens)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([t, tenant]) => `${t}\n${tenant}`)
+    .join('\n');
   return createHash('sha256').update('batch-inference page tokens\n').update(material).digest();
 }
 
@@ -32,7 +35,8 @@ export function readPageToken(key: Buffer, token: string, filter: PageFilter): U
   if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) return undefined;
   try {
     const parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (parsed.v !== 1 || parsed.tenant !== filter.tenant || parsed.status !== filter.status || typeof parsed.cursor !== 'string') return undefined;
+    if (parsed.v !== 1 || parsed.tenant !== filter.tenant || parsed.status !== filter.status || typeof parsed.cursor !== 'string')
+      return undefined;
     return Buffer.from(parsed.cursor, 'base64');
   } catch {
     return undefined;

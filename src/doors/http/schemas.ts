@@ -15,14 +15,15 @@ export const seedRequestSchema = z
       .object({
         source: z.literal('sql', { error: 'use "sql" (the only source)' }),
         query: z.string().trim().min(1, 'give the SQL query whose rows are scored'),
-        params: z.record(z.string(), templateValue).optional().describe('Values for {name} placeholders in the query ({schema} is built in)'),
+        params: z
+          .record(z.string(), templateValue)
+          .optional()
+          .describe('Values for {name} placeholders in the query ({schema} is built in)'),
       })
       .strict(),
     output: z
       .object({
-        destination: z
-          .enum(DESTINATIONS, { error: 'use "table", "parquet" or "csv" (kafka is not supported)' })
-          .default('table'),
+        destination: z.enum(DESTINATIONS, { error: 'use "table", "parquet" or "csv" (kafka is not supported)' }).default('table'),
         table_name: z.string().optional().describe('For destination "table": TABLE or schema.TABLE'),
         path: z.string().optional().describe('For "parquet" and "csv": a folder on the stage; read it only once its _SUCCESS file exists'),
         mode: z.enum(SAVE_MODES, { error: 'use "overwrite", "append" or "error"' }).optional().describe('Default overwrite'),
@@ -31,15 +32,36 @@ export const seedRequestSchema = z
       .strict(),
     config: z
       .object({
-        batch_size: z.number().int('use a whole number').min(1).max(10_000_000).optional().describe('Rows per record batch handed to the model (at least one DuckDB vector, 2048)'),
-        parallelism: z.number().int('use a whole number').min(1, 'use at least 1').optional().describe('Parallel workers (BATCH_DEFAULT_PARALLELISM when absent)'),
-        timeout_minutes: z.number().positive('use a time above 0').max(10_080, 'use at most 10080 (7 days)').optional().describe('Default 60, counted from leaving the queue'),
+        batch_size: z
+          .number()
+          .int('use a whole number')
+          .min(1)
+          .max(10_000_000)
+          .optional()
+          .describe('Rows per record batch handed to the model (at least one DuckDB vector, 2048)'),
+        parallelism: z
+          .number()
+          .int('use a whole number')
+          .min(1, 'use at least 1')
+          .optional()
+          .describe('Parallel workers (BATCH_DEFAULT_PARALLELISM when absent)'),
+        timeout_minutes: z
+          .number()
+          .positive('use a time above 0')
+          .max(10_080, 'use at most 10080 (7 days)')
+          .optional()
+          .describe('Default 60, counted from leaving the queue'),
         retry_count: z.number().int('use a whole number').min(0).max(100).optional().describe('Retries of a failed chunk (default 3)'),
-        allow_non_finite: z.boolean().optional().describe('Keep NaN and ±Infinity predictions (default false: the first one fails the chunk)'),
+        allow_non_finite: z
+          .boolean()
+          .optional()
+          .describe('Keep NaN and ±Infinity predictions (default false: the first one fails the chunk)'),
       })
       .strict()
       .optional(),
-    schedule: scheduleBlockSchema.optional().describe('Run the job on a cron instead of once: a Temporal Schedule starts it every tick (overlap skip)'),
+    schedule: scheduleBlockSchema
+      .optional()
+      .describe('Run the job on a cron instead of once: a Temporal Schedule starts it every tick (overlap skip)'),
   })
   .strict();
 
@@ -51,9 +73,15 @@ export const jobIdSchema = z
 
 export const listQuerySchema = z
   .object({
-    status: z.enum(RUN_STATES, { error: `use one of ${RUN_STATES.join(', ')}` }).optional().describe('Only jobs in this state'),
+    status: z
+      .enum(RUN_STATES, { error: `use one of ${RUN_STATES.join(', ')}` })
+      .optional()
+      .describe('Only jobs in this state'),
     limit: z.coerce.number().int('use a whole number').min(1, 'use 1 to 100').max(100, 'use 1 to 100').default(20),
-    page_token: z.string().regex(/^[A-Za-z0-9_-]+$/, 'pass next_page_token from the previous page unchanged').optional(),
+    page_token: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'pass next_page_token from the previous page unchanged')
+      .optional(),
   })
   .strict();
 
@@ -80,7 +108,11 @@ export const scheduleDeletedSchema = z.object({ schedule_id: z.string(), deleted
 export const submitResponseSchema = z.object({
   job_id: z.string(),
   status: z.literal('submitted'),
-  estimated_duration_minutes: z.number().int().nullable().describe('A rough figure from the row count and parallelism; null without a row count'),
+  estimated_duration_minutes: z
+    .number()
+    .int()
+    .nullable()
+    .describe('A rough figure from the row count and parallelism; null without a row count'),
   input_row_count: z.number().int().nullable().describe('From a count query; null when the warehouse cannot answer within a few seconds'),
 });
 
@@ -130,7 +162,10 @@ export const cancelResponseSchema = z.object({
 export const errorSchema = z.object({
   error: z.string().describe('A machine-readable code: invalid_request, unauthorized, not_found, conflict, not_implemented, unavailable'),
   message: z.string(),
-  problems: z.array(z.object({ field: z.string(), message: z.string() })).optional().describe('Each bad field and how to fix it'),
+  problems: z
+    .array(z.object({ field: z.string(), message: z.string() }))
+    .optional()
+    .describe('Each bad field and how to fix it'),
 });
 
 export type SubmitResponse = z.infer<typeof submitResponseSchema>;

@@ -38,7 +38,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       const message = tooLong
         ? `The URL is too long: a path parameter (job_id, schedule_id) has at most ${MAX_PARAM_LENGTH} characters; use an id as the API returned it`
         : `The URL is not valid: ${err.message}`;
-      return (reply as FastifyReply).code(status).send({ error: tooLong ? 'uri_too_long' : 'invalid_request', message, problems: [{ field: '(url)', message }] });
+      return (reply as FastifyReply)
+        .code(status)
+        .send({ error: tooLong ? 'uri_too_long' : 'invalid_request', message, problems: [{ field: '(url)', message }] });
     },
   });
   // JSON only: any other content type is answered 415.
@@ -69,7 +71,10 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       // They are all about the body: not JSON, not an accepted content type, too large.
       const field = '(body)';
       const code = FASTIFY_CODES[status] ?? 'invalid_request';
-      const message = status === 413 ? `The body is above the limit of ${BODY_LIMIT} bytes (1 MiB) for a job; keep large SQL in the warehouse (a view or table) and large values out of input.params` : err.message;
+      const message =
+        status === 413
+          ? `The body is above the limit of ${BODY_LIMIT} bytes (1 MiB) for a job; keep large SQL in the warehouse (a view or table) and large values out of input.params`
+          : err.message;
       return reply.code(status).send({ error: code, message, problems: [{ field, message }] });
     }
     return reply.code(500).send({ error: 'internal', message: sanitizeMessage(err.message) });
@@ -88,14 +93,17 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     const tenantOf = (request: object) => (request as { tenant: string }).tenant;
 
     api.post(BASE, async (request, reply) => {
-      if (request.body === undefined) throw badRequest([{ field: '(body)', message: 'send the job as a JSON object (Content-Type: application/json)' }]);
+      if (request.body === undefined)
+        throw badRequest([{ field: '(body)', message: 'send the job as a JSON object (Content-Type: application/json)' }]);
       const key = request.headers['idempotency-key'];
       const answer = await bounded(() => jobs.submit(tenantOf(request), request.body, typeof key === 'string' ? key : undefined));
       // A single run is accepted (202); a schedule block creates a Schedule (201).
       return reply.code('schedule_id' in answer ? 201 : 202).send(answer);
     });
     api.get(BASE, async (request) => bounded(() => jobs.list(tenantOf(request), request.query)));
-    api.get<{ Params: { job_id: string } }>(`${BASE}/:job_id`, async (request) => bounded(() => jobs.get(tenantOf(request), request.params.job_id)));
+    api.get<{ Params: { job_id: string } }>(`${BASE}/:job_id`, async (request) =>
+      bounded(() => jobs.get(tenantOf(request), request.params.job_id)),
+    );
     api.delete<{ Params: { job_id: string } }>(`${BASE}/:job_id`, async (request, reply) =>
       reply.code(202).send(await bounded(() => jobs.cancel(tenantOf(request), request.params.job_id))),
     );

@@ -12,7 +12,11 @@ export const RETRY_AFTER_SECONDS = 5;
 export class TemporalUnavailableError extends HttpError {
   readonly retryAfterSeconds = RETRY_AFTER_SECONDS;
   constructor(readonly deadlineMs: number) {
-    super(503, 'unavailable', `The Temporal server did not answer within ${deadlineMs / 1000} s; retry after ${RETRY_AFTER_SECONDS} s (a POST with the same Idempotency-Key returns the same job, never a second one)`);
+    super(
+      503,
+      'unavailable',
+      `The Temporal server did not answer within ${deadlineMs / 1000} s; retry after ${RETRY_AFTER_SECONDS} s (a POST with the same Idempotency-Key returns the same job, never a second one)`,
+    );
   }
 }
 
@@ -20,7 +24,11 @@ export class TemporalUnavailableError extends HttpError {
  * Runs fn with every Temporal call in it bounded by one deadline: gRPC's own deadline, and an abort
  * when it passes (the SDK retries an unreachable server on its own, which the deadline alone may not end).
  */
-export async function withTemporalDeadline<T>(connection: Pick<Connection, 'withAbortSignal' | 'withDeadline'>, deadlineMs: number, fn: () => Promise<T>): Promise<T> {
+export async function withTemporalDeadline<T>(
+  connection: Pick<Connection, 'withAbortSignal' | 'withDeadline'>,
+  deadlineMs: number,
+  fn: () => Promise<T>,
+): Promise<T> {
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {

@@ -78,7 +78,10 @@ export function problemsInBodyTerms(problems: FieldProblem[], format: BodyFormat
     const [head, ...rest] = field.split('.');
     const mapped = SEED_FIELD[head] ? [SEED_FIELD[head], ...rest].join('.') : field;
     // Messages mention job spec names ("required when outputDestination is ..."): say them as sent.
-    const said = message.replace(/\b(outputDestination|outputTableName|outputPath|saveMode|inputQuery|predictor)\b/g, (name) => SEED_FIELD[name]);
+    const said = message.replace(
+      /\b(outputDestination|outputTableName|outputPath|saveMode|inputQuery|predictor)\b/g,
+      (name) => SEED_FIELD[name],
+    );
     return { field: mapped, message: said };
   });
 }

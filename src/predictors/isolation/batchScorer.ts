@@ -6,9 +6,7 @@
 // never yields (a busy loop) still blocks the worker. Only module predictors are isolated.
 import { CancelledFailure } from '@temporalio/activity';
 import * as arrow from 'apache-arrow';
-import {
-  PredictorCrashError, PredictorMemoryError, PredictorTimeoutError, type ChunkPlace,
-} from '../runErrors.js';
+import { PredictorCrashError, PredictorMemoryError, PredictorTimeoutError, type ChunkPlace } from '../runErrors.js';
 import { normalizeOutput, type FiniteCheck, type OutputColumn } from '../normalizeOutput.js';
 import type { Predictor, PredictorContext } from '../types.js';
 import { bounded, type CallBounds } from './bounded.js';
@@ -53,7 +51,10 @@ export function inProcessScorer(predict: Predictor, options: ScorerOptions): Bat
   return {
     copiesInput: false,
     async score(features, context, finite) {
-      const result = await bounded(Promise.resolve().then(() => predict(features, context)), options.bounds);
+      const result = await bounded(
+        Promise.resolve().then(() => predict(features, context)),
+        options.bounds,
+      );
       if ('stopped' in result) throw stoppedError(result.stopped, options);
       return normalizeOutput(options.predictor, result.value, features.numRows, options.required, finite);
     },

@@ -30,9 +30,7 @@ export interface ThreadError {
   nonRetryable?: boolean;
 }
 
-export type ScoreReply =
-  | { id: number; ok: true; columns: OutputColumn[] }
-  | { id: number; ok: false; error: ThreadError };
+export type ScoreReply = { id: number; ok: true; columns: OutputColumn[] } | { id: number; ok: false; error: ThreadError };
 
 export function toThreadError(err: unknown): ThreadError {
   if (!(err instanceof Error)) return { name: 'Error', message: String(err), fields: {} };

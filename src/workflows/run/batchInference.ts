@@ -69,7 +69,13 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
 }
 
 /** One child per slice; if one fails, the rest are stopped and awaited, so nothing writes to the stage after. */
-async function scoreSlices(run: RunRef, resolved: ResolvedSpec, slices: Slice[], options: RunOptions, progress: RunProgress): Promise<SliceTotals[]> {
+async function scoreSlices(
+  run: RunRef,
+  resolved: ResolvedSpec,
+  slices: Slice[],
+  options: RunOptions,
+  progress: RunProgress,
+): Promise<SliceTotals[]> {
   const every = progressEvery(slices.length);
   const childrenScope = new CancellationScope();
   const children = slices.map((slice) =>
@@ -112,7 +118,12 @@ const sum = (totals: SliceTotals[], pick: (t: SliceTotals) => number) => totals.
  * A publish, once begun, commits or rolls back (files: all land) whatever arrives meanwhile, and the run's
  * final state says which: a cancel during it does not hide a committed table.
  */
-async function publish(run: RunRef, resolved: ResolvedSpec, totals: SliceTotals[], tenant: string): Promise<{ table: string } | { path: string }> {
+async function publish(
+  run: RunRef,
+  resolved: ResolvedSpec,
+  totals: SliceTotals[],
+  tenant: string,
+): Promise<{ table: string } | { path: string }> {
   if (resolved.outputDestination === 'table') {
     const published = await CancellationScope.nonCancellable(() => publishOutput({ ...run, tenant }));
     return { table: published.table };
@@ -121,7 +132,13 @@ async function publish(run: RunRef, resolved: ResolvedSpec, totals: SliceTotals[
   return { path: published.path };
 }
 
-function summarize(runId: string, resolved: ResolvedSpec, totals: SliceTotals[], where: { table: string } | { path: string }, progress: RunProgress): RunSummary {
+function summarize(
+  runId: string,
+  resolved: ResolvedSpec,
+  totals: SliceTotals[],
+  where: { table: string } | { path: string },
+  progress: RunProgress,
+): RunSummary {
   const exported = progress.exported!;
   return {
     runId,
@@ -145,7 +162,13 @@ function summarize(runId: string, resolved: ResolvedSpec, totals: SliceTotals[],
  * Cleans up after a run that did not complete and returns the error to fail it with. A final state is
  * entered after the clean-up, so whoever sees it can rely on the clean-up being done.
  */
-async function closeFailed(err: unknown, run: RunRef, progress: RunProgress, deadline: Deadline, filesPath: string | undefined): Promise<unknown> {
+async function closeFailed(
+  err: unknown,
+  run: RunRef,
+  progress: RunProgress,
+  deadline: Deadline,
+  filesPath: string | undefined,
+): Promise<unknown> {
   if (deadline.passed) {
     // Stopped like a cancel (children and activities have closed; whatever they failed with is a
     // consequence of being stopped), then reported as a failure.

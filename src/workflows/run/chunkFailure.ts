@@ -16,8 +16,9 @@ export const CHUNK_TIMEOUT = 'ChunkTimeout';
 export function explainChunkFailure(err: unknown, limits: ChunkLimits): unknown {
   if (!(err instanceof ActivityFailure) || !(err.cause instanceof TimeoutFailure)) return err;
   const where = `chunk ${limits.chunk} of worker ${limits.worker}`;
-  const message = err.cause.timeoutType === 'HEARTBEAT'
-    ? `${where}: no heartbeat within heartbeatTimeout (${limits.heartbeatTimeout} s): the worker was lost, or a predictor blocked its main thread (predictors passed in code run there; load them from a BATCH_PREDICTORS module to run them in a thread that can be stopped); raise heartbeatTimeout if the worker is only busy`
-    : `${where}: did not finish within timeoutPerBatch (${limits.timeoutPerBatch} s); raise timeoutPerBatch, make the predictor faster or lower batchSizeInMb`;
+  const message =
+    err.cause.timeoutType === 'HEARTBEAT'
+      ? `${where}: no heartbeat within heartbeatTimeout (${limits.heartbeatTimeout} s): the worker was lost, or a predictor blocked its main thread (predictors passed in code run there; load them from a BATCH_PREDICTORS module to run them in a thread that can be stopped); raise heartbeatTimeout if the worker is only busy`
+      : `${where}: did not finish within timeoutPerBatch (${limits.timeoutPerBatch} s); raise timeoutPerBatch, make the predictor faster or lower batchSizeInMb`;
   return ApplicationFailure.create({ message, type: CHUNK_TIMEOUT, nonRetryable: true, cause: err });
 }

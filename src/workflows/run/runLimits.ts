@@ -23,7 +23,6 @@ export function timeoutMinutesOf(spec: unknown): number {
   return typeof value === 'number' && value > 0 && Number.isFinite(value) ? Math.min(value, MAX_TIMEOUT_MINUTES) : DEFAULT_TIMEOUT_MINUTES;
 }
 
-
 /** Makes the run's state searchable (BatchState), when the run was started with search attributes. */
 export function recordState(state: RunState): void {
   if (workflowInfo().typedSearchAttributes.get(TENANT_KEY) === undefined) return;

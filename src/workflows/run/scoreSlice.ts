@@ -1,12 +1,6 @@
 // One worker's slice: score chunks [chunkStart, chunkEnd) one after another, report progress to the
 // parent, and continue-as-new long before the history grows large.
-import {
-  ActivityCancellationType,
-  continueAsNew,
-  getExternalWorkflowHandle,
-  proxyActivities,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ActivityCancellationType, continueAsNew, getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { explainChunkFailure } from './chunkFailure.js';
 import { sliceProgressSignal } from './contract.js';
@@ -56,8 +50,7 @@ export async function scoreSlice(input: ScoreSliceInput): Promise<SliceTotals> {
   });
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
   const totals: SliceTotals = input.totals ?? { chunksDone: 0, rowsIn: 0, rowsOut: 0, bytesOut: 0 };
-  const report = () =>
-    parent.signal(sliceProgressSignal, { worker: input.worker, chunks: totals.chunksDone, rows: totals.rowsIn });
+  const report = () => parent.signal(sliceProgressSignal, { worker: input.worker, chunks: totals.chunksDone, rows: totals.rowsIn });
 
   const chunksPerRun = input.chunksPerRun ?? DEFAULT_CHUNKS_PER_RUN;
   let chunk = input.next ?? input.chunkStart;
@@ -69,7 +62,12 @@ export async function scoreSlice(input: ScoreSliceInput): Promise<SliceTotals> {
       await continueAsNew<typeof scoreSlice>({ ...input, next: chunk, totals });
     }
     const result = await scoreChunk({ runId: input.runId, executionId: input.executionId, worker: input.worker, chunk }).catch((err) => {
-      throw explainChunkFailure(err, { worker: input.worker, chunk, timeoutPerBatch: input.timeoutPerBatch, heartbeatTimeout: input.heartbeatTimeout });
+      throw explainChunkFailure(err, {
+        worker: input.worker,
+        chunk,
+        timeoutPerBatch: input.timeoutPerBatch,
+        heartbeatTimeout: input.heartbeatTimeout,
+      });
     });
     totals.chunksDone++;
     totals.rowsIn += result.rowsIn;

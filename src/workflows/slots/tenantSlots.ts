@@ -77,9 +77,8 @@ export async function tenantSlots(initial: TenantSlotsState): Promise<void> {
     changed = false;
     const idle = state.holders.length === 0 && state.waiting.length === 0;
     const someoneWaits = state.waiting.length > 0;
-    const signalled = idle || someoneWaits
-      ? await condition(() => changed, idle ? IDLE_FOR : HOLDER_CHECK_EVERY)
-      : (await condition(() => changed), true);
+    const signalled =
+      idle || someoneWaits ? await condition(() => changed, idle ? IDLE_FOR : HOLDER_CHECK_EVERY) : (await condition(() => changed), true);
     if (signalled) continue;
     if (idle) {
       await condition(allHandlersFinished);

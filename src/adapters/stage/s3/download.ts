@@ -15,12 +15,14 @@ export async function downloadToFile(s3: S3Client, bucket: string, key: string, 
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        const res = await s3.send(new GetObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Range: written > 0 ? `bytes=${written}-` : undefined,
-          IfMatch: etag,
-        }));
+        const res = await s3.send(
+          new GetObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Range: written > 0 ? `bytes=${written}-` : undefined,
+            IfMatch: etag,
+          }),
+        );
         etag ??= res.ETag;
         if (total === undefined) total = res.ContentLength ?? 0;
         for await (const part of res.Body as Readable) {
@@ -31,7 +33,7 @@ export async function downloadToFile(s3: S3Client, bucket: string, key: string, 
         throw new Error(`body ended after ${written} of ${total} bytes`);
       } catch (err) {
         // Before any byte arrived the SDK has already retried; a mid-body failure is ours to resume.
-        if (attempt >= MAX_RESUMES || written === 0 && total === undefined) throw err;
+        if (attempt >= MAX_RESUMES || (written === 0 && total === undefined)) throw err;
       }
     }
   } finally {

@@ -20,7 +20,14 @@ export interface ObjectMetadataSource {
 }
 
 /** Errors no retry can fix: the bucket or the credentials are wrong. */
-const PERMANENT = new Set(['NoSuchBucket', 'AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidBucketName', 'Forbidden']);
+const PERMANENT = new Set([
+  'NoSuchBucket',
+  'AccessDenied',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'InvalidBucketName',
+  'Forbidden',
+]);
 /** Past this many objects a prefix is too broad to fingerprint on every tick. */
 const MAX_OBJECTS = 100_000;
 
@@ -53,7 +60,8 @@ export class S3Objects implements ObjectMetadataSource {
       if (!isNotFound(err)) throw err;
       // A HEAD cannot tell a missing object from a missing bucket: ask about the bucket.
       await this.call(bucket, () => this.client.send(new HeadBucketCommand({ Bucket: bucket }))).catch((bucketErr) => {
-        if (bucketErr instanceof S3ServiceException && bucketErr.name === 'NotFound') throw new S3AccessError(`S3 bucket ${bucket}: NoSuchBucket`);
+        if (bucketErr instanceof S3ServiceException && bucketErr.name === 'NotFound')
+          throw new S3AccessError(`S3 bucket ${bucket}: NoSuchBucket`);
         throw bucketErr;
       });
       return undefined;

@@ -1,13 +1,7 @@
 // The production stage: a prefix in an S3 bucket (or an S3-compatible store via AWS_ENDPOINT_URL).
 // Objects appear whole when their upload completes, so a reader never sees a half-written file;
 // local work happens in a scratch folder on this machine.
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -84,9 +78,14 @@ export class S3Stage implements Stage {
   }
 
   async putJson(key: string, value: unknown): Promise<void> {
-    await this.s3.send(new PutObjectCommand({
-      Bucket: this.bucket, Key: this.objectKey(key), Body: JSON.stringify(value), ContentType: 'application/json',
-    }));
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.objectKey(key),
+        Body: JSON.stringify(value),
+        ContentType: 'application/json',
+      }),
+    );
   }
 
   async localCopy(key: string): Promise<LocalCopy> {
@@ -162,10 +161,12 @@ export class S3Stage implements Stage {
     const exact = this.objectKey(prefix.replace(/\/+$/, ''));
     const keys = [exact, ...(await this.list(prefix)).map((o) => this.objectKey(o.key))];
     for (let i = 0; i < keys.length; i += 1000) {
-      const res = await this.s3.send(new DeleteObjectsCommand({
-        Bucket: this.bucket,
-        Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
-      }));
+      const res = await this.s3.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
       if (res.Errors?.length) {
         const first = res.Errors[0];
         throw new Error(`Could not delete ${res.Errors.length} objects under ${prefix}, e.g. ${first.Key}: ${first.Code} ${first.Message}`);

@@ -36,26 +36,39 @@ export class DuckDBWarehouse implements Warehouse {
   }
 
   async checkReadOnlyQuery(sql: string, options: CheckQueryOptions = {}): Promise<void> {
-    await this.withConnection(async (conn) => {
-      try {
-        await checkOneSelect(conn, sql, options.field ?? 'inputQuery');
-      } catch (err) {
-        throw asQueryError(err, sql);
-      }
-    }, sandboxProfile({ useUtc: options.useUtc ?? true }));
+    await this.withConnection(
+      async (conn) => {
+        try {
+          await checkOneSelect(conn, sql, options.field ?? 'inputQuery');
+        } catch (err) {
+          throw asQueryError(err, sql);
+        }
+      },
+      sandboxProfile({ useUtc: options.useUtc ?? true }),
+    );
   }
 
   async exportQuery(req: ExportRequest): Promise<StagedFile[]> {
     const folder = await req.stage.writeFolder(req.prefix);
     try {
-      const files = await this.withConnection((conn) => interruptOnAbort(conn, req.signal, async () => {
-        await runUserSql(conn, req.sql, `COPY (${req.sql}) TO ${quoteLiteral(folder.dir)} (FORMAT parquet, FILE_SIZE_BYTES ${Math.max(1, Math.floor(req.fileSizeBytes))}, OVERWRITE_OR_IGNORE true)`);
-        // An empty result still gets one (empty) file, so the predictor defines the output schema.
-        if ((await fs.readdir(folder.dir)).length === 0) {
-          await conn.run(`COPY (SELECT * FROM (${req.sql}) LIMIT 0) TO ${quoteLiteral(path.join(folder.dir, 'data_0.parquet'))} (FORMAT parquet)`);
-        }
-        return describeParquetFiles(conn, folder.dir, req.prefix);
-      }), sandboxProfile({ useUtc: req.useUtc, writeDir: folder.dir }));
+      const files = await this.withConnection(
+        (conn) =>
+          interruptOnAbort(conn, req.signal, async () => {
+            await runUserSql(
+              conn,
+              req.sql,
+              `COPY (${req.sql}) TO ${quoteLiteral(folder.dir)} (FORMAT parquet, FILE_SIZE_BYTES ${Math.max(1, Math.floor(req.fileSizeBytes))}, OVERWRITE_OR_IGNORE true)`,
+            );
+            // An empty result still gets one (empty) file, so the predictor defines the output schema.
+            if ((await fs.readdir(folder.dir)).length === 0) {
+              await conn.run(
+                `COPY (SELECT * FROM (${req.sql}) LIMIT 0) TO ${quoteLiteral(path.join(folder.dir, 'data_0.parquet'))} (FORMAT parquet)`,
+              );
+            }
+            return describeParquetFiles(conn, folder.dir, req.prefix);
+          }),
+        sandboxProfile({ useUtc: req.useUtc, writeDir: folder.dir }),
+      );
       await folder.commit();
       return files;
     } catch (err) {
@@ -67,9 +80,20 @@ export class DuckDBWarehouse implements Warehouse {
   async publish(req: PublishRequest): Promise<PublishResult> {
     const objects = (await req.stage.list(req.prefix)).filter((o) => o.key.endsWith('.parquet'));
     // Local copies (downloads from S3) a few at a time: a run can have thousands of output files.
-    const copies = await localCopies(req.stage, objects.map((o) => o.key));
+    const copies = await localCopies(
+      req.stage,
+      objects.map((o) => o.key),
+    );
     try {
-      return await gateFor(this.path).exclusive(() => this.withConnection((conn) => this.load(conn, req, copies.map((c) => c.path))));
+      return await gateFor(this.path).exclusive(() =>
+        this.withConnection((conn) =>
+          this.load(
+            conn,
+            req,
+            copies.map((c) => c.path),
+          ),
+        ),
+      );
     } finally {
       await Promise.all(copies.map((c) => c.release()));
     }
@@ -77,7 +101,9 @@ export class DuckDBWarehouse implements Warehouse {
 
   private async load(conn: DuckDBConnection, req: PublishRequest, files: string[]): Promise<PublishResult> {
     const table = quoteQualified(req.table);
-    await conn.run(`CREATE TABLE IF NOT EXISTS ${PUBLISHES_TABLE} (publish_id VARCHAR PRIMARY KEY, run_id VARCHAR, table_name VARCHAR, row_count BIGINT, published_at TIMESTAMP)`);
+    await conn.run(
+      `CREATE TABLE IF NOT EXISTS ${PUBLISHES_TABLE} (publish_id VARCHAR PRIMARY KEY, run_id VARCHAR, table_name VARCHAR, row_count BIGINT, published_at TIMESTAMP)`,
+    );
     await conn.run('BEGIN TRANSACTION');
     try {
       const done = await conn.runAndReadAll(`SELECT row_count FROM ${PUBLISHES_TABLE} WHERE publish_id = ${quoteLiteral(req.publishId)}`);
@@ -109,25 +135,32 @@ export class DuckDBWarehouse implements Warehouse {
         const inserted = await runUserSql(conn, undefined, `INSERT INTO ${table} BY NAME SELECT * FROM ${source}`);
         rows = Number(inserted);
       }
-      await conn.run(`INSERT INTO ${PUBLISHES_TABLE} VALUES (${quoteLiteral(req.publishId)}, ${quoteLiteral(req.runId)}, ${quoteLiteral(req.table)}, ${rows}, now()::TIMESTAMP)`);
+      await conn.run(
+        `INSERT INTO ${PUBLISHES_TABLE} VALUES (${quoteLiteral(req.publishId)}, ${quoteLiteral(req.runId)}, ${quoteLiteral(req.table)}, ${rows}, now()::TIMESTAMP)`,
+      );
       await conn.run('COMMIT');
       return { table: req.table, rows, loaded: true };
     } catch (err) {
       await conn.run('ROLLBACK').catch(() => {});
-      if (err instanceof QueryError) throw new PublishError(`Cannot load predictions into ${req.table}: ${err.reason}`, req.table, { cause: err });
+      if (err instanceof QueryError)
+        throw new PublishError(`Cannot load predictions into ${req.table}: ${err.reason}`, req.table, { cause: err });
       throw err;
     }
   }
 
   async query(sql: string, options: QueryOptions = {}): Promise<Record<string, unknown>[]> {
-    return this.withConnection((conn) => interruptOnAbort(conn, options.signal, async () => {
-      const limited = `SELECT * FROM (${sql}) LIMIT ${Math.floor(options.maxRows ?? 1000)}`;
-      try {
-        return (await conn.runAndReadAll(limited)).getRowObjectsJson() as Record<string, unknown>[];
-      } catch (err) {
-        throw asQueryError(err, sql);
-      }
-    }), sandboxProfile({ useUtc: options.useUtc ?? true }));
+    return this.withConnection(
+      (conn) =>
+        interruptOnAbort(conn, options.signal, async () => {
+          const limited = `SELECT * FROM (${sql}) LIMIT ${Math.floor(options.maxRows ?? 1000)}`;
+          try {
+            return (await conn.runAndReadAll(limited)).getRowObjectsJson() as Record<string, unknown>[];
+          } catch (err) {
+            throw asQueryError(err, sql);
+          }
+        }),
+      sandboxProfile({ useUtc: options.useUtc ?? true }),
+    );
   }
 
   async tableHasRows(table: string): Promise<boolean> {
@@ -146,8 +179,11 @@ export class DuckDBWarehouse implements Warehouse {
   }
 
   async preview(table: string, limit: number): Promise<Record<string, unknown>[]> {
-    return this.withConnection(async (conn) =>
-      (await conn.runAndReadAll(`SELECT * FROM ${quoteQualified(table)} ORDER BY 1 LIMIT ${Math.floor(limit)}`)).getRowObjectsJson() as Record<string, unknown>[],
+    return this.withConnection(
+      async (conn) =>
+        (
+          await conn.runAndReadAll(`SELECT * FROM ${quoteQualified(table)} ORDER BY 1 LIMIT ${Math.floor(limit)}`)
+        ).getRowObjectsJson() as Record<string, unknown>[],
     );
   }
 
@@ -162,11 +198,13 @@ async function describeParquetFiles(conn: DuckDBConnection, dir: string, prefix:
     `SELECT file_name, num_rows FROM parquet_file_metadata(${sqlPathList(names.map((n) => path.join(dir, n)))})`,
   );
   const rows = new Map(reader.getRows().map(([file, n]) => [path.basename(String(file)), Number(n)]));
-  return Promise.all(names.map(async (name) => ({
-    key: `${prefix}/${name}`,
-    bytes: (await fs.stat(path.join(dir, name))).size,
-    rows: rows.get(name) ?? 0,
-  })));
+  return Promise.all(
+    names.map(async (name) => ({
+      key: `${prefix}/${name}`,
+      bytes: (await fs.stat(path.join(dir, name))).size,
+      rows: rows.get(name) ?? 0,
+    })),
+  );
 }
 
 async function tableExists(conn: DuckDBConnection, quotedTable: string): Promise<boolean> {

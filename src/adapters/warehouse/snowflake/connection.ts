@@ -48,7 +48,13 @@ export function createSnowflakePool(settings: SnowflakeSettings): Pool<Connectio
     },
     // Without an acquire timeout the pool would retry a failing login forever and the activity would
     // hang; with it the operation fails as transient and Temporal retries it with backoff.
-    { max: settings.poolSize, min: 0, acquireTimeoutMillis: settings.connectTimeoutMs, evictionRunIntervalMillis: 60_000, idleTimeoutMillis: 300_000 },
+    {
+      max: settings.poolSize,
+      min: 0,
+      acquireTimeoutMillis: settings.connectTimeoutMs,
+      evictionRunIntervalMillis: 60_000,
+      idleTimeoutMillis: 300_000,
+    },
   );
 }
 
@@ -87,7 +93,13 @@ export function classify(err: DriverError, sqlText: string): Error {
   if (known) return known;
   const state = err.sqlState ?? '';
   if (/^(42|22|0A)/.test(state) || /SQL compilation error/i.test(err.message)) {
-    return new QueryError({ warehouse: 'Snowflake', sql: sqlText, sqlState: state || String(err.code ?? ''), reason: err.message, cause: err });
+    return new QueryError({
+      warehouse: 'Snowflake',
+      sql: sqlText,
+      sqlState: state || String(err.code ?? ''),
+      reason: err.message,
+      cause: err,
+    });
   }
   const transient = new Error(`Snowflake request failed (${err.code ?? 'no code'}): ${err.message}`);
   transient.name = 'SnowflakeTransientError';

@@ -14,8 +14,8 @@ export class SnowflakeNameError extends NonRetryableError {
     readonly value: string,
   ) {
     super(
-      `Not a valid Snowflake ${kind}: ${JSON.stringify(value)}; use letters, digits, _ and $ `
-        + `(${kind === 'identifier' ? 'alias an expression column, e.g. COUNT(*) AS n' : 'db.schema.table at most'})`,
+      `Not a valid Snowflake ${kind}: ${JSON.stringify(value)}; use letters, digits, _ and $ ` +
+        `(${kind === 'identifier' ? 'alias an expression column, e.g. COUNT(*) AS n' : 'db.schema.table at most'})`,
     );
   }
 }
@@ -50,7 +50,9 @@ export class StageLocationError extends NonRetryableError {}
 export function sfStageLocation(stage: string, prefix: string): string {
   if (!QUALIFIED_NAME.test(stage)) throw new Error(`Not a valid Snowflake stage name: ${JSON.stringify(stage)}`);
   if (!STAGE_PATH.test(prefix) || prefix.split('/').includes('..')) {
-    throw new StageLocationError(`Stage path ${JSON.stringify(prefix)} has characters a stage location cannot carry (use letters, digits and _ - . / = : @ +)`);
+    throw new StageLocationError(
+      `Stage path ${JSON.stringify(prefix)} has characters a stage location cannot carry (use letters, digits and _ - . / = : @ +)`,
+    );
   }
   return `'@${stage}/${prefix.replace(/\/+$/, '')}/'`;
 }

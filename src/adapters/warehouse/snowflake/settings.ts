@@ -62,7 +62,10 @@ export function snowflakeProblems(c: SnowflakeEnv): [string, string][] {
     problems.push(['SNOWFLAKE_PASSWORD', 'set SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH (key-pair auth)']);
   }
   if (!c.BATCH_STAGE.startsWith('s3://')) {
-    problems.push(['BATCH_STAGE', 'Snowflake unloads to and loads from S3: use BATCH_STAGE=s3://bucket/prefix, the location of SNOWFLAKE_STAGE']);
+    problems.push([
+      'BATCH_STAGE',
+      'Snowflake unloads to and loads from S3: use BATCH_STAGE=s3://bucket/prefix, the location of SNOWFLAKE_STAGE',
+    ]);
   }
   return problems;
 }

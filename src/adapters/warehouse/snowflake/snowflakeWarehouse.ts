@@ -8,13 +8,7 @@ import { PublishError, QueryError } from '../errors.js';
 import { parquetColumns } from '../../localEngine/parquetSchema.js';
 import { createSnowflakePool, execute, type Row, type StatementOptions } from './connection.js';
 import { sfIdentifier, sfQualified, sfSchemaOf } from './names.js';
-import {
-  createTableSql,
-  loadSql,
-  publishesTableSql,
-  sfTypeFromDuckdb,
-  unloadSql,
-} from './statements.js';
+import { createTableSql, loadSql, publishesTableSql, sfTypeFromDuckdb, unloadSql } from './statements.js';
 import { describeResult } from './resultColumns.js';
 import { projectForParquet, sfExactIdentifier, type ResultColumn } from './typeMapping.js';
 import { stagedFilesFromUnload } from './unloadOutput.js';
@@ -47,7 +41,11 @@ export class SnowflakeWarehouse implements Warehouse {
    * warehouse than the configured one gets a connection that is closed afterwards, not pooled, so
    * its USE WAREHOUSE never carries over to another run's statements.
    */
-  private async session<T>(tag: Record<string, string>, opts: { useUtc?: boolean; warehouse?: string }, fn: (s: Session) => Promise<T>): Promise<T> {
+  private async session<T>(
+    tag: Record<string, string>,
+    opts: { useUtc?: boolean; warehouse?: string },
+    fn: (s: Session) => Promise<T>,
+  ): Promise<T> {
     const parameters: Record<string, string> = { QUERY_TAG: JSON.stringify({ app: 'batch-inference', ...tag }) };
     if (opts.useUtc ?? true) parameters.TIMEZONE = 'UTC';
     // Every statement is one statement, whatever the account's default: user SQL cannot append a second.
@@ -104,7 +102,12 @@ export class SnowflakeWarehouse implements Warehouse {
     loadSql(req.table, this.settings.stage, req.prefix);
     const files = (await req.stage.list(req.prefix)).filter((o) => o.key.endsWith('.parquet'));
     // Exactly the listed files: a stray object under the prefix is neither loaded nor counted.
-    const loads = loadStatements(req.table, this.settings.stage, req.prefix, files.map((f) => f.key));
+    const loads = loadStatements(
+      req.table,
+      this.settings.stage,
+      req.prefix,
+      files.map((f) => f.key),
+    );
     return this.session({ run: req.runId, step: 'publish' }, req, async (s) => {
       /** The row count this publish recorded, when it has committed. */
       const published = async () => {
@@ -147,7 +150,8 @@ export class SnowflakeWarehouse implements Warehouse {
         if (landed !== undefined && landed !== null) return { table: req.table, rows: landed, loaded: true };
         // A table this publish created holds nothing worth keeping: a failed publish leaves no trace.
         if (created && landed === undefined) await s.run(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
-        if (err instanceof QueryError) throw new PublishError(`Cannot load predictions into ${req.table}: ${err.reason}`, req.table, { cause: err });
+        if (err instanceof QueryError)
+          throw new PublishError(`Cannot load predictions into ${req.table}: ${err.reason}`, req.table, { cause: err });
         throw err;
       }
     });
@@ -160,7 +164,8 @@ export class SnowflakeWarehouse implements Warehouse {
     }
     let columns = req.definition;
     if (!columns) {
-      if (!firstFile) throw new PublishError(`Run ${req.runId} produced no output files to create ${req.table} from; give outputTableDefinition`);
+      if (!firstFile)
+        throw new PublishError(`Run ${req.runId} produced no output files to create ${req.table} from; give outputTableDefinition`);
       const copy = await req.stage.localCopy(firstFile);
       try {
         columns = (await parquetColumns(copy.path)).map(({ name, type }) => [name, sfTypeFromDuckdb(type)]);
@@ -181,8 +186,10 @@ export class SnowflakeWarehouse implements Warehouse {
 
   async tableHasRows(table: string, options: QueryOptions = {}): Promise<boolean> {
     const quoted = sfQualified(table);
-    return this.session({ step: 'save-mode-check' }, options, async (s) =>
-      (await tableExists(s, quoted)) && (await s.run(`SELECT 1 AS PRESENT FROM ${quoted} LIMIT 1`)).length > 0,
+    return this.session(
+      { step: 'save-mode-check' },
+      options,
+      async (s) => (await tableExists(s, quoted)) && (await s.run(`SELECT 1 AS PRESENT FROM ${quoted} LIMIT 1`)).length > 0,
     );
   }
 
@@ -196,9 +203,7 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 
   async preview(table: string, limit: number): Promise<Record<string, unknown>[]> {
-    return this.session({ step: 'preview' }, {}, (s) =>
-      s.run(`SELECT * FROM ${sfQualified(table)} ORDER BY 1 LIMIT ${Math.floor(limit)}`),
-    );
+    return this.session({ step: 'preview' }, {}, (s) => s.run(`SELECT * FROM ${sfQualified(table)} ORDER BY 1 LIMIT ${Math.floor(limit)}`));
   }
 
   /** Refuses to run when SNOWFLAKE_STAGE is not the BATCH_STAGE location (called at worker start). */
@@ -225,7 +230,8 @@ async function createSchemaKeepingCurrent(s: Session, schema: string): Promise<v
   const [current] = await s.run('SELECT CURRENT_DATABASE() AS DB, CURRENT_SCHEMA() AS SCH');
   await s.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   // The names come back exactly as stored (a database created as "Analytics" stays mixed-case): quote, never upper-case.
-  if (current?.DB && current?.SCH) await s.run(`USE SCHEMA ${sfExactIdentifier(String(current.DB))}.${sfExactIdentifier(String(current.SCH))}`);
+  if (current?.DB && current?.SCH)
+    await s.run(`USE SCHEMA ${sfExactIdentifier(String(current.DB))}.${sfExactIdentifier(String(current.SCH))}`);
 }
 
 async function tableExists(s: Session, quotedTable: string): Promise<boolean> {

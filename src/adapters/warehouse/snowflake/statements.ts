@@ -8,9 +8,11 @@ export const PUBLISHES_TABLE = 'BATCH_INFERENCE_PUBLISHES';
 
 /** Unloads a query to the stage as parquet files of about fileSizeBytes each, reporting each file. */
 export function unloadSql(stage: string, prefix: string, query: string, fileSizeBytes: number): string {
-  return `COPY INTO ${sfStageLocation(stage, prefix)} FROM (${query}) `
-    + `FILE_FORMAT = (TYPE = PARQUET) HEADER = TRUE MAX_FILE_SIZE = ${Math.max(1, Math.floor(fileSizeBytes))} `
-    + 'OVERWRITE = TRUE DETAILED_OUTPUT = TRUE';
+  return (
+    `COPY INTO ${sfStageLocation(stage, prefix)} FROM (${query}) ` +
+    `FILE_FORMAT = (TYPE = PARQUET) HEADER = TRUE MAX_FILE_SIZE = ${Math.max(1, Math.floor(fileSizeBytes))} ` +
+    'OVERWRITE = TRUE DETAILED_OUTPUT = TRUE'
+  );
 }
 
 /**
@@ -22,8 +24,10 @@ export function unloadSql(stage: string, prefix: string, query: string, fileSize
  */
 export function loadSql(table: string, stage: string, prefix: string, files?: string[]): string {
   const only = files ? `FILES = (${files.map((f) => `'${f}'`).join(', ')}) ` : '';
-  return `COPY INTO ${sfQualified(table)} FROM ${sfStageLocation(stage, prefix)} ${only}`
-    + 'FILE_FORMAT = (TYPE = PARQUET USE_LOGICAL_TYPE = TRUE) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE';
+  return (
+    `COPY INTO ${sfQualified(table)} FROM ${sfStageLocation(stage, prefix)} ${only}` +
+    'FILE_FORMAT = (TYPE = PARQUET USE_LOGICAL_TYPE = TRUE) MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE FORCE = TRUE'
+  );
 }
 
 /** Snowflake's spelling of a definition's type: the validated text, upper-cased. */

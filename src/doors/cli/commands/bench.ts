@@ -29,7 +29,11 @@ export function benchEnv(dataDir: string): Record<string, string> {
 export const benchSpec = (rows: number) => ({
   inputQuery: `SELECT id, feature_1, feature_2 FROM ${table(rows)}`,
   outputTableName: `bench.predictions_${rows}`,
-  outputTableDefinition: [['id', 'NUMBER'], ['score', 'FLOAT'], ['label', 'NUMBER']],
+  outputTableDefinition: [
+    ['id', 'NUMBER'],
+    ['score', 'FLOAT'],
+    ['label', 'NUMBER'],
+  ],
   predictor: 'linear-demo',
   parallelWorkers: os.availableParallelism(),
   batchSizeInMb: BATCH_SIZE_MB,
@@ -125,13 +129,17 @@ export async function benchCommand(_config: Config, rowsFlag?: string): Promise<
     '',
     '| rows | DuckDB bound | pipeline end to end | pipeline rows/s | ratio to bound | preparing / running / completing | chunks | worker peak RSS |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...results.map(({ rows, bound, run }) =>
-      `| ${rows.toLocaleString('en-US')} | ${(bound / 1000).toFixed(2)} s | ${(run.ms / 1000).toFixed(2)} s | ${Math.round(rows / (run.ms / 1000)).toLocaleString('en-US')} | ${(run.ms / bound).toFixed(1)}× | ${phases(run.summary)} | ${run.summary.chunks} | ${run.maxRssMb.toFixed(0)} MB |`,
+    ...results.map(
+      ({ rows, bound, run }) =>
+        `| ${rows.toLocaleString('en-US')} | ${(bound / 1000).toFixed(2)} s | ${(run.ms / 1000).toFixed(2)} s | ${Math.round(rows / (run.ms / 1000)).toLocaleString('en-US')} | ${(run.ms / bound).toFixed(1)}× | ${phases(run.summary)} | ${run.summary.chunks} | ${run.maxRssMb.toFixed(0)} MB |`,
     ),
   ];
   if (results.length >= 2) {
     const [small, large] = [results[0], results[results.length - 1]];
-    lines.push('', `Peak RSS ${large.rows.toLocaleString('en-US')} / ${small.rows.toLocaleString('en-US')} rows: ${(large.run.maxRssMb / small.run.maxRssMb).toFixed(2)}×`);
+    lines.push(
+      '',
+      `Peak RSS ${large.rows.toLocaleString('en-US')} / ${small.rows.toLocaleString('en-US')} rows: ${(large.run.maxRssMb / small.run.maxRssMb).toFixed(2)}×`,
+    );
   }
   console.log(lines.join('\n'));
   return EXIT_OK;

@@ -7,8 +7,13 @@ import { EXIT_BAD_INPUT, EXIT_OK, UsageError } from '../usage.js';
 
 const WOULD: Record<string, string> = { created: 'would create', updated: 'would update', deleted: 'would delete' };
 
-export async function deployCommand(config: Config, dir: string, flags: { prune: boolean; dryRun: boolean; json: boolean }): Promise<number> {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`deploy needs a folder of config files; ${dir} is not one`);
+export async function deployCommand(
+  config: Config,
+  dir: string,
+  flags: { prune: boolean; dryRun: boolean; json: boolean },
+): Promise<number> {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    throw new UsageError(`deploy needs a folder of config files; ${dir} is not one`);
   const session = await openSession(config, { worker: 'never' });
   try {
     const result = await session.client.deploy({ dir, prune: flags.prune, dryRun: flags.dryRun });
@@ -16,7 +21,8 @@ export async function deployCommand(config: Config, dir: string, flags: { prune:
     else {
       if (result.dryRun) console.log('Dry run: nothing is changed.');
       for (const line of result.lines) print(line, result.dryRun);
-      if (session.ephemeral) console.error('No Temporal server is configured: the Schedules were saved in .data/ and run while `batch-inference dev` runs.');
+      if (session.ephemeral)
+        console.error('No Temporal server is configured: the Schedules were saved in .data/ and run while `batch-inference dev` runs.');
     }
     return result.rejected ? EXIT_BAD_INPUT : EXIT_OK;
   } finally {

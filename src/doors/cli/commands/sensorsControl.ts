@@ -17,11 +17,13 @@ export async function sensorsControlCommand(config: Config, action: SensorAction
       // A manual check may overlap a scheduled one: the sensor's state workflow still starts one run per change.
       else await handle.trigger();
     } catch (err) {
-      if (err instanceof ScheduleNotFoundError) throw new UsageError(`No sensor ${name} (no Schedule ${sensorScheduleId(name)}); see batch-inference sensors list`);
+      if (err instanceof ScheduleNotFoundError)
+        throw new UsageError(`No sensor ${name} (no Schedule ${sensorScheduleId(name)}); see batch-inference sensors list`);
       throw err;
     }
     console.log({ pause: `Sensor ${name} paused`, resume: `Sensor ${name} resumed`, trigger: `Sensor ${name}: check started` }[action]);
-    if (action === 'trigger' && !session.hasWorker) console.error('No worker is running: the check waits until `batch-inference dev` or `batch-inference worker` runs.');
+    if (action === 'trigger' && !session.hasWorker)
+      console.error('No worker is running: the check waits until `batch-inference dev` or `batch-inference worker` runs.');
     return EXIT_OK;
   } finally {
     await session.close();

@@ -8,7 +8,9 @@ import { EXIT_OK, UsageError } from '../usage.js';
 
 export async function serveCommand(config: Config): Promise<number> {
   if (Object.keys(config.api.tokens).length === 0) {
-    throw new UsageError('Set BATCH_API_TOKENS=token:tenant[,token:tenant…] (tokens of at least 8 characters) so that callers can authenticate');
+    throw new UsageError(
+      'Set BATCH_API_TOKENS=token:tenant[,token:tenant…] (tokens of at least 8 characters) so that callers can authenticate',
+    );
   }
   const stop = stopSignal();
   // With no Temporal configured or running, an ephemeral server and a worker live in this process.
@@ -20,16 +22,21 @@ export async function serveCommand(config: Config): Promise<number> {
   try {
     const namespace = session.config.temporal.namespace;
     const missing = await session.client.ensureSearchAttributes();
-    if (missing.length) console.error(`Warning: namespace ${namespace} lacks the search attributes ${missing.join(', ')} and refused to add them; GET /api/v1/inference/batch answers 503 until they exist`);
-    await session.client.ensureRetentionSchedule().catch((err: Error) =>
-      console.error(`Warning: cannot create the retention schedule (${err.message}); staged files will not expire`),
-    );
+    if (missing.length)
+      console.error(
+        `Warning: namespace ${namespace} lacks the search attributes ${missing.join(', ')} and refused to add them; GET /api/v1/inference/batch answers 503 until they exist`,
+      );
+    await session.client
+      .ensureRetentionSchedule()
+      .catch((err: Error) => console.error(`Warning: cannot create the retention schedule (${err.message}); staged files will not expire`));
     // The names the workers know, when they load the same BATCH_PREDICTORS: model_id is checked at submit.
     const predictors = Object.keys(await buildPredictorRegistry(config.predictorModules));
     const app = buildApi({ client: session.client, warehouse: session.warehouse, config: session.config, predictors });
     const address = await app.listen({ host: config.api.host, port: config.api.port });
     console.log(`HTTP API on ${address}/api/v1/inference/batch (OpenAPI at ${address}/api/v1/openapi.json)`);
-    console.log(`Temporal ${session.config.temporal.address}, task queue ${session.config.temporal.taskQueue}${session.ephemeral ? ' (ephemeral server, worker in this process)' : ''}; Ctrl-C stops.`);
+    console.log(
+      `Temporal ${session.config.temporal.address}, task queue ${session.config.temporal.taskQueue}${session.ephemeral ? ' (ephemeral server, worker in this process)' : ''}; Ctrl-C stops.`,
+    );
     await whenStopped(stop);
     await app.close();
   } finally {

@@ -14,7 +14,11 @@ export async function statusCommand(config: Config, runId: string, flags: { json
     });
     if (!run.closedState && !session.hasWorker) {
       // Nothing polls this task queue, so the progress query could not be answered.
-      const line = { runId, state: 'running', note: 'no worker is running for it; start `batch-inference dev` or `batch-inference worker`' };
+      const line = {
+        runId,
+        state: 'running',
+        note: 'no worker is running for it; start `batch-inference dev` or `batch-inference worker`',
+      };
       console.log(flags.json ? JSON.stringify(line) : `${runId}: running (${line.note})`);
       return EXIT_OK;
     }
