@@ -34,6 +34,39 @@ describe('SQL boundary on DuckDB', () => {
   });
   afterAll(() => h?.close());
 
+  describe('SQL that closes the parenthesis we wrap it in', () => {
+    // Invalid alone, valid once wrapped: "… FROM (<sql>) AS input_rows" would run the statements it appends.
+    const breakout = `SELECT 1) AS a) ; DROP TABLE dev.model_features; CREATE TABLE dev.pwned AS SELECT 42 x; SELECT * FROM (SELECT * FROM (SELECT 1`;
+
+    it('cannot append statements to a count or a sensor query', async () => {
+      const before = await tables();
+      const err = await h.warehouse.query(`SELECT count(*) AS n FROM (\n${breakout}\n) AS input_rows`).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(QueryRefusedError);
+      expect((err as Error).message).toMatch(/^query: the warehouse parsed [2-9] statements/);
+      expect(await tables()).toEqual(before);
+    });
+
+    it('cannot append statements to the export', async () => {
+      const before = await tables();
+      const err = await h.warehouse
+        .exportQuery({
+          runId: 'breakout',
+          sql: breakout,
+          stage: h.stage,
+          prefix: 'runs/breakout/input',
+          fileSizeBytes: 1 << 20,
+          useUtc: true,
+        })
+        .catch((e: unknown) => e);
+      expect(['QueryRefusedError', 'QueryError']).toContain((err as Error).name);
+      expect(await tables()).toEqual(before);
+    });
+
+    it('a trailing line comment in the query does not swallow the closing parenthesis', async () => {
+      expect(await h.warehouse.query('SELECT 7 AS n -- the answer')).toEqual([{ n: 7 }]);
+    });
+  });
+
   describe('exactly one read-only statement, by the parser', () => {
     it.each([
       ['SELECT 1 AS x; DROP TABLE dev.model_features', '2 statements'],

@@ -86,13 +86,13 @@ export class JobService {
       if (err instanceof SpecError) throw badRequest(problemsInBodyTerms(err.problems, format));
       throw err;
     }
-    const warehouse = await guardSubmit(
+    const guarded = await guardSubmit(
       { ...this.deps, tenants: this.deps.config.tenants, tenantWarehouses: this.tenantWarehouses },
       tenant,
       resolved,
       format,
     );
-    if (spec.schedule !== undefined) return this.schedule(tenant, spec, resolved, warehouse);
+    if (spec.schedule !== undefined) return this.schedule(tenant, spec, resolved, guarded);
     const keyedId = idempotencyKey === undefined ? undefined : idempotentRunId(tenant, idempotencyKey);
     let replaceFailed = false;
     if (keyedId) {
@@ -100,7 +100,7 @@ export class JobService {
       if (first === 'abandoned') replaceFailed = true;
       else if (first) return first;
     }
-    const rows = await this.countRows(resolved, warehouse);
+    const rows = await this.countRows(resolved, guarded);
     const answer: SubmitResponse = {
       job_id: keyedId ?? '',
       status: 'submitted',
@@ -150,7 +150,7 @@ export class JobService {
     tenant: string,
     spec: Record<string, unknown>,
     resolved: ResolvedSpec,
-    warehouse: Warehouse,
+    guarded: { warehouse: Warehouse; checked: boolean },
   ): Promise<ScheduleResponse> {
     const block = scheduleBlockSchema.parse(spec.schedule);
     if (block.tenant !== undefined && block.tenant !== tenant) {
@@ -180,7 +180,7 @@ export class JobService {
       cron: block.cron,
       timezone: block.timezone,
       enabled: block.enabled,
-      input_row_count: await this.countRows(resolved, warehouse),
+      input_row_count: await this.countRows(resolved, guarded),
     };
   }
 
@@ -268,18 +268,27 @@ export class JobService {
     return run;
   }
 
-  /** count(*) of the rendered query, or null when the warehouse fails or is slow to answer. */
-  private async countRows(spec: ResolvedSpec, warehouse: Warehouse): Promise<number | null> {
+  /**
+   * count(*) of the rendered query, or null when the warehouse fails or is slow to answer, or when its
+   * parser did not accept the query (then it is not run at all: the run fails in preparing instead).
+   */
+  private async countRows(spec: ResolvedSpec, { warehouse, checked }: { warehouse: Warehouse; checked: boolean }): Promise<number | null> {
+    if (!checked) return null;
     // Past the timeout the count is stopped, not left to run on in the warehouse.
     const giveUp = new AbortController();
     const counting = warehouse
-      .query(`SELECT count(*) AS n FROM (${spec.renderedQuery}) AS input_rows`, {
-        useUtc: spec.useUtc,
-        warehouse: spec.warehouse,
-        tag: 'batch-inference:count',
-        maxRows: 1,
-        signal: giveUp.signal,
-      })
+      .query(
+        `SELECT count(*) AS n FROM (
+${spec.renderedQuery}
+) AS input_rows`,
+        {
+          useUtc: spec.useUtc,
+          warehouse: spec.warehouse,
+          tag: 'batch-inference:count',
+          maxRows: 1,
+          signal: giveUp.signal,
+        },
+      )
       .then((rows) => {
         const n = Number(Object.values(rows[0] ?? {})[0]);
         return Number.isSafeInteger(n) ? n : null;

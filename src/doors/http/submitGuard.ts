@@ -16,7 +16,16 @@ export interface SubmitGuardDeps {
   warehouse: Warehouse;
 }
 
-export async function guardSubmit(deps: SubmitGuardDeps, tenant: string, spec: ResolvedSpec, format: BodyFormat): Promise<Warehouse> {
+/**
+ * The tenant's warehouse, and whether its parser accepted the query: only an accepted query may be
+ * counted (SQL the parser rejects alone may parse once wrapped, and must not run anywhere).
+ */
+export async function guardSubmit(
+  deps: SubmitGuardDeps,
+  tenant: string,
+  spec: ResolvedSpec,
+  format: BodyFormat,
+): Promise<{ warehouse: Warehouse; checked: boolean }> {
   try {
     checkWriteGrant(deps.tenants, tenant, spec.outputDestination === 'table' ? spec.outputTableName : undefined);
   } catch (err) {
@@ -29,10 +38,11 @@ export async function guardSubmit(deps: SubmitGuardDeps, tenant: string, spec: R
   const warehouse = await warehouseForTenant(deps.warehouse, deps.tenantWarehouses, tenant);
   try {
     await warehouse.checkReadOnlyQuery(spec.renderedQuery, { useUtc: spec.useUtc, warehouse: spec.warehouse });
+    return { warehouse, checked: true };
   } catch (err) {
     if (err instanceof QueryRefusedError) throw badRequest(problemsInBodyTerms([{ field: err.field, message: err.message }], format));
     // Anything else (a table the tenant's database lacks or may not read) fails the run in preparing,
     // with the warehouse's own message.
+    return { warehouse, checked: false };
   }
-  return warehouse;
 }

@@ -2,7 +2,7 @@
 // Two instances on one file each keep their own catalog and WAL: whichever closes last overwrites
 // the other's commits (issue 11: a committed table was lost). Operations that need the same kind of
 // instance (a profile) share it; an operation needing another profile waits until it is closed.
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -92,6 +92,8 @@ export class DuckDBFileGate {
 
   private async open(profile: InstanceProfile): Promise<OpenInstance> {
     await fs.mkdir(path.dirname(this.file), { recursive: true });
+    // The driver (native) loads on first use: CLI commands that never query the warehouse start without it.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(this.file);
     try {
       if (profile.setup) {

@@ -1,7 +1,7 @@
 // DuckDB's parser decides whether user SQL is one read-only statement: the statements it extracts
 // and the type of the prepared one. Preparing binds the names, so a table the tenant's database does
 // not have fails here with DuckDB's own error; nothing is executed.
-import { StatementType, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { QueryRefusedError } from '../../../spec/queryRefusal.js';
 
 const article = (word: string) => (/^[AEIOU]/.test(word) ? 'an' : 'a');
@@ -13,10 +13,22 @@ export async function checkOneSelect(conn: DuckDBConnection, sql: string, field:
   }
   const prepared = await extracted.prepare(0);
   try {
+    const { StatementType } = await import('@duckdb/node-api');
     const type = StatementType[prepared.statementType] ?? String(prepared.statementType);
     if (type !== 'SELECT') throw new QueryRefusedError(field, `${article(type)} ${type} statement`);
   } finally {
     prepared.destroySync();
+  }
+}
+
+/**
+ * The statement we build around user SQL (COPY (…) TO …) must still be exactly one statement: SQL
+ * that closes our parenthesis could otherwise append statements of its own.
+ */
+export async function checkStillOneStatement(conn: DuckDBConnection, wrapped: string, field: string): Promise<void> {
+  const extracted = await extract(conn, wrapped, field);
+  if (extracted.count !== 1) {
+    throw new QueryRefusedError(field, `${extracted.count} statements once placed in the export`);
   }
 }
 

@@ -10,7 +10,7 @@ import { sqlPathList } from '../../localEngine/localEngine.js';
 import { localCopies } from '../../stage/stage.js';
 import type { CheckQueryOptions, ExportRequest, PublishRequest, PublishResult, QueryOptions, StagedFile, Warehouse } from '../warehouse.js';
 import { gateFor, type InstanceProfile } from './duckdbGate.js';
-import { checkOneSelect } from './duckdbReadOnly.js';
+import { checkOneSelect, checkStillOneStatement } from './duckdbReadOnly.js';
 import { BOOKKEEPING, sandboxProfile } from './duckdbSandbox.js';
 import { interruptOnAbort } from './duckdbInterrupt.js';
 
@@ -54,15 +54,21 @@ export class DuckDBWarehouse implements Warehouse {
       const files = await this.withConnection(
         (conn) =>
           interruptOnAbort(conn, req.signal, async () => {
-            await runUserSql(
-              conn,
-              req.sql,
-              `COPY (${req.sql}) TO ${quoteLiteral(folder.dir)} (FORMAT parquet, FILE_SIZE_BYTES ${Math.max(1, Math.floor(req.fileSizeBytes))}, OVERWRITE_OR_IGNORE true)`,
-            );
+            const copy = `COPY (
+${req.sql}
+) TO ${quoteLiteral(folder.dir)} (FORMAT parquet, FILE_SIZE_BYTES ${Math.max(1, Math.floor(req.fileSizeBytes))}, OVERWRITE_OR_IGNORE true)`;
+            try {
+              await checkStillOneStatement(conn, copy, 'inputQuery');
+            } catch (err) {
+              throw asQueryError(err, req.sql);
+            }
+            await runUserSql(conn, req.sql, copy);
             // An empty result still gets one (empty) file, so the predictor defines the output schema.
             if ((await fs.readdir(folder.dir)).length === 0) {
               await conn.run(
-                `COPY (SELECT * FROM (${req.sql}) LIMIT 0) TO ${quoteLiteral(path.join(folder.dir, 'data_0.parquet'))} (FORMAT parquet)`,
+                `COPY (SELECT * FROM (
+${req.sql}
+) LIMIT 0) TO ${quoteLiteral(path.join(folder.dir, 'data_0.parquet'))} (FORMAT parquet)`,
               );
             }
             return describeParquetFiles(conn, folder.dir, req.prefix);
@@ -152,8 +158,12 @@ export class DuckDBWarehouse implements Warehouse {
     return this.withConnection(
       (conn) =>
         interruptOnAbort(conn, options.signal, async () => {
-          const limited = `SELECT * FROM (${sql}) LIMIT ${Math.floor(options.maxRows ?? 1000)}`;
+          const limited = `SELECT * FROM (
+${sql}
+) LIMIT ${Math.floor(options.maxRows ?? 1000)}`;
           try {
+            // Wrapped, the text must still be exactly one SELECT: SQL that closes our parenthesis cannot append statements.
+            await checkOneSelect(conn, limited, 'query');
             return (await conn.runAndReadAll(limited)).getRowObjectsJson() as Record<string, unknown>[];
           } catch (err) {
             throw asQueryError(err, sql);

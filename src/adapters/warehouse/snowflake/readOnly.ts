@@ -17,7 +17,12 @@ const COUNT_MISMATCH = /statement count (\d+) did not match the desired statemen
 
 export async function checkSnowflakeQuery(s: Runner, sql: string, field: string): Promise<void> {
   try {
-    await s.run(`SELECT * FROM (${sql}) LIMIT 0`, { describeOnly: true, parameters: { MULTI_STATEMENT_COUNT: '1' } });
+    await s.run(
+      `SELECT * FROM (
+${sql}
+) LIMIT 0`,
+      { describeOnly: true, parameters: { MULTI_STATEMENT_COUNT: '1' } },
+    );
   } catch (err) {
     const message = (err as Error).message;
     const count = COUNT_MISMATCH.exec(message);

@@ -5,7 +5,9 @@ import { classify } from './connection.js';
 import type { ResultColumn } from './typeMapping.js';
 
 export function describeResult(conn: Connection, query: string, parameters?: Record<string, string>): Promise<ResultColumn[]> {
-  const sqlText = `SELECT * FROM (${query}) LIMIT 0`;
+  const sqlText = `SELECT * FROM (
+${query}
+) LIMIT 0`;
   return new Promise((resolve, reject) => {
     conn.execute({
       sqlText,

@@ -180,7 +180,12 @@ export class SnowflakeWarehouse implements Warehouse {
   async query(sql: string, options: QueryOptions = {}): Promise<Record<string, unknown>[]> {
     const limit = Math.floor(options.maxRows ?? 1000);
     return this.session({ step: 'query', ...(options.tag ? { tag: options.tag } : {}) }, options, (s) =>
-      s.run(`SELECT * FROM (${sql}) LIMIT ${limit}`, { fetchAsString: ['Number', 'Date'], signal: options.signal }),
+      s.run(
+        `SELECT * FROM (
+${sql}
+) LIMIT ${limit}`,
+        { fetchAsString: ['Number', 'Date'], signal: options.signal },
+      ),
     );
   }
 

@@ -9,7 +9,9 @@ export const PUBLISHES_TABLE = 'BATCH_INFERENCE_PUBLISHES';
 /** Unloads a query to the stage as parquet files of about fileSizeBytes each, reporting each file. */
 export function unloadSql(stage: string, prefix: string, query: string, fileSizeBytes: number): string {
   return (
-    `COPY INTO ${sfStageLocation(stage, prefix)} FROM (${query}) ` +
+    `COPY INTO ${sfStageLocation(stage, prefix)} FROM (
+${query}
+) ` +
     `FILE_FORMAT = (TYPE = PARQUET) HEADER = TRUE MAX_FILE_SIZE = ${Math.max(1, Math.floor(fileSizeBytes))} ` +
     'OVERWRITE = TRUE DETAILED_OUTPUT = TRUE'
   );

@@ -35,5 +35,7 @@ export function unloadExpression(column: ResultColumn, useUtc: boolean): string 
 /** The query to unload: unchanged when no column needs projecting, else a SELECT over it naming every column. */
 export function projectForParquet(query: string, columns: ResultColumn[], useUtc: boolean): string {
   if (!columns.some((c) => needsNtzProjection(c.type))) return query;
-  return `SELECT ${columns.map((c) => unloadExpression(c, useUtc)).join(', ')} FROM (${query})`;
+  return `SELECT ${columns.map((c) => unloadExpression(c, useUtc)).join(', ')} FROM (
+${query}
+)`;
 }
