@@ -28,6 +28,6 @@ describe('JSON bodies', () => {
   it('names every key that reaches a prototype, where it is', () => {
     const err = refusal('{"input":{"__proto__":{"x":1}},"config":{"constructor":{"prototype":{}}}}') as HttpError;
     expect(err.status).toBe(400);
-    expect(err.body.problems.map((p: { field: string }) => p.field).sort()).toEqual(['config.constructor', 'input.__proto__']);
+    expect(err.body.problems!.map((p: { field: string }) => p.field).sort()).toEqual(['config.constructor', 'input.__proto__']);
   });
 });
