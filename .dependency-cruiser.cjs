@@ -27,7 +27,11 @@ module.exports = {
       severity: 'error',
       comment: 'Backends (warehouse, stage) are used by features, never the other way round.',
       from: { path: '^src/adapters/' },
-      to: { path: '^src/(activities|workflows|doors|sensors|schedules|retention|predictors|scoring|client|worker|planning)' },
+      to: {
+        path: '^src/(activities|workflows|doors|sensors|schedules|retention|predictors|scoring|client|worker|planning|tenants|spec)',
+        // Quoting identifiers and naming column types are the SQL vocabulary every backend speaks.
+        pathNot: '^src/spec/(identifiers|columnTypes|types)\\.ts$',
+      },
     },
     {
       name: 'only-doors-use-the-client',

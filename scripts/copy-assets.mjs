@@ -1,11 +1,18 @@
-// tsc emits only what it compiles: copy the plain .mjs modules of src/ (the predictor thread's entry)
-// to the same place under dist/.
+// After tsc: copy the plain .mjs modules of src/ (the predictor thread's entry) to the same place under
+// dist/, and remove built files whose source is gone (tsc -b never deletes them, and npm pack would ship them).
 import fs from 'node:fs';
 import path from 'node:path';
 
-for (const file of fs.readdirSync('src', { recursive: true })) {
-  if (!String(file).endsWith('.mjs')) continue;
-  const to = path.join('dist', String(file));
+for (const file of fs.readdirSync('src', { recursive: true }).map(String)) {
+  if (!file.endsWith('.mjs')) continue;
+  const to = path.join('dist', file);
   fs.mkdirSync(path.dirname(to), { recursive: true });
-  fs.copyFileSync(path.join('src', String(file)), to);
+  fs.copyFileSync(path.join('src', file), to);
+}
+
+const BUILT = /\.(d\.ts\.map|d\.ts|js\.map|js)$/;
+for (const file of fs.readdirSync('dist', { recursive: true }).map(String)) {
+  if (!BUILT.test(file)) continue;
+  const stem = file.replace(BUILT, '');
+  if (!fs.existsSync(path.join('src', `${stem}.ts`)) && !fs.existsSync(path.join('src', `${stem}.mjs`))) fs.rmSync(path.join('dist', file));
 }

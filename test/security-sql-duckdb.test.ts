@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxProfile } from '../src/adapters/warehouse/duckdb/duckdbSandbox.js';
 import { SpecError } from '../src/spec/errors.js';
-import { QueryRefusedError } from '../src/spec/queryRefusal.js';
+import { QueryRefusedError } from '../src/adapters/warehouse/errors.js';
 import { WORKFLOW_TYPE } from '../src/workflows/run/contract.js';
 import { createFeatures, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';

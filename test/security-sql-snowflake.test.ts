@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SnowflakeWarehouse } from '../src/adapters/warehouse/snowflake/snowflakeWarehouse.js';
 import { loadConfig } from '../src/config.js';
-import { QueryRefusedError } from '../src/spec/queryRefusal.js';
+import { QueryRefusedError } from '../src/adapters/warehouse/errors.js';
 import { TenantWarehouses } from '../src/tenants/warehouses.js';
 import { fakesnowAccount, startFakesnow, type FakesnowAccount, type FakesnowServer } from './support/fakesnowServer.js';
 
@@ -30,7 +30,7 @@ describe('SQL boundary on Snowflake (fakesnow)', () => {
     const sent = fk.statements.length;
     await wh.checkReadOnlyQuery('SELECT ID, F FROM BI.DEV.FEATURES');
     const mine = fk.statements.slice(sent).filter((s) => !s.sqlText.startsWith('USE WAREHOUSE'));
-    expect(mine.map((s) => s.sqlText)).toEqual(['SELECT * FROM (SELECT ID, F FROM BI.DEV.FEATURES) LIMIT 0']);
+    expect(mine.map((s) => s.sqlText)).toEqual(['SELECT * FROM (\nSELECT ID, F FROM BI.DEV.FEATURES\n) LIMIT 0']);
     for (const s of mine) expect(s.parameters?.MULTI_STATEMENT_COUNT).toBe('1');
   });
 

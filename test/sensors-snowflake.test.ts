@@ -68,7 +68,7 @@ describe('query sensor on Snowflake', () => {
   it('starts one run for a new MAX(ds), with the value in its query and memo', async () => {
     expect(await check(h.temporal, 'landings')).toMatchObject({ changed: false, baseline: true, value: '2026-02-26' });
     expect(await check(h.temporal, 'landings')).toMatchObject({ changed: false, value: '2026-02-26' });
-    expect(fk.statements.some((s) => s.sqlText === 'SELECT * FROM (SELECT MAX(DS) AS DS FROM BI.DEV.LANDINGS) LIMIT 1000')).toBe(true);
+    expect(fk.statements.some((s) => s.sqlText === 'SELECT * FROM (\nSELECT MAX(DS) AS DS FROM BI.DEV.LANDINGS\n) LIMIT 1000')).toBe(true);
 
     await account.admin(`INSERT INTO BI.DEV.LANDINGS VALUES ('2026-02-27', 9)`);
     await h.sql(`UPDATE dev.model_features SET ds = '2026-02-27' WHERE id < 1000`);

@@ -85,7 +85,7 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     const mine = fk.statements.slice(sent);
     expect(mine.map((s) => s.sqlText)).toEqual([
       'USE WAREHOUSE "SCORING_WH"',
-      'SELECT * FROM (SELECT MAX(DS) AS LATEST, COUNT(*) AS N FROM BI.DEV.FEATURES) LIMIT 1000',
+      'SELECT * FROM (\nSELECT MAX(DS) AS LATEST, COUNT(*) AS N FROM BI.DEV.FEATURES\n) LIMIT 1000',
     ]);
     for (const s of mine) {
       expect(JSON.parse(String(s.parameters?.QUERY_TAG))).toMatchObject({ app: 'batch-inference', step: 'query', tag: 'sensor:features' });
@@ -260,8 +260,8 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     expect(mine.map((s) => s.sqlText)).toEqual([
       'USE WAREHOUSE "BIG_WH"',
       // The result's columns first, from a zero-row run: none is TIMESTAMP_TZ/LTZ, so the query is unloaded as is.
-      `SELECT * FROM (${query}) LIMIT 0`,
-      `COPY INTO '@BI_STAGE/${folder}/' FROM (${query}) FILE_FORMAT = (TYPE = PARQUET) HEADER = TRUE MAX_FILE_SIZE = 268435456 OVERWRITE = TRUE DETAILED_OUTPUT = TRUE`,
+      `SELECT * FROM (\n${query}\n) LIMIT 0`,
+      `COPY INTO '@BI_STAGE/${folder}/' FROM (\n${query}\n) FILE_FORMAT = (TYPE = PARQUET) HEADER = TRUE MAX_FILE_SIZE = 268435456 OVERWRITE = TRUE DETAILED_OUTPUT = TRUE`,
     ]);
     expect(mine[2].sqlText).toBe(unloadSql('BI_STAGE', folder!, query, 256 * 1024 * 1024));
     expect(JSON.parse(String(mine[2].parameters?.QUERY_TAG))).toEqual({ app: 'batch-inference', run: 'run-x', step: 'export' });
@@ -281,12 +281,12 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
       .catch(() => {});
     const projected =
       `SELECT "ID", CONVERT_TIMEZONE('UTC', "AT_TZ")::TIMESTAMP_NTZ AS "AT_TZ", "AT_NTZ", ` +
-      `CONVERT_TIMEZONE('UTC', "exported at")::TIMESTAMP_NTZ AS "exported at" FROM (${query})`;
+      `CONVERT_TIMEZONE('UTC', "exported at")::TIMESTAMP_NTZ AS "exported at" FROM (\n${query}\n)`;
     const mine = fk.statements.slice(sent).map((s) => s.sqlText);
     const folder = /'@BI_STAGE\/(runs\/run-tz\/input\/attempt-[0-9a-f-]{36})\/'/.exec(mine[2] ?? '')?.[1];
     expect(mine).toEqual([
       'USE WAREHOUSE "SCORING_WH"',
-      `SELECT * FROM (${query}) LIMIT 0`,
+      `SELECT * FROM (\n${query}\n) LIMIT 0`,
       unloadSql('BI_STAGE', folder!, projected, 1 << 20),
     ]);
     // The projection itself runs on Snowflake's dialect: the instant in UTC, without a zone.

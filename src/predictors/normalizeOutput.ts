@@ -3,8 +3,7 @@
 import * as arrow from 'apache-arrow';
 import { copyBits, type FixedArray } from '../scoring/duckdbVectors.js';
 import type { ColumnKind } from '../spec/columnTypes.js';
-import { PredictorOutputError } from './errors.js';
-import { NonFiniteOutputError, type ChunkPlace } from './runErrors.js';
+import { NonFiniteOutputError, PredictorOutputError, type ChunkPlace } from './errors.js';
 import type { PredictorOutput } from './types.js';
 
 export type StorageType =

@@ -7,7 +7,7 @@ import type { Observation, SensorSource } from './types.js';
 import { renderSql } from '../spec/template.js';
 import { SensorSourceError } from './errors.js';
 import { UNSAFE_IN_SQL } from '../spec/sqlValues.js';
-import { QueryRefusedError } from '../spec/queryRefusal.js';
+import { QueryRefusedError } from '../adapters/warehouse/errors.js';
 
 /** A payload is inserted into SQL and kept in memos: it must stay short. */
 export const MAX_VALUE_LENGTH = 2_000;

@@ -6,7 +6,7 @@ import { QueryError } from '../../src/adapters/warehouse/errors.js';
 import { classify } from '../../src/adapters/warehouse/snowflake/connection.js';
 import { loadStatements, MAX_FILES_PER_COPY } from '../../src/adapters/warehouse/snowflake/loadStatements.js';
 import { sfIdentifier, SnowflakeNameError } from '../../src/adapters/warehouse/snowflake/names.js';
-import { NoActiveWarehouseError, StatementCanceledError } from '../../src/adapters/warehouse/snowflake/retryClassification.js';
+import { NoActiveWarehouseError, StatementTimeoutError } from '../../src/adapters/warehouse/snowflake/retryClassification.js';
 import { projectForParquet, sfExactIdentifier, unloadExpression } from '../../src/adapters/warehouse/snowflake/typeMapping.js';
 import { checkStageMatches, StageMismatchError, stageUrlFromDescribe } from '../../src/adapters/warehouse/snowflake/stageCheck.js';
 import { stagedFilesFromUnload, UnloadOutputError } from '../../src/adapters/warehouse/snowflake/unloadOutput.js';
@@ -23,7 +23,7 @@ describe('TIMESTAMP_TZ/LTZ projection for parquet unloads', () => {
     expect(unloadExpression(cols[2], false)).toBe(`"seen at"::TIMESTAMP_NTZ AS "seen at"`);
     expect(unloadExpression(cols[3], true)).toBe('"DAY"');
     expect(projectForParquet('SELECT 1', cols, true)).toBe(
-      `SELECT "ID", CONVERT_TIMEZONE('UTC', "CREATED")::TIMESTAMP_NTZ AS "CREATED", CONVERT_TIMEZONE('UTC', "seen at")::TIMESTAMP_NTZ AS "seen at", "DAY" FROM (SELECT 1)`,
+      `SELECT "ID", CONVERT_TIMEZONE('UTC', "CREATED")::TIMESTAMP_NTZ AS "CREATED", CONVERT_TIMEZONE('UTC', "seen at")::TIMESTAMP_NTZ AS "seen at", "DAY" FROM (\nSELECT 1\n)`,
     );
   });
   it('keeps the query unchanged when no column needs it, and quotes names exactly', () => {
@@ -91,7 +91,7 @@ describe('retry classification by SQLSTATE', () => {
   const driverError = (message: string, code: string, sqlState: string) => Object.assign(new Error(message), { code, sqlState });
   it('makes statement timeouts and a missing warehouse non-retryable, with the fix', () => {
     const timeout = classify(driverError('SQL execution canceled', '000604', '57014'), 'SELECT 1');
-    expect(timeout).toBeInstanceOf(StatementCanceledError);
+    expect(timeout).toBeInstanceOf(StatementTimeoutError);
     expect(timeout).toBeInstanceOf(QueryError);
     expect(timeout.message).toMatch(/STATEMENT_TIMEOUT_IN_SECONDS/);
     const noWarehouse = classify(driverError('No active warehouse selected in the current session.', '000606', '57P03'), 'SELECT 1');

@@ -3,7 +3,7 @@
 // Returns the tenant's warehouse, which the row count then uses.
 import type { Warehouse } from '../../adapters/warehouse/warehouse.js';
 import type { ResolvedSpec } from '../../spec/types.js';
-import { QueryRefusedError } from '../../spec/queryRefusal.js';
+import { QueryRefusedError } from '../../adapters/warehouse/errors.js';
 import { checkWriteGrant, TenantGrantError, UnknownTenantError } from '../../tenants/grants.js';
 import type { Tenants } from '../../tenants/tenantsFile.js';
 import { warehouseForTenant, type TenantWarehouses } from '../../tenants/warehouses.js';

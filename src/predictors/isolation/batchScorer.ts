@@ -6,7 +6,7 @@
 // never yields (a busy loop) still blocks the worker. Only module predictors are isolated.
 import { CancelledFailure } from '@temporalio/activity';
 import * as arrow from 'apache-arrow';
-import { PredictorCrashError, PredictorMemoryError, PredictorTimeoutError, type ChunkPlace } from '../runErrors.js';
+import { PredictorCrashError, PredictorMemoryError, PredictorTimeoutError, type ChunkPlace } from '../errors.js';
 import { normalizeOutput, type FiniteCheck, type OutputColumn } from '../normalizeOutput.js';
 import type { Predictor, PredictorContext } from '../types.js';
 import { bounded, type CallBounds } from './bounded.js';

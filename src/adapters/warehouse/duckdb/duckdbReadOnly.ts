@@ -2,7 +2,7 @@
 // and the type of the prepared one. Preparing binds the names, so a table the tenant's database does
 // not have fails here with DuckDB's own error; nothing is executed.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { QueryRefusedError } from '../../../spec/queryRefusal.js';
+import { QueryRefusedError } from '../errors.js';
 
 const article = (word: string) => (/^[AEIOU]/.test(word) ? 'an' : 'a');
 

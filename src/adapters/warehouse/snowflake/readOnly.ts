@@ -2,8 +2,7 @@
 // SQL is compiled describe-only as a subquery, which compiles only for one query (SELECT, WITH,
 // VALUES…), never for DML, DDL or a COPY, and with MULTI_STATEMENT_COUNT = 1 so that Snowflake
 // itself refuses a text holding more than one statement.
-import { QueryError } from '../errors.js';
-import { QueryRefusedError } from '../../../spec/queryRefusal.js';
+import { QueryError, QueryRefusedError } from '../errors.js';
 import type { Row, StatementOptions } from './connection.js';
 
 interface Runner {

@@ -13,7 +13,7 @@ interface DriverError extends Error {
 }
 
 /** A statement Snowflake cancelled: a timeout that a retry would hit again. */
-export class StatementCanceledError extends QueryError {}
+export class StatementTimeoutError extends QueryError {}
 
 /** The session has no warehouse to run on: configuration, not a passing fault. */
 export class NoActiveWarehouseError extends QueryError {}
@@ -23,7 +23,7 @@ const KNOWN: { sqlState: string; code: string; make: (fields: ConstructorParamet
     {
       sqlState: '57014',
       code: '000604',
-      make: (f) => new StatementCanceledError(f),
+      make: (f) => new StatementTimeoutError(f),
       fix: 'the statement ran into STATEMENT_TIMEOUT_IN_SECONDS (user, warehouse or account) or was cancelled: raise the timeout for this user or warehouse, or narrow the query',
     },
     {
