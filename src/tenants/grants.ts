@@ -2,6 +2,7 @@
 // a run started any other way (the Temporal CLI, an old schedule) cannot write outside the grant.
 import { NonRetryableError } from '../nonRetryableError.js';
 import type { Tenants } from './tenantsFile.js';
+import { DEFAULT_TENANT } from '../workflows/slots/contract.js';
 
 export class TenantGrantError extends NonRetryableError {
   readonly field = 'outputTableName';
@@ -33,7 +34,7 @@ export function grantProblems(
 ): { field: string; message: string }[] {
   if ((spec.outputDestination ?? 'table') !== 'table') return [];
   try {
-    checkWriteGrant(config.tenants, tenant ?? 'default', spec.outputTableName as string | undefined);
+    checkWriteGrant(config.tenants, tenant ?? DEFAULT_TENANT, spec.outputTableName as string | undefined);
     return [];
   } catch (err) {
     if (err instanceof TenantGrantError || err instanceof UnknownTenantError) {

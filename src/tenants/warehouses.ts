@@ -6,6 +6,7 @@ import { createWarehouse, type WarehouseSettings } from '../adapters/warehouse/r
 import type { Warehouse } from '../adapters/warehouse/warehouse.js';
 import { UnknownTenantError } from './grants.js';
 import type { Tenants } from './tenantsFile.js';
+import { DEFAULT_TENANT } from '../workflows/slots/contract.js';
 
 export class TenantWarehouses {
   private readonly opened = new Map<string, Promise<Warehouse>>();
@@ -44,5 +45,5 @@ export function warehouseForTenant(
   tenants: TenantWarehouses | undefined,
   tenant: string | undefined,
 ): Promise<Warehouse> {
-  return tenants ? tenants.for(tenant ?? 'default') : Promise.resolve(fallback);
+  return tenants ? tenants.for(tenant ?? DEFAULT_TENANT) : Promise.resolve(fallback);
 }

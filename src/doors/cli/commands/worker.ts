@@ -1,8 +1,7 @@
 // `batch-inference worker`
-import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createWarehouse } from '../../../adapters/warehouse/registry.js';
-import { ensureCleanupSchedule } from '../../../retention/schedule.js';
+import { BatchInferenceClient } from '../../../client.js';
 import type { Config } from '../../../config.js';
 import { createWorker } from '../../../worker.js';
 import { installQuietRuntime } from '../../../temporal/runtime.js';
@@ -14,9 +13,9 @@ export async function runWorkerUntilSignal(config: Config, address: string): Pro
   const stop = stopSignal();
   // Retention runs as a Schedule on this task queue; every worker makes sure it exists and carries its TTL.
   // A namespace that refuses schedules (permissions) still gets a working worker, with a warning.
-  const scheduling = await Connection.connect({ address });
+  const scheduling = await BatchInferenceClient.connect({ ...config, temporal: { ...config.temporal, address } });
   try {
-    await ensureCleanupSchedule(new Client({ connection: scheduling, namespace: config.temporal.namespace }), config);
+    await scheduling.ensureRetentionSchedule();
   } catch (err) {
     console.error(`Warning: cannot create the retention schedule (${(err as Error).message}); staged files will not expire`);
   } finally {
