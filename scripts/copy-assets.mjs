@@ -1,10 +1,11 @@
-// After tsc: copy the plain .mjs modules of src/ (the predictor thread's entry) to the same place under
+// After tsc: copy the plain .mjs modules of src/ (the predictor thread's entry) and the .py files (the
+// Python model runner) to the same place under
 // dist/, and remove built files whose source is gone (tsc -b never deletes them, and npm pack would ship them).
 import fs from 'node:fs';
 import path from 'node:path';
 
 for (const file of fs.readdirSync('src', { recursive: true }).map(String)) {
-  if (!file.endsWith('.mjs')) continue;
+  if (!file.endsWith('.mjs') && !file.endsWith('.py')) continue;
   const to = path.join('dist', file);
   fs.mkdirSync(path.dirname(to), { recursive: true });
   fs.copyFileSync(path.join('src', file), to);

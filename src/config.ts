@@ -38,6 +38,10 @@ export const configSchema = z
     BATCH_MAX_CONCURRENT_ACTIVITIES: intFromEnv(8, 1, 1000),
     // The V8 heap of each predictor thread; a model that goes over it is stopped (ArrayBuffers are not counted).
     BATCH_PREDICTOR_MAX_MEMORY_MB: intFromEnv(2048, 16, 65_536),
+    // The interpreter of Python models (a virtual environment's bin/python, say), and the resident
+    // memory above which a model process is restarted between chunks.
+    BATCH_PYTHON: z.string().min(1).default('python3'),
+    BATCH_PYTHON_MAX_RSS_MB: intFromEnv(4096, 64, 1_048_576),
     ...s3Env,
     ...warehouseEnv,
     BATCH_MAX_INPUT_ROWS: intFromEnv(10_000_000, 1, Number.MAX_SAFE_INTEGER),
@@ -96,6 +100,8 @@ export interface Config {
   maxConcurrentActivities: number;
   /** Heap limit of each predictor thread (BATCH_PREDICTOR_MAX_MEMORY_MB). */
   predictorMaxMemoryMb: number;
+  /** Python model processes: BATCH_PYTHON and BATCH_PYTHON_MAX_RSS_MB. */
+  python: { executable: string; maxRssMb: number };
   /** A run whose query returns more rows fails in preparing. */
   maxInputRows: number;
   /** Runs per tenant past `submitted` at once; the rest wait in order. */
@@ -143,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxSplits: c.BATCH_MAX_SPLITS,
     maxConcurrentActivities: c.BATCH_MAX_CONCURRENT_ACTIVITIES,
     predictorMaxMemoryMb: c.BATCH_PREDICTOR_MAX_MEMORY_MB,
+    python: { executable: c.BATCH_PYTHON, maxRssMb: c.BATCH_PYTHON_MAX_RSS_MB },
     maxInputRows: c.BATCH_MAX_INPUT_ROWS,
     maxConcurrentJobs: c.BATCH_MAX_CONCURRENT_JOBS,
     resultTtlHours: c.BATCH_RESULT_TTL_HOURS,

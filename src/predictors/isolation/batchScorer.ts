@@ -40,7 +40,7 @@ export interface BatchScorer {
   close(): void;
 }
 
-function stoppedError(stopped: 'timeout' | 'cancelled', options: ScorerOptions): Error {
+export function stoppedError(stopped: 'timeout' | 'cancelled', options: ScorerOptions): Error {
   return stopped === 'timeout'
     ? new PredictorTimeoutError(options.place, options.predictor, options.timeoutPerBatch)
     : new CancelledFailure(`${options.predictor} stopped: the chunk was cancelled`);
