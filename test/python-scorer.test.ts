@@ -333,7 +333,7 @@ describe('python scorer', () => {
     expect(p.started).toBe(2);
   });
 
-  it('keeps reading a chatty model’s prints, and hands it none of the worker’s secrets', async () => {
+  it('keeps reading a chatty model’s prints, and hands it none of the worker’s secrets', { timeout: 30_000 }, async () => {
     const p = pool({
       env: {
         ...process.env,

@@ -1,0 +1,62 @@
+// The framing between the worker and a Python model process, the environment a model process gets,
+// and the Python settings: pure code, no Python needed.
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { PythonProtocolError } from '../../src/predictors/python/errors.js';
+import { FrameReader, frameHeader } from '../../src/predictors/python/frames.js';
+import { modelEnv } from '../../src/predictors/python/pythonProcess.js';
+
+const frame = (kind: 'J' | 'A', payload: Buffer) => Buffer.concat([frameHeader(kind, payload.length), payload]);
+
+describe('python frames', () => {
+  it('cuts frames out of a stream however it is split', () => {
+    const stream = Buffer.concat([
+      frame('J', Buffer.from('{"type":"ready"}')),
+      frame('A', Buffer.alloc(70_000, 7)),
+      frame('J', Buffer.from('{}')),
+    ]);
+    for (const step of [1, 3, 5, 4096, stream.length]) {
+      const reader = new FrameReader();
+      const frames = [];
+      for (let at = 0; at < stream.length; at += step) frames.push(...reader.push(stream.subarray(at, at + step)));
+      expect(frames.map((f) => [f.kind, f.payload.length])).toEqual([
+        ['J', 16],
+        ['A', 70_000],
+        ['J', 2],
+      ]);
+      expect(frames[1].payload.every((b) => b === 7)).toBe(true);
+    }
+  });
+
+  it('refuses an unknown frame kind instead of reading garbage as data', () => {
+    const reader = new FrameReader();
+    expect(() => reader.push(Buffer.from('hello world'))).toThrow(PythonProtocolError);
+  });
+});
+
+describe('a model process environment', () => {
+  it("keeps the model's own settings and drops the worker's credentials and settings", () => {
+    const env = modelEnv({
+      PATH: '/usr/bin',
+      OMP_NUM_THREADS: '1',
+      BATCH_API_TOKENS: 't:a',
+      AWS_SECRET_ACCESS_KEY: 's',
+      SNOWFLAKE_PASSWORD: 'p',
+      TEMPORAL_ADDRESS: 'x',
+      GITHUB_TOKEN: 'g',
+      MY_DB_PASSWORD: 'p',
+    });
+    expect(env).toEqual({ PATH: '/usr/bin', OMP_NUM_THREADS: '1', PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' });
+  });
+});
+
+describe('python settings', () => {
+  it('default to python3 and 4096 MB, and name the variable when invalid', () => {
+    expect(loadConfig({}).python).toEqual({ executable: 'python3', maxRssMb: 4096 });
+    expect(loadConfig({ BATCH_PYTHON: '/opt/venv/bin/python', BATCH_PYTHON_MAX_RSS_MB: '512' }).python).toEqual({
+      executable: '/opt/venv/bin/python',
+      maxRssMb: 512,
+    });
+    expect(() => loadConfig({ BATCH_PYTHON_MAX_RSS_MB: '10' })).toThrow(/BATCH_PYTHON_MAX_RSS_MB/);
+  });
+});
