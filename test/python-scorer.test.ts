@@ -166,6 +166,18 @@ describe('python scorer', () => {
     expect(column(out, 'score').validity).toBeNull();
   });
 
+  it('answers overlapping batches in order (the next batch is sent while one is scored)', async () => {
+    const p = pool();
+    const s = scorer(p, BEHAVIOURS, 'predict');
+    const batches = [features(1000, 0), features(10, 5000), features(300, 9000)];
+    // Not awaited in between: scoreChunk sends the next batch before the previous one is back.
+    const outs = await Promise.all(batches.map((b, i) => s.score(b, { ...ctx, batch: i })));
+    s.close();
+    expect(outs.map((o) => (column(o, 'id').values as BigInt64Array)[0])).toEqual([0n, 5000n, 9000n]);
+    expect(outs.map((o) => o[0].values.length)).toEqual([1000, 10, 300]);
+    expect(p.started).toBe(1);
+  });
+
   it('lists public functions defined in the module, and refuses one that does not exist before any data moves', async () => {
     const described = await describePythonModel(BEHAVIOURS, { python: PYTHON });
     const names = described.functions.map((f) => f.name);

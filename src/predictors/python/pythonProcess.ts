@@ -75,6 +75,8 @@ export class PythonProcess {
   private ended?: Error;
   private tail = '';
   private scoring = 0;
+  /** Resolves once every call so far has read its answer. */
+  private answered = Promise.resolve();
   /** A frame has come: the interpreter runs the runner. */
   private started = false;
   private killed = false;
@@ -133,18 +135,26 @@ export class PythonProcess {
     return this.scoring > 0;
   }
 
-  /** Scores one batch (an Arrow IPC stream) with the module's function; rejects when the process dies first. */
+  /**
+   * Scores one batch (an Arrow IPC stream) with the module's function; rejects when the process dies
+   * first. Calls may overlap (the next batch is sent while one is scored): Python answers in order,
+   * so each call reads its answer after the previous call has read its own.
+   */
   async score(functionName: string, ipc: Uint8Array): Promise<ScoreAnswer> {
     await this.ready;
     if (this.ended) throw this.ended;
     this.scoring++;
     this.hold();
+    const previous = this.answered;
+    let done!: () => void;
+    this.answered = new Promise<void>((resolve) => (done = resolve));
     try {
       const request = Buffer.from(JSON.stringify({ type: 'score', function: functionName }));
       this.toPython.write(frameHeader('J', request.length));
       this.toPython.write(request);
       this.toPython.write(frameHeader('A', ipc.byteLength));
       this.toPython.write(ipc);
+      await previous;
       const message = this.json(await this.next());
       if (message.type === 'error' && (message.kind === 'user' || message.kind === 'output')) {
         return { ok: false, kind: message.kind, exception: exceptionOf(message) };
@@ -161,6 +171,7 @@ export class PythonProcess {
       this.rssMb = stats.rssMb;
       return { ok: true, ipc: data.payload, stats };
     } finally {
+      done();
       this.scoring--;
       this.idle();
     }
