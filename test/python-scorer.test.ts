@@ -110,6 +110,21 @@ async function gone(pid: number): Promise<boolean> {
   return !alive(pid);
 }
 
+/** Live runner processes of the hanging fixture. */
+function runnerPids(): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n) && alive(Number(n)))
+    .filter((n) => {
+      try {
+        return fs.readFileSync(`/proc/${n}/cmdline`, 'utf8').includes(path.join(FIXTURES, 'hangs'));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 const pidOf = async (p: PythonPool): Promise<number> => {
   const s = scorer(p, BEHAVIOURS, 'pid');
   const out = await s.score(features(3), ctx);
@@ -266,6 +281,9 @@ describe('python scorer', () => {
     expect(err).toBeInstanceOf(PythonProcessDiedError);
     expect(err).not.toBeInstanceOf(NonRetryableError);
     expect(err.signal).toBe('SIGKILL');
+    expect(err.message).toMatch(
+      /^chunk 2 of worker 1: Python model "gated" process \d+ ended \(signal SIGKILL\) without answering; the chunk is retried/,
+    );
     s.close();
     const next = await pidOf(p);
     expect(next).not.toBe(pid);
@@ -381,9 +399,16 @@ describe('python models: clear errors before any data moves', () => {
   });
 
   it('gives the pip command when the interpreter has no pyarrow or pandas', async () => {
+    // A virtual environment without packages; where the venv module is missing (Debian without
+    // python3-venv), a shim that starts python3 without site-packages (-S) is the same to the runner.
     const venv = path.join(tmp, 'bare-venv');
-    execFileSync(PYTHON, ['-m', 'venv', '--without-pip', venv]);
-    const python = path.join(venv, 'bin', 'python');
+    let python = path.join(venv, 'bin', 'python');
+    try {
+      execFileSync(PYTHON, ['-m', 'venv', '--without-pip', venv], { stdio: 'pipe' });
+    } catch {
+      python = path.join(tmp, 'bare-python');
+      fs.writeFileSync(python, `#!/bin/sh\nexec ${PYTHON} -S "$@"\n`, { mode: 0o755 });
+    }
     const err = await describePythonModel(SEED, { python }).catch((e) => e);
     expect(err).toBeInstanceOf(PythonPackageMissingError);
     expect(err.message).toMatch(/cannot import (pandas|pyarrow)/);
@@ -396,6 +421,14 @@ describe('python models: clear errors before any data moves', () => {
     expect(err.excType).toBe('KeyError');
     expect(err.message).toMatch(/does not import: KeyError: 'treshold'/);
     expect(err.message).toContain('model.py:4 in <module>');
+  });
+
+  it('gives up on a module whose import does not finish, and stops its process', async () => {
+    const before = new Set(runnerPids());
+    const err = await describePythonModel(path.join(FIXTURES, 'hangs'), { python: PYTHON, timeoutMs: 1000 }).catch((e) => e);
+    expect(err).toBeInstanceOf(PythonImportError);
+    expect(err.message).toContain('does not import: TimeoutError: the import did not finish within 1 s');
+    expect(runnerPids().filter((pid) => !before.has(pid))).toEqual([]);
   });
 
   it('refuses paths that are not a Python module', () => {

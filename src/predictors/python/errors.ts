@@ -97,13 +97,21 @@ export class PythonProcessDiedError extends Error {
     readonly pid: number | undefined,
     readonly exitCode: number | null,
     readonly signal: string | null,
-    /** The end of what the process wrote to stderr. */
+    /** The end of what the process wrote to stdout and stderr. */
     readonly stderrTail: string,
+    /** Where it was scoring, when known. */
+    readonly place?: ChunkPlace,
+    readonly predictor?: string,
   ) {
     super(
-      `Python model process ${pid ?? '?'} ended (${signal ? `signal ${signal}` : `exit code ${exitCode}`}) without answering${stderrTail ? `; its stderr ended with:\n${stderrTail}` : ''}`,
+      `${place ? `${placeText(place)}: ` : ''}Python model ${predictor ? `"${predictor}" ` : ''}process ${pid ?? '?'} ended (${signal ? `signal ${signal}` : `exit code ${exitCode}`}) without answering; the chunk is retried on a fresh process${stderrTail ? `. Its output ended with:\n${stderrTail}` : ''}`,
     );
     this.name = 'PythonProcessDiedError';
+  }
+
+  /** The same death, named with the chunk it interrupted. */
+  at(place: ChunkPlace, predictor: string): PythonProcessDiedError {
+    return new PythonProcessDiedError(this.pid, this.exitCode, this.signal, this.stderrTail, place, predictor);
   }
 }
 

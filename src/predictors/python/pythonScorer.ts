@@ -45,8 +45,9 @@ export function pythonScorer(model: PythonScorerModel, pool: PythonPool, options
       } catch (err) {
         // Died: retryable, and the next batch or chunk gets a fresh process. Anything else (no
         // interpreter, an import error, an unknown function): the process is of no further use.
-        if (!(err instanceof PythonProcessDiedError)) current.kill();
         process = undefined;
+        if (err instanceof PythonProcessDiedError) throw err.at(options.place, options.predictor);
+        current.kill();
         throw err;
       }
       if ('stopped' in result) {
