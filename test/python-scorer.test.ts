@@ -2,7 +2,7 @@
 // scikit-learn: the seed's predict_fn as written, a joblib model, and every failure the issue names.
 // Nothing waits on time: a model that must be "in the middle of a batch" writes a file and then waits
 // for the test's gate file, and the test acts once it sees the first file.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -361,6 +361,29 @@ describe('python scorer', () => {
     expect(column(outA, 'pid').values[0]).not.toBe(column(outB, 'pid').values[0]);
     expect(loads()).toHaveLength(2);
     expect(p.started).toBe(2);
+  });
+
+  it('does not outlive a worker that is SIGKILLed while its model computes', async () => {
+    // A real node process in its own group; the Python process is in a group of its own, so only
+    // the kernel's parent-death signal can stop it when the worker is killed.
+    const host = spawn(process.execPath, ['--import', 'tsx', path.join(FIXTURES, 'orphanHost.ts')], {
+      env: { ...process.env, MODEL_TEST_DIR: gateDir },
+      stdio: 'ignore',
+      detached: true,
+    });
+    const hostExited = new Promise((resolve) => host.once('exit', resolve));
+    try {
+      const pid = await computingPid();
+      process.kill(-host.pid!, 'SIGKILL');
+      await hostExited;
+      expect(await gone(pid)).toBe(true);
+    } finally {
+      try {
+        process.kill(-host.pid!, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
   });
 
   it('keeps reading a chatty model’s prints, and hands it none of the worker’s secrets', { timeout: 30_000 }, async () => {

@@ -89,6 +89,7 @@ export class PythonProcess {
     this.child = spawn(options.python, [RUNNER, options.modulePath, options.modelDir], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       detached: true,
+      // Passed down to the child, filtered: not a setting read here.
       env: modelEnv(options.env ?? process.env),
       cwd: options.modelDir,
     });

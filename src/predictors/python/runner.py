@@ -25,7 +25,22 @@ def widen_pipes():
         pass  # not Linux, or a lower pipe-max-size: the default size works, only slower
 
 
+def die_with_parent():
+    # A worker that is SIGKILLed cannot stop its model processes: the kernel does it (Linux), so a model
+    # in the middle of a long batch does not outlive the worker.
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:
+            sys.exit(0)  # the worker died before we asked
+    except (OSError, AttributeError):
+        pass  # not Linux: an idle process still exits at the end of its input pipe
+
+
 widen_pipes()
+die_with_parent()
 IN = os.fdopen(3, "rb", buffering=1 << 20)
 OUT = os.fdopen(4, "wb", buffering=1 << 16)
 HEADER = struct.Struct("<cI")
