@@ -26,9 +26,10 @@ export interface PythonScorerModel {
 export function pythonScorer(model: PythonScorerModel, pool: PythonPool, options: ScorerOptions): BatchScorer {
   // Taken now, not at the first batch: a new process imports the module while the chunk is downloaded.
   let process: PythonProcess | undefined = pool.acquire(model.source, model.key);
-  const drop = () => {
-    process?.kill();
-    process = undefined;
+  // Only the process this call used: a later batch may already have started a fresh one.
+  const drop = (used: PythonProcess) => {
+    used.kill();
+    if (process === used) process = undefined;
   };
   return {
     copiesInput: true,
@@ -44,15 +45,14 @@ export function pythonScorer(model: PythonScorerModel, pool: PythonPool, options
         result = await bounded(call, options.bounds);
       } catch (err) {
         // Died: retryable, and the next batch or chunk gets a fresh process. Anything else (no
-        // interpreter, an import error, an unknown function): the process is of no further use.
-        process = undefined;
+        // interpreter, an import error, an unknown function): the process is of no further use either.
+        drop(current);
         if (err instanceof PythonProcessDiedError) throw err.at(options.place, options.predictor);
-        current.kill();
         throw err;
       }
       if ('stopped' in result) {
         call.catch(() => {}); // rejects once the process is killed: nobody waits for it any more
-        drop();
+        drop(current);
         throw stoppedError(result.stopped, options);
       }
       const answer = result.value;
@@ -65,7 +65,7 @@ export function pythonScorer(model: PythonScorerModel, pool: PythonPool, options
       try {
         output = arrow.tableFromIPC(answer.ipc);
       } catch (err) {
-        drop();
+        drop(current);
         throw new PredictorOutputError(options.predictor, `its Arrow output cannot be read: ${(err as Error).message}`);
       }
       return normalizeOutput(options.predictor, output, features.numRows, options.required, finite);
