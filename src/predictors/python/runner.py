@@ -14,17 +14,6 @@ import time
 import traceback
 
 
-def widen_pipes():
-    # A 100k-row batch is megabytes: 1 MiB pipes (Linux) cross it in a few writes instead of dozens.
-    try:
-        import fcntl
-
-        for fd in (3, 4):
-            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
-    except (ImportError, AttributeError, OSError):
-        pass  # not Linux, or a lower pipe-max-size: the default size works, only slower
-
-
 def die_with_parent():
     # A worker that is SIGKILLed cannot stop its model processes: the kernel does it (Linux), so a model
     # in the middle of a long batch does not outlive the worker.
@@ -39,7 +28,6 @@ def die_with_parent():
         pass  # not Linux: an idle process still exits at the end of its input pipe
 
 
-widen_pipes()
 die_with_parent()
 IN = os.fdopen(3, "rb", buffering=1 << 20)
 OUT = os.fdopen(4, "wb", buffering=1 << 16)
