@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { PythonProtocolError } from '../../src/predictors/python/errors.js';
 import { FrameReader, frameHeader } from '../../src/predictors/python/frames.js';
+import { pythonPoolFor } from '../../src/predictors/python/pythonPool.js';
 import { modelEnv } from '../../src/predictors/python/pythonProcess.js';
 
 const frame = (kind: 'J' | 'A', payload: Buffer) => Buffer.concat([frameHeader(kind, payload.length), payload]);
@@ -58,5 +59,7 @@ describe('python settings', () => {
       maxRssMb: 512,
     });
     expect(() => loadConfig({ BATCH_PYTHON_MAX_RSS_MB: '10' })).toThrow(/BATCH_PYTHON_MAX_RSS_MB/);
+    const pool = pythonPoolFor(loadConfig({ BATCH_PYTHON: 'py', BATCH_PYTHON_MAX_RSS_MB: '100', BATCH_MAX_CONCURRENT_ACTIVITIES: '3' }));
+    expect(pool.options).toMatchObject({ python: 'py', maxRssMb: 100, maxIdle: 3 });
   });
 });

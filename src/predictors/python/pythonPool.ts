@@ -2,6 +2,7 @@
 // first needed, kept after the chunk and reused by the next chunk (or run) of the same model version.
 // A process that went over its memory bound, died, or was stopped is not reused; the next chunk starts
 // a fresh one. Idle processes are bounded in number: the oldest idle one goes first.
+import type { Config } from '../../config.js';
 import { PythonProcess } from './pythonProcess.js';
 import type { PythonModelSource } from './modelSource.js';
 
@@ -63,4 +64,14 @@ export class PythonPool {
     for (const h of idle) h.process.kill();
     await Promise.all(idle.map((h) => h.process.exited));
   }
+}
+
+/** The worker's pool from its settings: at most one idle process per activity slot. */
+export function pythonPoolFor(config: Pick<Config, 'python' | 'maxConcurrentActivities'>, env?: NodeJS.ProcessEnv): PythonPool {
+  return new PythonPool({
+    python: config.python.executable,
+    maxRssMb: config.python.maxRssMb,
+    maxIdle: config.maxConcurrentActivities,
+    env,
+  });
 }
