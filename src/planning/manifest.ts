@@ -10,4 +10,6 @@ export interface RunManifest {
   files: StagedFile[];
   chunks: Chunk[];
   createdAt: string;
+  /** A resume's manifest: the failed run it took its input and finished chunks from (src/activities/adoptRun.ts). */
+  resumeOf?: { runId: string; executionId: string };
 }
