@@ -198,6 +198,23 @@ describe('resume a failed run', () => {
     expect(exists(manifestKey(stopped))).toBe(true);
     expect(exists(chunkOutputKey(stopped, 0, 0))).toBe(true);
 
+    // Started past the client (e.g. with the Temporal CLI): the worker checks the resume itself.
+    const { runId: executionId } = await h.temporal.workflow.getHandle(stopped).describe();
+    const direct = async (workflowId: string, changed: Record<string, unknown>, from: { runId: string; executionId: string }) => {
+      await h.temporal.workflow.start('batchInference', {
+        taskQueue: h.taskQueue,
+        workflowId,
+        args: [spec({ outputTableName: 'RESUMED_JT', ...changed }), { resumeOf: from }],
+      });
+      return failureOf(h.client.waitForResult(workflowId));
+    };
+    const otherQuery = await direct(`${stopped}-direct-1`, { ctx: { ds: '2026-02-25' } }, { runId: stopped, executionId });
+    expect(otherQuery).toMatchObject({ type: 'ResumeSpecMismatchError', message: expect.stringContaining('renderedQuery would differ') });
+    const climbing = await direct(`${stopped}-direct-2`, {}, { runId: '../../etc', executionId });
+    expect(climbing).toMatchObject({ type: 'ResumeSourceError', message: expect.stringContaining('not a run id') });
+    const staleExecution = await direct(`${stopped}-direct-3`, {}, { runId: stopped, executionId: 'not-the-failed-one' });
+    expect(staleExecution).toMatchObject({ type: 'ResumeSourceError', message: expect.stringContaining('another execution') });
+
     const { runId } = await h.client.resumeRun(stopped, { timeoutMinutes: 10 });
     gate.open(runId);
     expect(await h.client.waitForResult(runId)).toMatchObject({ resumeOf: stopped, chunksReused: 1 });
