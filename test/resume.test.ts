@@ -13,6 +13,7 @@ import { SpecError } from '../src/spec/errors.js';
 import { CLEANUP_WORKFLOW_TYPE } from '../src/workflows/retention/contract.js';
 import { gatedPredictor } from './fixtures/gatedPredictor.js';
 import { startApi, TOKEN_A, TOKEN_B, type TestApi } from './support/api.js';
+import { cliEnv, runCli } from './support/cli.js';
 import { compareWithExpected, createFeatures, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { failureOf, until } from './support/wait.js';
@@ -253,5 +254,26 @@ describe('resume a failed run', () => {
     const again = await api.call('POST', `${BASE}/${mine}-resume-1/resume`, { token: TOKEN_A });
     expect(again.status).toBe(409);
     expect(await compareWithExpected(h, 'RESUMED_HTTP')).toMatchObject({ missing: 0, extra: 0, wrong: 0 });
+  });
+
+  it('batch-inference resume --set continues a failed run; a refused field or an unknown run is exit 2', async () => {
+    const failed = `resume-cli-${stamp}`;
+    await failAt(failed, 1, { outputTableName: 'RESUMED_CLI' });
+    const env = cliEnv(h);
+
+    const refused = await runCli(['resume', failed, '--set', 'outputTableName=ELSEWHERE'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`Cannot resume ${failed} with these changes:\n  - outputTableName: got "ELSEWHERE"`);
+    const unknown = await runCli(['resume', `no-such-run-${stamp}`], env);
+    expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining(`No run no-such-run-${stamp} to resume`) });
+    const malformed = await runCli(['resume', failed, '--set', 'timeoutPerBatch'], env);
+    expect(malformed).toMatchObject({ code: 2, stderr: expect.stringContaining('use --set field=value') });
+
+    gate.open(`${failed}-resume-1`);
+    const ok = await runCli(['resume', failed, '--set', 'timeoutPerBatch=600', '--set', 'retries=1', '--wait', '--json'], env);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ runId: `${failed}-resume-1`, resumeOf: failed, chunksReused: 1, rowsOut: 20_000 });
+    expect(callsOf(`${failed}-resume-1`, 0)).toBe(0);
+    expect(await compareWithExpected(h, 'RESUMED_CLI')).toMatchObject({ missing: 0, extra: 0, wrong: 0 });
   });
 });
