@@ -213,6 +213,15 @@ describe('resume a failed run', () => {
     expect(otherQuery).toMatchObject({ type: 'ResumeSpecMismatchError', message: expect.stringContaining('renderedQuery would differ') });
     const climbing = await direct(`${stopped}-direct-2`, {}, { runId: '../../etc', executionId });
     expect(climbing).toMatchObject({ type: 'ResumeSourceError', message: expect.stringContaining('not a run id') });
+    const otherTenant = await h.temporal.workflow.start('batchInference', {
+      taskQueue: h.taskQueue,
+      workflowId: `${stopped}-direct-4`,
+      args: [spec({ outputTableName: 'RESUMED_JT' }), { resumeOf: { runId: stopped, executionId }, tenant: 'tenantB' }],
+    });
+    expect(await failureOf(otherTenant.result())).toMatchObject({
+      type: 'ResumeSourceError',
+      message: expect.stringContaining('belongs to another tenant than tenantB'),
+    });
     const staleExecution = await direct(`${stopped}-direct-3`, {}, { runId: stopped, executionId: 'not-the-failed-one' });
     expect(staleExecution).toMatchObject({ type: 'ResumeSourceError', message: expect.stringContaining('another execution') });
 

@@ -18,6 +18,7 @@ import type { RunRef } from '../workflows/run/contract.js';
 import type { ActivityContext } from './deps.js';
 import type { ExportResult } from './exportInput.js';
 import { atActivityEdge } from './failures.js';
+import { DEFAULT_TENANT } from '../workflows/slots/contract.js';
 
 /** The failed run's staged files cannot be used: gone, changed, or not the execution that failed. */
 export class ResumeSourceError extends NonRetryableError {
@@ -45,6 +46,8 @@ export interface AdoptRunRequest extends RunRef {
   /** The failed run (its workflow id and the execution that failed). */
   from: RunRef;
   spec: ResolvedSpec;
+  /** The resume's tenant: it must be the failed run's ("default" when absent). */
+  tenant?: string;
 }
 
 export interface AdoptResult extends ExportResult {
@@ -60,7 +63,7 @@ const SAFE_RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,199}$/;
 const COPIES_AT_ONCE = 4;
 
 export function makeAdoptRun(ctx: ActivityContext) {
-  return async function adoptRun({ runId, executionId, from, spec }: AdoptRunRequest): Promise<AdoptResult> {
+  return async function adoptRun({ runId, executionId, from, spec, tenant = DEFAULT_TENANT }: AdoptRunRequest): Promise<AdoptResult> {
     return atActivityEdge(async () => {
       const activity = Context.current();
       if (!SAFE_RUN_ID.test(from.runId) || from.runId.includes('..')) throw new ResumeSourceError(from.runId, 'not a run id');
@@ -77,6 +80,9 @@ export function makeAdoptRun(ctx: ActivityContext) {
           `its staged files belong to another execution (${failed.executionId}) than the one that failed`,
         );
       }
+      // Another tenant's input must never reach this tenant's output, whoever started the resume.
+      if ((failed.tenant ?? DEFAULT_TENANT) !== tenant)
+        throw new ResumeSourceError(from.runId, `it belongs to another tenant than ${tenant}`);
       const changed = changedFields(failed.spec, spec);
       if (changed.length) throw new ResumeSpecMismatchError(from.runId, changed);
 
@@ -113,6 +119,7 @@ export function makeAdoptRun(ctx: ActivityContext) {
         files: failed.files,
         chunks: failed.chunks,
         createdAt: new Date().toISOString(),
+        tenant,
         resumeOf: from,
       };
       await ctx.stage.putJson(manifestKey(runId), manifest);

@@ -53,7 +53,7 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
       // A resume takes the failed run's staged input and finished chunks instead of running the query again.
       const resumeOf = options.resumeOf;
       progress.resumeOf = resumeOf?.runId;
-      const adopted = resumeOf ? await adoptRun({ ...run, from: resumeOf, spec: resolved }) : undefined;
+      const adopted = resumeOf ? await adoptRun({ ...run, from: resumeOf, spec: resolved, tenant }) : undefined;
       const exported = adopted ?? (await exportInput({ ...run, spec: resolved, tenant }));
       progress.exported = exported;
 
