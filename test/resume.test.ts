@@ -283,6 +283,8 @@ describe('resume a failed run', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ runId: `${failed}-resume-1`, resumeOf: failed, chunksReused: 1, rowsOut: 20_000 });
     expect(callsOf(`${failed}-resume-1`, 0)).toBe(0);
+    expect((await runCli(['status', failed], env)).stdout).toContain(`resumed by ${failed}-resume-1`);
+    expect((await runCli(['status', `${failed}-resume-1`], env)).stdout).toContain(`resumes ${failed}`);
     expect(await compareWithExpected(h, 'RESUMED_CLI')).toMatchObject({ missing: 0, extra: 0, wrong: 0 });
   });
 });
