@@ -1,8 +1,17 @@
 // The client door, and the one way into Temporal for the CLI, the HTTP API and other Node services:
 // start, describe, list, watch, cancel and await runs; deploy and steer Schedules.
-import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, type ScheduleHandle } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type ScheduleHandle,
+  type WorkflowExecutionDescription,
+} from '@temporalio/client';
 import { loadConfig, type Config } from './config.js';
 import { listRuns, type ListRunsOptions, type RunPage } from './client/runListing.js';
+import { planResume, resumeLinks, ResumeRefusedError } from './client/resumeRun.js';
 import { ensureCleanupSchedule } from './retention/schedule.js';
 import { deploy, type DeployOptions } from './schedules/deploy.js';
 import { upsertJobSchedule, type JobScheduleOptions } from './schedules/jobSchedule.js';
@@ -14,7 +23,8 @@ import { progressQuery, WORKFLOW_TYPE, type Progress, type RunOptions, type RunS
 import { STATE_KEY, TENANT_KEY } from './workflows/run/searchAttributes.js';
 import { DEFAULT_TENANT } from './workflows/slots/contract.js';
 
-export { prepareSpecForStart, runMemo };
+export { prepareSpecForStart, runMemo, ResumeRefusedError };
+export { ResumeOverrideError } from './resume/overrides.js';
 export type { ListRunsOptions, Progress, RunOptions, RunPage, RunState, RunSummary };
 
 export interface StartOptions {
@@ -172,10 +182,42 @@ export class BatchInferenceClient {
     return listRuns(this.temporal, this.config.temporal.namespace, this.config.temporal.taskQueue, options);
   }
 
+  /**
+   * Resumes a failed run: a new run (<root>-resume-<n>, returned) that takes the failed run's staged input
+   * and finished chunks, scores the rest and publishes as usual. Only operational fields may be overridden
+   * (src/resume/overrides.ts). Throws ResumeRefusedError (unknown, running, completed, cancelled, already
+   * resumed) or ResumeOverrideError (a field that may not change).
+   */
+  async resumeRun(runId: string, overrides: Record<string, unknown> = {}): Promise<{ runId: string; resumeOf: string }> {
+    const { namespace, taskQueue } = this.config.temporal;
+    const plan = await planResume(this.temporal, { namespace, taskQueue }, runId, overrides, (id) => this.failureType(id));
+    try {
+      await this.startBatchInference(plan.spec, {
+        runId: plan.runId,
+        tenant: plan.tenant,
+        onlyOnce: true,
+        runOptions: plan.runOptions,
+        memo: { resumeOf: runId },
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new ResumeRefusedError(runId, 'resumed', `Run ${runId} is being resumed by ${plan.runId}`, plan.runId);
+      }
+      throw err;
+    }
+    return { runId: plan.runId, resumeOf: runId };
+  }
+
   /** The progress query while the run is open; after it closes, figures from its result or failure. */
   async getProgress(runId: string): Promise<Progress> {
+    const description = await this.temporal.workflow.getHandle(runId).describe();
+    const progress = await this.progressOf(runId, description);
+    const links = await resumeLinks(this.temporal, runId, description.memo ?? {}, progress.state === 'failed');
+    return { ...progress, ...links };
+  }
+
+  private async progressOf(runId: string, description: WorkflowExecutionDescription): Promise<Progress> {
     const handle = this.temporal.workflow.getHandle(runId);
-    const description = await handle.describe();
     const closed = CLOSED_STATES[description.status.name];
     // Temporal's start time, whether the run is open or closed: the CLI and the API show the same figure.
     const startedAt = description.startTime.toISOString();
@@ -302,3 +344,4 @@ export const startBatchInference = async (spec: unknown, options?: StartOptions)
 export const getProgress = async (runId: string) => (await shared()).getProgress(runId);
 export const cancelRun = async (runId: string) => (await shared()).cancelRun(runId);
 export const waitForResult = async (runId: string) => (await shared()).waitForResult(runId);
+export const resumeRun = async (runId: string, overrides?: Record<string, unknown>) => (await shared()).resumeRun(runId, overrides);

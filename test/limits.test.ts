@@ -96,7 +96,7 @@ describe('limits', () => {
     expect((await h.client.waitForResult(ok.runId)).rowsOut).toBe(12_000);
   });
 
-  it('timeoutMinutes stops a run, deletes its staged files and frees its slot for the next run', async () => {
+  it('timeoutMinutes stops a run, keeps its staged files for a resume and frees its slot for the next run', async () => {
     const slow = await h.client.startBatchInference(
       seedSpec({ predictor: 'gated', outputTableName: 'TIMED_OUT', timeoutMinutes: 0.03, heartbeatTimeout: 2 }),
     );
@@ -105,7 +105,8 @@ describe('limits', () => {
     expect(failure.type).toBe('JobTimeout');
     expect(failure.message).toMatch(/did not finish within timeoutMinutes \(0\.03\)/);
     expect(await h.client.getProgress(slow.runId)).toMatchObject({ state: 'failed' });
-    expect(fs.existsSync(path.join(h.stage.root, 'runs', slow.runId))).toBe(false);
+    // Kept like any failed run's, so that `resume` can continue it; retention removes them (test/resume.test.ts).
+    expect(fs.existsSync(path.join(h.stage.root, 'runs', slow.runId, 'manifest.json'))).toBe(true);
     const child = await h.temporal.workflow.getHandle(`${slow.runId}-worker-0`).describe();
     expect(child.status.name).toBe('CANCELLED');
     await expect(h.sql('SELECT * FROM TIMED_OUT')).rejects.toThrow(/does not exist/);

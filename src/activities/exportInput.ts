@@ -76,7 +76,15 @@ export function makeExportInput(ctx: ActivityContext) {
       }
       const chunks = planChunksForWorkers(files, spec.batchSizeInMb * MB, spec.parallelWorkers);
       const slices = planSlices(chunks, spec.parallelWorkers);
-      const manifest: RunManifest = { runId, executionId, spec, files, chunks, createdAt: new Date().toISOString() };
+      const manifest: RunManifest = {
+        runId,
+        executionId,
+        spec,
+        files,
+        chunks,
+        createdAt: new Date().toISOString(),
+        tenant: tenant ?? DEFAULT_TENANT,
+      };
       await ctx.stage.putJson(manifestKey(runId), manifest);
       ctx.manifests.forget(runId);
       return {

@@ -1,5 +1,6 @@
 // createActivities(deps): the worker injects the warehouse, stage and predictors; tests inject theirs.
 import type { ActivityDeps } from './deps.js';
+import { makeAdoptRun } from './adoptRun.js';
 import { makeCheckSensor } from './sensors/checkSensor.js';
 import { makeCleanupExpired } from './retention.js';
 import { makeDeleteRunFiles } from './deleteRunFiles.js';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     prepareRun: makePrepareRun(ctx),
     exportInput: makeExportInput(ctx),
+    adoptRun: makeAdoptRun(ctx),
     scoreChunk: makeScoreChunk(ctx),
     publishOutput: makePublishOutput(ctx),
     publishFiles: makePublishFiles(ctx),

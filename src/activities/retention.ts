@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { cleanupExpired, type CleanupResult, type RunStatus } from '../retention/expiredRuns.js';
+import { familyStatus } from '../retention/resumeFamily.js';
 import type { ActivityContext } from './deps.js';
 
 export interface CleanupExpiredInput {
@@ -22,6 +23,12 @@ export function makeCleanupExpired(ctx: ActivityContext) {
         throw err;
       }
     };
-    return cleanupExpired({ stage: ctx.stage, cutoff: new Date(cutoff), runStatus, progress: (done) => activity.heartbeat({ done }) });
+    // A failed run's files stay while a resume of it may still need them (see retention/resumeFamily.ts).
+    return cleanupExpired({
+      stage: ctx.stage,
+      cutoff: new Date(cutoff),
+      runStatus: (runId) => familyStatus(runId, runStatus),
+      progress: (done) => activity.heartbeat({ done }),
+    });
   };
 }

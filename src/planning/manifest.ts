@@ -10,4 +10,8 @@ export interface RunManifest {
   files: StagedFile[];
   chunks: Chunk[];
   createdAt: string;
+  /** Whose run it is; absent in manifests written before resume existed (then "default"). */
+  tenant?: string;
+  /** A resume's manifest: the failed run it took its input and finished chunks from (src/activities/adoptRun.ts). */
+  resumeOf?: { runId: string; executionId: string };
 }

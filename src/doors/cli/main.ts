@@ -12,6 +12,7 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       rows: { type: 'string' },
       'run-id': { type: 'string' },
+      set: { type: 'string', multiple: true },
       prune: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -41,6 +42,12 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'status':
       return (await import('./commands/status.js')).statusCommand(config, needArg('a run id'), { json: values.json! });
+    case 'resume':
+      return (await import('./commands/resume.js')).resumeCommand(config, needArg('the id of a failed run'), {
+        sets: values.set ?? [],
+        wait: values.wait!,
+        json: values.json!,
+      });
     case 'cancel':
       return (await import('./commands/cancel.js')).cancelCommand(config, needArg('a run id'));
     case 'worker':
@@ -75,12 +82,13 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   async (err: unknown) => {
     // Loaded here, after the failure: a thrown SpecError or ConfigError means these modules are loaded already.
-    const [{ ConfigError }, { SpecError }, { TenantGrantError, UnknownTenantError }] = await Promise.all([
+    const [{ ConfigError }, { SpecError }, { TenantGrantError, UnknownTenantError }, { ResumeRefusedError }] = await Promise.all([
       import('../../config.js'),
       import('../../spec/errors.js'),
       import('../../tenants/grants.js'),
+      import('../../client/resumeRun.js'),
     ]);
-    const badInput = [SpecError, ConfigError, UsageError, TenantGrantError, UnknownTenantError];
+    const badInput = [SpecError, ConfigError, UsageError, TenantGrantError, UnknownTenantError, ResumeRefusedError];
     if (badInput.some((type) => err instanceof type)) {
       console.error((err as Error).message);
       process.exit(EXIT_BAD_INPUT);

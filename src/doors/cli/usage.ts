@@ -18,6 +18,10 @@ Usage:
                                                 --run-id: run it at most once (a repeat follows that run)
   batch-inference status <runId> [--json]
   batch-inference cancel <runId>
+  batch-inference resume <runId> [--set field=value …] [--wait] [--json]
+                                                continue a failed run: reuse its finished chunks, score the rest;
+                                                --set changes timeoutPerBatch, heartbeatTimeout, retries,
+                                                parallelWorkers, batchRows or timeoutMinutes
   batch-inference worker                        run a worker (needs TEMPORAL_ADDRESS or a running dev)
   batch-inference dev                           keep a local Temporal server + Web UI + worker running
   batch-inference serve                         the HTTP API on BATCH_API_HOST:BATCH_API_PORT (needs BATCH_API_TOKENS)

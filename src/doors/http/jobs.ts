@@ -17,6 +17,7 @@ import type { Progress, RunState } from '../../workflows/run/contract.js';
 import { STATE_KEY, TENANT_KEY } from '../../workflows/run/searchAttributes.js';
 import { badRequest, HttpError, notFound, zodProblems } from './errors.js';
 import { guardSubmit } from './submitGuard.js';
+import { resumeJob } from './resume.js';
 import { TenantWarehouses } from '../../tenants/warehouses.js';
 import { answerFromMemo, answerMemo, idempotentRunId } from './idempotency.js';
 import { TEMPORAL_DEADLINE_MS } from './temporalDeadline.js';
@@ -28,6 +29,7 @@ import {
   type JobList,
   type JobStatus,
   type JobSummary,
+  type ResumeResponse,
   type ScheduleResponse,
   type SubmitResponse,
 } from './schemas.js';
@@ -214,6 +216,11 @@ export class JobService {
     return { job_id: jobId, status: state, cancel_requested: true };
   }
 
+  /** A new job that continues the caller's failed job (see resume.ts). */
+  async resume(tenant: string, jobId: string, body: unknown): Promise<ResumeResponse> {
+    return resumeJob(this.deps.client, () => this.describeOwned(tenant, jobId), jobId, body);
+  }
+
   async list(tenant: string, rawQuery: unknown): Promise<JobList> {
     const parsed = listQuerySchema.safeParse(rawQuery ?? {}, PARSE_OPTIONS);
     if (!parsed.success) throw badRequest(zodProblems(parsed.error));
@@ -336,5 +343,7 @@ export function statusOf(p: Progress, memo: Record<string, unknown>): JobStatus 
     estimated_completion: p.estimatedCompletion,
     // The run's error as the worker saw it may quote the worker's folders and the stage's layout.
     ...(p.error ? { error: sanitizeMessage(p.error) } : {}),
+    ...(p.resumeOf ? { resume_of: p.resumeOf } : {}),
+    ...(p.resumedBy ? { resumed_by: p.resumedBy } : {}),
   };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { jobSpecSchema } from '../../spec/jobSpec.js';
 import {
   cancelResponseSchema,
+  resumeResponseSchema,
   errorSchema,
   jobListSchema,
   jobStatusSchema,
@@ -88,6 +89,16 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: { 202: { description: 'Cancellation requested', ...json('CancelResponse') }, ...errors(400, 401, 404, 409) },
         },
       },
+      '/api/v1/inference/batch/{job_id}/resume': {
+        post: {
+          summary: 'Resume a failed job',
+          description:
+            "A new job (<job_id>-resume-<n>) takes the failed job's staged input and every chunk it finished, scores the rest and publishes as usual. The body may change operational fields only (timeoutPerBatch, heartbeatTimeout, retries, parallelWorkers, batchRows, timeoutMinutes); a job that is running, completed, cancelled or already resumed answers 409.",
+          parameters: [jobIdParameter],
+          requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } } },
+          responses: { 202: { description: 'Accepted: the resume is queued', ...json('ResumeResponse') }, ...errors(400, 401, 404, 409) },
+        },
+      },
       '/api/v1/inference/schedules/{schedule_id}': {
         get: {
           summary: 'A recurring job made by a POST with a schedule block',
@@ -113,6 +124,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         JobStatus: schemaOf(jobStatusSchema),
         JobList: schemaOf(jobListSchema),
         CancelResponse: schemaOf(cancelResponseSchema),
+        ResumeResponse: schemaOf(resumeResponseSchema),
         Error: schemaOf(errorSchema),
       },
     },

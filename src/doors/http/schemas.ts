@@ -137,6 +137,8 @@ export const jobStatusSchema = z.object({
   started_at: z.string().describe('When the job was submitted'),
   estimated_completion: z.string().nullable(),
   error: z.string().optional().describe('Why the job failed'),
+  resume_of: z.string().optional().describe('The failed job this job resumes'),
+  resumed_by: z.string().optional().describe('The job that resumes this failed job'),
 });
 
 export const jobSummarySchema = z.object({
@@ -159,6 +161,12 @@ export const cancelResponseSchema = z.object({
   cancel_requested: z.literal(true),
 });
 
+export const resumeResponseSchema = z.object({
+  job_id: z.string().describe('The new job: <failed job_id>-resume-<n>'),
+  status: z.literal('submitted'),
+  resume_of: z.string(),
+});
+
 export const errorSchema = z.object({
   error: z.string().describe('A machine-readable code: invalid_request, unauthorized, not_found, conflict, not_implemented, unavailable'),
   message: z.string(),
@@ -176,4 +184,5 @@ export type JobStatus = z.infer<typeof jobStatusSchema>;
 export type JobSummary = z.infer<typeof jobSummarySchema>;
 export type JobList = z.infer<typeof jobListSchema>;
 export type CancelResponse = z.infer<typeof cancelResponseSchema>;
+export type ResumeResponse = z.infer<typeof resumeResponseSchema>;
 export type ErrorBody = z.infer<typeof errorSchema>;

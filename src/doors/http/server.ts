@@ -107,6 +107,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     api.delete<{ Params: { job_id: string } }>(`${BASE}/:job_id`, async (request, reply) =>
       reply.code(202).send(await bounded(() => jobs.cancel(tenantOf(request), request.params.job_id))),
     );
+    api.post<{ Params: { job_id: string } }>(`${BASE}/:job_id/resume`, async (request, reply) =>
+      reply.code(202).send(await bounded(() => jobs.resume(tenantOf(request), request.params.job_id, request.body))),
+    );
     api.get<{ Params: { schedule_id: string } }>(`${SCHEDULES}/:schedule_id`, async (request) =>
       bounded(() => schedules.get(tenantOf(request), request.params.schedule_id)),
     );

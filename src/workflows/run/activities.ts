@@ -25,10 +25,10 @@ export const { publishOutput, publishFiles } = proxyActivities<Activities>({
 });
 
 /**
- * The export. A cancelled run waits for it to stop before deleting the run's files: an export still
+ * The export (or a resume's adoption of a failed run's files). A cancelled run waits for it to stop before deleting the run's files: an export still
  * writing after the delete would leave its input on the stage.
  */
-export const { exportInput } = proxyActivities<Activities>({
+export const { exportInput, adoptRun } = proxyActivities<Activities>({
   startToCloseTimeout: '6h',
   heartbeatTimeout: '2m',
   retry: { maximumAttempts: 4, initialInterval: '2s', backoffCoefficient: 2 },

@@ -8,13 +8,14 @@ import {
   ChildWorkflowFailure,
   executeChild,
   isCancellation,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Slice } from '../../planning/chunks.js';
 import type { ResolvedSpec } from '../../spec/types.js';
 import { DEFAULT_TENANT } from '../slots/contract.js';
-import { deleteRunFiles, discardFiles, exportInput, prepareRun, publishFiles, publishOutput } from './activities.js';
+import { adoptRun, deleteRunFiles, discardFiles, exportInput, prepareRun, publishFiles, publishOutput } from './activities.js';
 import { progressQuery, sliceProgressSignal, type RunOptions, type RunRef, type RunSummary } from './contract.js';
 import { Deadline } from './deadline.js';
 import { progressEvery } from './progressMath.js';
@@ -26,6 +27,8 @@ import { tenantSlot } from './tenantSlot.js';
 
 /** The failure type of a run stopped by its timeoutMinutes. */
 const JOB_TIMEOUT = 'JobTimeout';
+/** patched() id: a run stopped by timeoutMinutes keeps its staged files (resumable) instead of deleting them. */
+const KEEP_FILES_ON_JOB_TIMEOUT = 'keep-files-on-job-timeout';
 
 export async function batchInference(spec: unknown, options: RunOptions = {}): Promise<RunSummary> {
   const { workflowId: runId, runId: executionId } = workflowInfo();
@@ -47,7 +50,11 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
       // The tenant decides which database the run reads and writes (BATCH_TENANTS_FILE).
       const resolved = await prepareRun({ spec, tenant });
       progress.workersRequested = resolved.parallelWorkers;
-      const exported = await exportInput({ ...run, spec: resolved, tenant });
+      // A resume takes the failed run's staged input and finished chunks instead of running the query again.
+      const resumeOf = options.resumeOf;
+      progress.resumeOf = resumeOf?.runId;
+      const adopted = resumeOf ? await adoptRun({ ...run, from: resumeOf, spec: resolved, tenant }) : undefined;
+      const exported = adopted ?? (await exportInput({ ...run, spec: resolved, tenant }));
       progress.exported = exported;
 
       progress.enter('running');
@@ -58,7 +65,9 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
       const where = await publish(run, resolved, totals, tenant);
 
       progress.enter('completed');
-      return summarize(runId, resolved, totals, where, progress);
+      const summary = summarize(runId, resolved, totals, where, progress);
+      if (!adopted) return summary;
+      return { ...summary, resumeOf: adopted.resumeOf, chunksReused: adopted.chunksReused, rowsReused: adopted.rowsReused };
     });
   } catch (err) {
     throw await closeFailed(err, run, progress, deadline, filesPath);
@@ -171,9 +180,13 @@ async function closeFailed(
 ): Promise<unknown> {
   if (deadline.passed) {
     // Stopped like a cancel (children and activities have closed; whatever they failed with is a
-    // consequence of being stopped), then reported as a failure.
-    await CancellationScope.nonCancellable(() => deleteRunFiles({ runId: run.runId }));
-    progress.error = `The run did not finish within timeoutMinutes (${deadline.minutes}); it was stopped and its staged files deleted. Raise timeoutMinutes or give it more parallelWorkers`;
+    // consequence of being stopped), then reported as a failure. Runs since KEEP_FILES_ON_JOB_TIMEOUT keep
+    // their staged files like any failed run, so that `resume` can continue them (retention removes them).
+    const keep = patched(KEEP_FILES_ON_JOB_TIMEOUT);
+    if (!keep) await CancellationScope.nonCancellable(() => deleteRunFiles({ runId: run.runId }));
+    progress.error = keep
+      ? `The run did not finish within timeoutMinutes (${deadline.minutes}); it was stopped. Resume it with a larger timeoutMinutes (batch-inference resume <runId> --set timeoutMinutes=…) or more parallelWorkers`
+      : `The run did not finish within timeoutMinutes (${deadline.minutes}); it was stopped and its staged files deleted. Raise timeoutMinutes or give it more parallelWorkers`;
     progress.enter('failed');
     return ApplicationFailure.create({ message: progress.error, type: JOB_TIMEOUT, nonRetryable: true });
   }

@@ -27,6 +27,8 @@ export interface RunOptions {
   tenant?: string;
   /** ISO time after which the submitter stopped waiting for the start: a later start does nothing. */
   startBy?: string;
+  /** A resume: the failed run whose staged input and finished chunks this run takes (instead of exporting). */
+  resumeOf?: RunRef;
 }
 
 export interface Progress {
@@ -44,6 +46,10 @@ export interface Progress {
   startedAt: string;
   estimatedCompletion: string | null;
   error?: string;
+  /** This run resumes that failed run (see `batch-inference resume`). */
+  resumeOf?: string;
+  /** This failed run was resumed by that run (the latest resume). */
+  resumedBy?: string;
 }
 
 /** Sent by each slice workflow with its cumulative chunks and rows. */
@@ -82,6 +88,10 @@ export interface RunSummary {
   durations: PhaseDurations;
   startedAt: string;
   completedAt: string;
+  /** A resume: the failed run it continued, and the chunks (and their rows) it took from it instead of scoring. */
+  resumeOf?: string;
+  chunksReused?: number;
+  rowsReused?: number;
 }
 
 export const progressQuery = defineQuery<Progress>('progress');

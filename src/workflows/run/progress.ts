@@ -11,6 +11,8 @@ export class RunProgress {
   /** The spec's parallelWorkers, once validated. */
   workersRequested?: number;
   error?: string;
+  /** The failed run this run resumes. */
+  resumeOf?: string;
   private readonly marks: Partial<Record<RunState, number>>;
   private readonly perWorker = new Map<number, { chunks: number; rows: number }>();
   private lastProgressAt: number;
@@ -77,6 +79,7 @@ export class RunProgress {
         completedAt: this.marks.completed,
       }),
       ...(this.error ? { error: this.error } : {}),
+      ...(this.resumeOf ? { resumeOf: this.resumeOf } : {}),
     };
   }
 

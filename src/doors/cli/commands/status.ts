@@ -28,6 +28,8 @@ export async function statusCommand(config: Config, runId: string, flags: { json
       console.log(`${runId}\n${progressLine(progress)}`);
       if (progress.estimatedCompletion) console.log(`estimated completion ${progress.estimatedCompletion}`);
       if (progress.error) console.log(`error: ${progress.error}`);
+      if (progress.resumeOf) console.log(`resumes ${progress.resumeOf}`);
+      if (progress.resumedBy) console.log(`resumed by ${progress.resumedBy}`);
     }
     return progress.state === 'failed' ? EXIT_RUN_FAILED : EXIT_OK;
   } finally {
