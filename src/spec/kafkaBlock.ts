@@ -17,6 +17,23 @@ const HEADER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export const KAFKA_FORMATS = ['json'] as const;
 export type KafkaFormat = (typeof KAFKA_FORMATS)[number];
 
+/** Names are checked here, not in the record's key schema: zod reports a bad key only as "Invalid key in record". */
+function checkHeaderNames(headers: Record<string, string>, ctx: z.RefinementCtx): void {
+  const names = Object.keys(headers);
+  if (names.length > 32) ctx.addIssue({ code: 'custom', message: `use at most 32 headers (got ${names.length})` });
+  for (const name of names) {
+    if (!HEADER_NAME.test(name)) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'use a header name of letters, digits, ".", "_" and "-" (at most 128)' });
+    } else if (name.toLowerCase().startsWith(RESERVED_HEADER_PREFIX)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: `names starting with "${RESERVED_HEADER_PREFIX}" are the pipeline's own; choose another`,
+      });
+    }
+  }
+}
+
 export const kafkaBlockSchema = z
   .object({
     topic: z.string().regex(TOPIC, TOPIC_HELP),
@@ -28,20 +45,14 @@ export const kafkaBlockSchema = z
     /** Constant headers added to every record. */
     headers: z
       .record(
-        z
-          .string()
-          .regex(HEADER_NAME, 'use a header name of letters, digits, ".", "_" and "-" (at most 128)')
-          .refine(
-            (n) => !n.toLowerCase().startsWith(RESERVED_HEADER_PREFIX),
-            `names starting with "${RESERVED_HEADER_PREFIX}" are the pipeline's own`,
-          ),
+        z.string(),
         // Printable text only: a header value is shown by consoles and logged by consumers.
         z
           .string()
           .max(1024, 'use at most 1024 characters')
           .regex(/^[^\p{Cc}]*$/u, 'remove control characters (newlines, tabs)'),
       )
-      .refine((h) => Object.keys(h).length <= 32, 'use at most 32 headers')
+      .superRefine(checkHeaderNames)
       .optional(),
   })
   .strict();
