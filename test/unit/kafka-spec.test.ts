@@ -99,3 +99,17 @@ describe('kafka settings and records', () => {
     expect(sql).toContain(`CAST("a""b" AS VARCHAR) AS key`);
   });
 });
+
+describe('kafka and tenants', () => {
+  it('refuses a kafka destination when tenants are configured, before connecting anywhere', async () => {
+    const { checkKafkaTarget } = await import('../../src/activities/publishKafka.js');
+    const { KafkaTenantsError } = await import('../../src/adapters/kafka/errors.js');
+    const resolved = resolveSpec(spec({ kafka: { topic: 't' } }), options);
+    const ctx = {
+      tenants: { acme: { duckdb: 'a.duckdb', write: ['acme.*'] } },
+      kafka: loadConfig({ BATCH_KAFKA_BROKERS: '127.0.0.1:1' }).kafka,
+    };
+    await expect(checkKafkaTarget(ctx as never, resolved, 'acme')).rejects.toThrow(KafkaTenantsError);
+    await expect(checkKafkaTarget(ctx as never, resolved, 'acme')).rejects.toThrow(/tenants are granted tables, not topics/);
+  });
+});
