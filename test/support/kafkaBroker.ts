@@ -30,8 +30,16 @@ export function kafkaJars(): string {
   }).trim();
 }
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
-const clusterId = () => randomBytes(16).toString('base64url');
+/**
+ * A KRaft cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints).
+ * Like Kafka's own Uuid, never one that starts with "-": the storage tool would read it as an option.
+ */
+function clusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
 
 function serverProperties(dir: string, port: number, controllerPort: number): string {
   return [
