@@ -84,5 +84,5 @@ describe('worker killed during a Kafka publish', () => {
     expect((await readTopic(broker.brokers, topic, { readUncommitted: true })).length).toBe(40_000 + inTransaction);
     second.killGroup();
     await second.exited;
-  });
+  }, 300_000);
 });
