@@ -61,9 +61,14 @@ interface Marker {
   records: number;
 }
 
-/** Records per send: large enough to amortise a round trip, small enough to stay under message.max.bytes. */
+/**
+ * Records per send: large enough to amortise a round trip, small enough that one partition's share stays
+ * under the brokers' message.max.bytes (1 MiB by default), which bounds a whole record batch, headers included.
+ */
 const BATCH_RECORDS = 8192;
 const BATCH_BYTES = 512 * 1024;
+/** Per-record framing in a record batch (lengths, offsets, timestamps as varints), rounded up. */
+const RECORD_OVERHEAD = 24;
 
 export async function publishToKafka(kafka: Kafka, settings: KafkaSettings, request: KafkaPublishRequest): Promise<KafkaPublishResult> {
   const { topic, brokers } = request;
@@ -139,6 +144,7 @@ async function sendAll(
   step: <T>(fn: () => Promise<T>) => Promise<T>,
 ): Promise<number> {
   const headers = { ...request.headers, [RUN_HEADER]: request.runId, [PREDICTOR_HEADER]: request.predictor };
+  const headerBytes = Object.entries(headers).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v) + 4, 0);
   let sent = 0;
   let pending: Message[] = [];
   let pendingBytes = 0;
@@ -160,7 +166,8 @@ async function sendAll(
       await forEachRecordBatch(file.path, file.columns, key, async ({ values, keys }) => {
         for (let r = 0; r < values.length; r++) {
           pending.push({ key: keys[r], value: values[r], headers });
-          pendingBytes += values[r].length + (keys[r]?.length ?? 0);
+          pendingBytes +=
+            Buffer.byteLength(values[r]) + (keys[r] === null ? 0 : Buffer.byteLength(keys[r]!)) + headerBytes + RECORD_OVERHEAD;
           if (pending.length >= BATCH_RECORDS || pendingBytes >= BATCH_BYTES) await flush();
         }
       });
