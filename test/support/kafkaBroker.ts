@@ -75,9 +75,14 @@ export async function startKafkaBroker(options: { startTimeoutMs?: number } = {}
   fs.writeFileSync(props, serverProperties(dir, port, controllerPort));
   const classpath = `${jars}/*`;
   const jvm = ['-Xms128m', '-Xmx512m', `-Dlog4j2.configurationFile=${writeLogConfig(dir)}`];
-  execFileSync('java', [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', props], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  try {
+    execFileSync('java', [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', props], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   // Its own process group: stop() kills the JVM and anything it started, whatever state it is in.
   const child = spawn('java', [...jvm, '-cp', classpath, 'kafka.Kafka', props], {
     stdio: ['ignore', 'pipe', 'pipe'],
