@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { STAGE_URL, STAGE_URL_HELP, stageSettings, type StageSettings } from './adapters/stage/registry.js';
 import { s3Env, s3Problems, s3Settings, type S3Settings } from './adapters/stage/s3/settings.js';
+import { kafkaEnv, kafkaProblems, kafkaSettings, type KafkaSettings } from './adapters/kafka/settings.js';
 import {
   WAREHOUSE_URL,
   WAREHOUSE_URL_HELP,
@@ -44,6 +45,7 @@ export const configSchema = z
     BATCH_PYTHON_MAX_RSS_MB: intFromEnv(4096, 64, 1_048_576),
     ...s3Env,
     ...warehouseEnv,
+    ...kafkaEnv,
     BATCH_MAX_INPUT_ROWS: intFromEnv(10_000_000, 1, Number.MAX_SAFE_INTEGER),
     BATCH_MAX_CONCURRENT_JOBS: intFromEnv(3, 1, 10_000),
     BATCH_RESULT_TTL_HOURS: intFromEnv(168, 1, 87_600),
@@ -61,7 +63,7 @@ export const configSchema = z
     BATCH_TENANTS_FILE: z.string().min(1).optional(),
   })
   .superRefine((c, ctx) => {
-    for (const [key, message] of [...warehouseProblems(c.BATCH_WAREHOUSE, c), ...s3Problems(c)]) {
+    for (const [key, message] of [...warehouseProblems(c.BATCH_WAREHOUSE, c), ...s3Problems(c), ...kafkaProblems(c)]) {
       ctx.addIssue({ code: 'custom', path: [key], message });
     }
   });
@@ -91,6 +93,8 @@ export interface Config {
   warehouse: WarehouseSettings;
   stage: StageSettings;
   s3: S3Settings;
+  /** The Kafka destination: brokers, TLS/SASL, topic defaults (BATCH_KAFKA_*). */
+  kafka: KafkaSettings;
   dataDir: string;
   env: 'dev' | 'prod';
   schema: string;
@@ -139,6 +143,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     warehouse: warehouseSettings(c.BATCH_WAREHOUSE, c),
     stage: stageSettings(c.BATCH_STAGE),
     s3: s3Settings(c),
+    kafka: kafkaSettings(c),
     dataDir: c.BATCH_DATA_DIR,
     env: c.BATCH_ENV,
     schema: c.BATCH_ENV === 'prod' ? c.BATCH_SCHEMA_PROD : c.BATCH_SCHEMA_DEV,

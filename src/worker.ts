@@ -76,6 +76,7 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
     objects: options.objects ?? lazyS3Objects(config.s3),
     maxInputRows: config.maxInputRows,
     maxConcurrentJobs: config.maxConcurrentJobs,
+    kafka: config.kafka,
     ...(config.tenants ? { tenants: config.tenants, tenantWarehouses: new TenantWarehouses(config, config.tenants) } : {}),
   });
   return Worker.create({

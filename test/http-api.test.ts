@@ -218,7 +218,7 @@ describe('HTTP API', () => {
     ]);
     const request = doc.body.components.schemas.BatchRequest;
     expect(request.required).toEqual(['model_id', 'input', 'output']);
-    expect(request.properties.output.properties.destination.enum).toEqual(['table', 'parquet', 'csv']);
+    expect(request.properties.output.properties.destination.enum).toEqual(['table', 'parquet', 'csv', 'kafka']);
     expect(doc.body.components.schemas.JobSpec.properties.saveMode.enum).toEqual(['overwrite', 'append', 'error']);
     expect(doc.body.components.schemas.JobStatus.properties.status.enum).toContain('submitted');
     expect(doc.body.paths[BASE].get.parameters.map((p: { name: string }) => p.name)).toEqual(['status', 'limit', 'page_token']);
@@ -326,7 +326,16 @@ describe('HTTP API', () => {
         ['input.query'],
       ],
       ['input.query a file path', 'POST', BASE, { body: b({ input: { source: 'sql', query: 'secrets.sql' } }) }, 400, ['input.query']],
-      ['output.destination kafka', 'POST', BASE, { body: out({ destination: 'kafka', table_name: 'T' }) }, 400, ['output.destination']],
+      [
+        'kafka without a topic, with a table_name',
+        'POST',
+        BASE,
+        { body: out({ destination: 'kafka', table_name: 'T' }) },
+        400,
+        ['output.topic', 'output.table_name'],
+      ],
+      ['kafka topic reserved', 'POST', BASE, { body: out({ destination: 'kafka', topic: '__transaction_state' }) }, 400, ['output.topic']],
+      ['output.destination unknown', 'POST', BASE, { body: out({ destination: 'email', table_name: 'T' }) }, 400, ['output.destination']],
       ['table without table_name', 'POST', BASE, { body: out({ destination: 'table' }) }, 400, ['output.table_name']],
       ['table_name with SQL in it', 'POST', BASE, { body: out({ table_name: 'x; DROP TABLE y' }) }, 400, ['output.table_name']],
       ['table with a path', 'POST', BASE, { body: out({ table_name: 'T', path: 'results/x' }) }, 400, ['output.path']],

@@ -1,4 +1,5 @@
 // What the activities need, injected by the worker (or a test): adapters, predictors, limits.
+import type { KafkaSettings } from '../adapters/kafka/settings.js';
 import type { ObjectMetadataSource } from '../adapters/stage/s3/s3Objects.js';
 import type { Stage } from '../adapters/stage/stage.js';
 import type { Warehouse } from '../adapters/warehouse/warehouse.js';
@@ -32,6 +33,8 @@ export interface ActivityDeps {
   tenants?: Tenants;
   /** Each tenant's own warehouse (its DuckDB file or Snowflake role); used whenever tenants are set. */
   tenantWarehouses?: TenantWarehouses;
+  /** The Kafka destination's settings (BATCH_KAFKA_*); absent: no brokers configured. */
+  kafka?: KafkaSettings;
 }
 
 export interface ActivityContext extends ActivityDeps {

@@ -9,6 +9,7 @@ import { ManifestCache } from './manifestCache.js';
 import { makePrepareRun } from './prepareRun.js';
 import { makeDiscardFiles, makePublishFiles } from './publishFiles.js';
 import { makePublishOutput } from './publishOutput.js';
+import { makeAbortKafka, makePublishKafka } from './publishKafka.js';
 import { makeRecordSensorCheck } from './sensors/recordSensorCheck.js';
 import { makeScoreChunk } from './scoreChunk.js';
 import { makeOpenRuns, makeRequestSlot } from './slots.js';
@@ -25,6 +26,8 @@ export function createActivities(deps: ActivityDeps) {
     publishOutput: makePublishOutput(ctx),
     publishFiles: makePublishFiles(ctx),
     discardFiles: makeDiscardFiles(ctx),
+    publishKafka: makePublishKafka(ctx),
+    abortKafka: makeAbortKafka(ctx),
     deleteRunFiles: makeDeleteRunFiles(ctx),
     checkSensor: makeCheckSensor(ctx),
     recordSensorCheck: makeRecordSensorCheck(),

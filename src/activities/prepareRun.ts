@@ -4,6 +4,7 @@ import type { ActivityContext } from './deps.js';
 import { atActivityEdge } from './failures.js';
 import { checkOutputColumns } from './outputColumns.js';
 import { checkOutputTarget } from './outputTarget.js';
+import { checkKafkaTarget } from './publishKafka.js';
 import { checkWriteGrant } from '../tenants/grants.js';
 import { warehouseForTenant } from '../tenants/warehouses.js';
 import { DEFAULT_TENANT } from '../workflows/slots/contract.js';
@@ -38,6 +39,8 @@ export function makePrepareRun(ctx: ActivityContext) {
       await warehouse.checkReadOnlyQuery(spec.renderedQuery, { useUtc: spec.useUtc, warehouse: spec.warehouse });
       await checkOutputTarget(ctx, spec, warehouse);
       await checkOutputColumns(spec, warehouse);
+      // A missing topic fails here, before any scoring, unless autoCreateTable creates it.
+      await checkKafkaTarget(ctx, spec, input.tenant);
       return spec;
     });
   };

@@ -7,7 +7,8 @@ import { SpecError, type FieldProblem } from './errors.js';
 import { issueMessage, PARSE_OPTIONS } from './issueMessage.js';
 import { IDENTIFIER, QUALIFIED_NAME } from './identifiers.js';
 import { scheduleBlockSchema } from './scheduleBlock.js';
-import { DESTINATIONS, outputProblems, resolveOutput, SAVE_MODES } from './output.js';
+import { DESTINATIONS, DESTINATIONS_HELP, outputProblems, resolveOutput, SAVE_MODES } from './output.js';
+import { kafkaBlockSchema } from './kafkaBlock.js';
 import { renderSql, type TemplateValue } from './template.js';
 import { CTX_VALUE_FIX, unsafeInSql } from './sqlValues.js';
 
@@ -35,8 +36,10 @@ export const jobSpecSchema = z
     autoCreateTable: z.boolean().default(true),
     overwrite: z.boolean().optional(),
     // Output destinations and limits (see src/spec/output.ts for the cross-field rules).
-    outputDestination: z.enum(DESTINATIONS, { error: 'use "table", "parquet" or "csv"' }).default('table'),
+    outputDestination: z.enum(DESTINATIONS, { error: DESTINATIONS_HELP }).default('table'),
     outputPath: z.string().optional(),
+    /** outputDestination "kafka": the topic and how records are made (src/spec/kafkaBlock.ts). */
+    kafka: kafkaBlockSchema.optional(),
     saveMode: z.enum(SAVE_MODES, { error: 'use "overwrite", "append" or "error"' }).optional(),
     includeInputColumns: z.boolean().default(false),
     timeoutMinutes: z.number().positive('use a time above 0').max(10_080, 'use at most 10080 (7 days)').default(60),

@@ -1,8 +1,10 @@
-// Where a run's predictions go: a warehouse table (the default) or parquet/csv files under a path on
-// the stage, and what happens to what is already there (the save mode).
+// Where a run's predictions go: a warehouse table (the default), parquet/csv files under a path on
+// the stage, or a Kafka topic, and what happens to what is already there (the save mode).
 import type { FieldProblem } from './errors.js';
+import { resolveKafka, type KafkaBlock, type KafkaOutput } from './kafkaBlock.js';
 
-export const DESTINATIONS = ['table', 'parquet', 'csv'] as const;
+export const DESTINATIONS = ['table', 'parquet', 'csv', 'kafka'] as const;
+export const DESTINATIONS_HELP = 'use "table", "parquet", "csv" or "kafka"';
 export type OutputDestination = (typeof DESTINATIONS)[number];
 
 export const SAVE_MODES = ['overwrite', 'append', 'error'] as const;
@@ -32,6 +34,8 @@ export interface OutputFields {
   outputDestination: OutputDestination;
   outputTableName?: string;
   outputPath?: string;
+  /** Set when outputDestination is 'kafka'. */
+  kafka?: KafkaOutput;
   saveMode: SaveMode;
   /** Kept for the warehouse's publish: true replaces the table's rows. */
   overwrite: boolean;
@@ -48,7 +52,12 @@ export function outputProblems(input: Record<string, unknown>): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const destination = input.outputDestination ?? 'table';
   if (!isDestination(destination)) return problems; // the schema reports it
-  if (destination === 'table') {
+  if (destination !== 'kafka' && input.kafka !== undefined) {
+    problems.push({ field: 'kafka', message: 'only for outputDestination "kafka"; remove it, or set outputDestination' });
+  }
+  if (destination === 'kafka') {
+    problems.push(...kafkaProblems(input));
+  } else if (destination === 'table') {
     if (input.outputTableName === undefined) problems.push({ field: 'outputTableName', message: 'required' });
     if (input.outputPath !== undefined) {
       problems.push({ field: 'outputPath', message: 'only for outputDestination "parquet" or "csv"; remove it, or set outputDestination' });
@@ -76,14 +85,37 @@ export function outputProblems(input: Record<string, unknown>): FieldProblem[] {
   return problems;
 }
 
+/** A topic takes records; a table name, a path or a save mode means the spec was written for another destination. */
+function kafkaProblems(input: Record<string, unknown>): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (input.kafka === undefined)
+    problems.push({ field: 'kafka', message: 'required when outputDestination is "kafka"; give { "topic": "predictions" }' });
+  for (const field of ['outputTableName', 'outputPath'] as const) {
+    if (input[field] !== undefined) problems.push({ field, message: 'not for outputDestination "kafka"; predictions go to kafka.topic' });
+  }
+  for (const field of ['saveMode', 'overwrite'] as const) {
+    if (input[field] !== undefined) {
+      problems.push({
+        field,
+        message: 'does not apply to a Kafka topic (a run adds its records once; nothing is replaced); remove it',
+      });
+    }
+  }
+  return problems;
+}
+
 /** The save mode from saveMode, else from the older overwrite flag (false → append), else overwrite. */
 export function resolveOutput(spec: {
   outputDestination: OutputDestination;
   outputTableName?: string;
   outputPath?: string;
+  kafka?: KafkaBlock;
   saveMode?: SaveMode;
   overwrite?: boolean;
 }): OutputFields {
+  // A topic only ever receives records: "append" is what happens, and nothing checks emptiness.
+  if (spec.outputDestination === 'kafka')
+    return { outputDestination: 'kafka', kafka: resolveKafka(spec.kafka!), saveMode: 'append', overwrite: false };
   const saveMode: SaveMode = spec.saveMode ?? (spec.overwrite === false ? 'append' : 'overwrite');
   return {
     outputDestination: spec.outputDestination,

@@ -26,5 +26,7 @@ export function runMemo(spec: Record<string, unknown>, tenant: string): Record<s
   const memo: Record<string, unknown> = { tenant, predictor: spec.predictor, destination: spec.outputDestination ?? 'table' };
   if (spec.outputTableName !== undefined) memo.outputTableName = spec.outputTableName;
   if (spec.outputPath !== undefined) memo.outputPath = spec.outputPath;
+  const kafka = spec.kafka as { topic?: unknown } | undefined;
+  if (typeof kafka?.topic === 'string') memo.kafkaTopic = kafka.topic;
   return memo;
 }

@@ -1,4 +1,5 @@
 // A job spec after validation, defaults and SQL rendering: what a run actually executes.
+import type { KafkaOutput } from './kafkaBlock.js';
 import type { OutputDestination, SaveMode } from './output.js';
 
 /** One output column: the name and its warehouse type, e.g. ['score', 'FLOAT']. */
@@ -11,6 +12,8 @@ export interface ResolvedSpec {
   outputTableName?: string;
   /** Set when outputDestination is 'parquet' or 'csv': a stage prefix without a trailing '/'. */
   outputPath?: string;
+  /** Set when outputDestination is 'kafka': the topic and how its records are made. */
+  kafka?: KafkaOutput;
   saveMode: SaveMode;
   outputTableDefinition?: ColumnDefinition[];
   predictor: string;

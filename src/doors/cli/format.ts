@@ -27,7 +27,7 @@ export function summaryText(s: RunSummary): string {
   const rate = d.totalMs > 0 ? Math.round((s.rowsIn / d.totalMs) * 1000) : 0;
   return [
     `run        ${s.runId}`,
-    s.table ? `table      ${s.table}` : `${s.destination.padEnd(10)} ${s.path}`,
+    s.table ? `table      ${s.table}` : `${s.destination.padEnd(10)} ${s.path ?? s.topic}`,
     `rows       ${int(s.rowsIn)} in, ${int(s.rowsOut)} out (${int(rate)} rows/s end to end)`,
     `chunks     ${s.chunks} over ${s.workers} worker${s.workers === 1 ? '' : 's'}${fewerWorkers(s.workers, s.workersRequested)}`,
     `bytes      ${int(s.bytesIn)} staged in, ${int(s.bytesOut)} out`,

@@ -323,6 +323,8 @@ export function estimateMinutes(rows: number, workers: number): number {
 }
 
 function outputOf(memo: Record<string, unknown>): JobStatus['output'] {
+  if (memo.destination === 'kafka')
+    return { destination: 'kafka', ...(typeof memo.kafkaTopic === 'string' ? { topic: memo.kafkaTopic } : {}) };
   const destination = memo.destination === 'parquet' || memo.destination === 'csv' ? memo.destination : 'table';
   return destination === 'table'
     ? { destination, ...(typeof memo.outputTableName === 'string' ? { table_name: memo.outputTableName } : {}) }

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { scheduleBlockSchema } from '../../spec/scheduleBlock.js';
 import { RUN_STATES } from '../../workflows/run/contract.js';
-import { DESTINATIONS, SAVE_MODES } from '../../spec/output.js';
+import { DESTINATIONS, DESTINATIONS_HELP, SAVE_MODES } from '../../spec/output.js';
 
 const templateValue = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -23,9 +23,15 @@ export const seedRequestSchema = z
       .strict(),
     output: z
       .object({
-        destination: z.enum(DESTINATIONS, { error: 'use "table", "parquet" or "csv" (kafka is not supported)' }).default('table'),
+        destination: z.enum(DESTINATIONS, { error: DESTINATIONS_HELP }).default('table'),
         table_name: z.string().optional().describe('For destination "table": TABLE or schema.TABLE'),
         path: z.string().optional().describe('For "parquet" and "csv": a folder on the stage; read it only once its _SUCCESS file exists'),
+        topic: z
+          .string()
+          .optional()
+          .describe(
+            'For "kafka": the topic on the workers\' BATCH_KAFKA_BROKERS; records are visible to read_committed consumers once the job completes',
+          ),
         mode: z.enum(SAVE_MODES, { error: 'use "overwrite", "append" or "error"' }).optional().describe('Default overwrite'),
         include_input_columns: z.boolean().optional().describe('Keep every input column next to the predictions'),
       })
@@ -120,6 +126,7 @@ const outputSchema = z.object({
   destination: z.enum(DESTINATIONS),
   table_name: z.string().optional(),
   path: z.string().optional(),
+  topic: z.string().optional(),
 });
 
 export const jobStatusSchema = z.object({

@@ -14,6 +14,8 @@ const SEED_FIELD: Record<string, string> = {
   outputDestination: 'output.destination',
   outputTableName: 'output.table_name',
   outputPath: 'output.path',
+  // kafka.topic is output.topic; the spec's other kafka fields have no seed spelling.
+  kafka: 'output',
   saveMode: 'output.mode',
   includeInputColumns: 'output.include_input_columns',
   parallelWorkers: 'config.parallelism',
@@ -59,6 +61,7 @@ function specFromSeed(body: SeedRequest): Record<string, unknown> {
     outputDestination: body.output.destination,
     outputTableName: body.output.table_name,
     outputPath: body.output.path,
+    kafka: body.output.destination === 'kafka' || body.output.topic !== undefined ? { topic: body.output.topic } : undefined,
     saveMode: body.output.mode,
     includeInputColumns: body.output.include_input_columns,
     parallelWorkers: body.config?.parallelism,

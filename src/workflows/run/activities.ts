@@ -25,7 +25,24 @@ export const { publishOutput, publishFiles } = proxyActivities<Activities>({
 });
 
 /**
- * The export (or a resume's adoption of a failed run's files). A cancelled run waits for it to stop before deleting the run's files: an export still
+ * The Kafka publish: one transaction. A short heartbeat timeout, so that the attempt of a worker that
+ * died mid-publish is retried within seconds (its open transaction is aborted by the next one's start).
+ */
+export const { publishKafka } = proxyActivities<Activities>({
+  startToCloseTimeout: '6h',
+  heartbeatTimeout: '20s',
+  retry: { maximumAttempts: 4, initialInterval: '2s', backoffCoefficient: 2 },
+});
+
+/** After a failed Kafka run: abort a transaction a killed attempt left open. */
+export const { abortKafka } = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  retry: { maximumAttempts: 3 },
+});
+
+/**
+ * The export (or a resume's adoption of a failed run's files). A cancelled run waits for it to stop
+ * before deleting the run's files: an export still
  * writing after the delete would leave its input on the stage.
  */
 export const { exportInput, adoptRun } = proxyActivities<Activities>({

@@ -15,7 +15,17 @@ import {
 import type { Slice } from '../../planning/chunks.js';
 import type { ResolvedSpec } from '../../spec/types.js';
 import { DEFAULT_TENANT } from '../slots/contract.js';
-import { adoptRun, deleteRunFiles, discardFiles, exportInput, prepareRun, publishFiles, publishOutput } from './activities.js';
+import {
+  abortKafka,
+  adoptRun,
+  deleteRunFiles,
+  discardFiles,
+  exportInput,
+  prepareRun,
+  publishFiles,
+  publishKafka,
+  publishOutput,
+} from './activities.js';
 import { progressQuery, sliceProgressSignal, type RunOptions, type RunRef, type RunSummary } from './contract.js';
 import { Deadline } from './deadline.js';
 import { progressEvery } from './progressMath.js';
@@ -41,6 +51,8 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
   const deadline = new Deadline(timeoutMinutesOf(spec));
   /** Set once files start landing in an output path: a failed publish removes them. */
   let filesPath: string | undefined;
+  /** Set once a Kafka publish starts: a failed run aborts any transaction it left open. */
+  let kafkaStarted = false;
 
   try {
     refuseLateStart(options.startBy, progress.startedAt);
@@ -61,7 +73,8 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
       const totals = await scoreSlices(run, resolved, exported.slices, options, progress);
 
       progress.enter('completing');
-      if (resolved.outputDestination !== 'table') filesPath = resolved.outputPath!;
+      if (resolved.outputDestination === 'kafka') kafkaStarted = true;
+      else if (resolved.outputDestination !== 'table') filesPath = resolved.outputPath!;
       const where = await publish(run, resolved, totals, tenant);
 
       progress.enter('completed');
@@ -70,6 +83,9 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
       return { ...summary, resumeOf: adopted.resumeOf, chunksReused: adopted.chunksReused, rowsReused: adopted.rowsReused };
     });
   } catch (err) {
+    if (kafkaStarted && !isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => abortKafka({ ...run, tenant })).catch(() => {});
+    }
     throw await closeFailed(err, run, progress, deadline, filesPath);
   } finally {
     deadline.stop();
@@ -132,7 +148,11 @@ async function publish(
   resolved: ResolvedSpec,
   totals: SliceTotals[],
   tenant: string,
-): Promise<{ table: string } | { path: string }> {
+): Promise<{ table: string } | { path: string } | { topic: string }> {
+  if (resolved.outputDestination === 'kafka') {
+    const published = await CancellationScope.nonCancellable(() => publishKafka({ ...run, tenant }));
+    return { topic: published.topic };
+  }
   if (resolved.outputDestination === 'table') {
     const published = await CancellationScope.nonCancellable(() => publishOutput({ ...run, tenant }));
     return { table: published.table };
@@ -145,7 +165,7 @@ function summarize(
   runId: string,
   resolved: ResolvedSpec,
   totals: SliceTotals[],
-  where: { table: string } | { path: string },
+  where: { table: string } | { path: string } | { topic: string },
   progress: RunProgress,
 ): RunSummary {
   const exported = progress.exported!;

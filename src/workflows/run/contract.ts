@@ -77,6 +77,8 @@ export interface RunSummary {
   table?: string;
   /** The stage path the files went to (destination 'parquet' or 'csv'). */
   path?: string;
+  /** The Kafka topic the records went to (destination 'kafka'). */
+  topic?: string;
   rowsIn: number;
   rowsOut: number;
   chunks: number;
