@@ -10,6 +10,7 @@ import { makeDiscardFiles, makePublishFiles } from './publishFiles.js';
 import { makePublishOutput } from './publishOutput.js';
 import { makeRecordSensorCheck } from './sensors/recordSensorCheck.js';
 import { makeScoreChunk } from './scoreChunk.js';
+import { makeScoreChunks } from './scoreChunks.js';
 import { makeOpenRuns, makeRequestSlot } from './slots.js';
 
 export type { ActivityDeps } from './deps.js';
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     prepareRun: makePrepareRun(ctx),
     exportInput: makeExportInput(ctx),
     scoreChunk: makeScoreChunk(ctx),
+    scoreChunks: makeScoreChunks(ctx),
     publishOutput: makePublishOutput(ctx),
     publishFiles: makePublishFiles(ctx),
     discardFiles: makeDiscardFiles(ctx),
