@@ -111,7 +111,8 @@ export function chunkScorer(ctx: ActivityContext) {
       try {
         const keyed = spec.includeInputColumns;
         const source = keyed ? keyedChunkSource(chunk, copies) : chunkSource(chunk, copies);
-        const batchRows = spec.batchRows ?? ctx.batchRows ?? DEFAULT_BATCH_ROWS;
+        // Buffers sized to the chunk: a small chunk allocating full-size batch buffers kept the GC busy (issue 14).
+        const batchRows = Math.min(spec.batchRows ?? ctx.batchRows ?? DEFAULT_BATCH_ROWS, Math.max(1, chunk.rows));
         const rowsOut = await withEngine(async (reader, writer) => {
           const output = new OutputWriter(writer, spec.predictor, spec.outputTableDefinition);
           let inputColumns: string[] = [];
