@@ -39,7 +39,15 @@ export function makeScoreChunks(ctx: ActivityContext) {
       const result: ChunksResult = { next: from, chunksDone: 0, rowsIn: 0, rowsOut: 0, bytesOut: 0 };
       while (result.next < to && (result.chunksDone === 0 || Date.now() - startedAt < budgetMs)) {
         if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');
-        const chunk = await scoreOne({ runId, executionId, worker, chunk: result.next }, spec.timeoutPerBatch * 1000);
+        let chunk;
+        try {
+          chunk = await scoreOne({ runId, executionId, worker, chunk: result.next }, spec.timeoutPerBatch * 1000);
+        } catch (err) {
+          // The chunks done so far are reported first (the run's progress counts them); the failing chunk
+          // is then the first of the next call, where it fails (or is retried) as a chunk of its own.
+          if (result.chunksDone > 0 && !activity.cancellationSignal.aborted && !(err instanceof CancelledFailure)) return result;
+          throw err;
+        }
         result.chunksDone++;
         result.rowsIn += chunk.rowsIn;
         result.rowsOut += chunk.rowsOut;
