@@ -65,7 +65,11 @@ async function main(argv: string[]): Promise<number> {
     case 'serve':
       return (await import('./commands/serve.js')).serveCommand(config);
     case 'bench':
-      return (await import('./commands/bench.js')).benchCommand(config, { rows: values.rows, workers: values.workers, chunks: values.chunks });
+      return (await import('./commands/bench.js')).benchCommand(config, {
+        rows: values.rows,
+        workers: values.workers,
+        chunks: values.chunks,
+      });
     case 'bench-run':
       return (await import('./commands/bench.js')).benchRunCommand(config, Number(needArg('a row count')), arg2);
     default:
