@@ -55,7 +55,8 @@ export async function scoreSliceInGroups(
       worker: input.worker,
       from,
       to,
-      budgetMs: GROUP_BUDGET_MS,
+      // The slice's first chunk alone, so that the run reports progress (and an estimate) as soon as one chunk is scored.
+      budgetMs: totals.chunksDone === 0 ? 0 : GROUP_BUDGET_MS,
     }).catch((err) => {
       throw explainChunkFailure(err, {
         worker: input.worker,
