@@ -14,6 +14,7 @@ import { buildPredictorRegistry } from './predictors/registry.js';
 import { TenantWarehouses } from './tenants/warehouses.js';
 import { modulePredictorSources } from './predictors/sources.js';
 import type { PredictorMap } from './predictors/types.js';
+import { activityPollerBehavior } from './temporal/pollers.js';
 
 // Beside this module: workflows/index.ts when it runs from the sources (tests, dev), index.js when built to dist/.
 const moduleExtension = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
@@ -79,13 +80,16 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
     kafka: config.kafka,
     ...(config.tenants ? { tenants: config.tenants, tenantWarehouses: new TenantWarehouses(config, config.tenants) } : {}),
   });
+  const activitySlots = options.maxConcurrentActivities ?? config.maxConcurrentActivities;
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
     workflowBundle: await workflowBundle(),
     activities,
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? config.maxConcurrentActivities,
+    maxConcurrentActivityTaskExecutions: activitySlots,
+    // Leaves slots free so that activities start eagerly, without a task-queue hop (temporal/pollers.ts).
+    activityTaskPollerBehavior: activityPollerBehavior(activitySlots),
     shutdownGraceTime: options.shutdownGraceTime ?? SHUTDOWN_GRACE_TIME,
     // A cancel reaches an activity in a heartbeat's answer; the default throttle (up to 60 s) let a
     // cancelled or timed-out export run on for a minute.

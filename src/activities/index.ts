@@ -12,6 +12,7 @@ import { makePublishOutput } from './publishOutput.js';
 import { makeAbortKafka, makePublishKafka } from './publishKafka.js';
 import { makeRecordSensorCheck } from './sensors/recordSensorCheck.js';
 import { makeScoreChunk } from './scoreChunk.js';
+import { makeScoreChunks } from './scoreChunks.js';
 import { makeOpenRuns, makeRequestSlot } from './slots.js';
 
 export type { ActivityDeps } from './deps.js';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     exportInput: makeExportInput(ctx),
     adoptRun: makeAdoptRun(ctx),
     scoreChunk: makeScoreChunk(ctx),
+    scoreChunks: makeScoreChunks(ctx),
     publishOutput: makePublishOutput(ctx),
     publishFiles: makePublishFiles(ctx),
     discardFiles: makeDiscardFiles(ctx),

@@ -60,8 +60,19 @@ function keyedChunkSource(chunk: Chunk, copies: LocalCopy[]): string {
  * complete (and reuses it) or writes it anew: never a duplicate, never a gap.
  */
 export function makeScoreChunk(ctx: ActivityContext) {
-  return async function scoreChunk({ runId, executionId, worker, chunk: index }: ScoreChunkInput): Promise<ChunkResult> {
-    return atActivityEdge(async () => {
+  const score = chunkScorer(ctx);
+  return async function scoreChunk(input: ScoreChunkInput): Promise<ChunkResult> {
+    return atActivityEdge(() => score(input));
+  };
+}
+
+/**
+ * Scores one chunk inside the current activity. `limitMs` bounds this chunk (from its start); the
+ * activity's startToCloseTimeout when absent. Activities scoring several chunks give each its own.
+ */
+export function chunkScorer(ctx: ActivityContext) {
+  return async function scoreOne({ runId, executionId, worker, chunk: index }: ScoreChunkInput, limitMs?: number): Promise<ChunkResult> {
+    {
       const activity = Context.current();
       const startedAt = Date.now();
       const manifest = await ctx.manifests.get({ runId, executionId });
@@ -90,7 +101,7 @@ export function makeScoreChunk(ctx: ActivityContext) {
           timeoutPerBatch: spec.timeoutPerBatch,
           required,
           bounds: {
-            deadline: deadlineFor(startedAt, activity.info.startToCloseTimeoutMs || spec.timeoutPerBatch * 1000),
+            deadline: deadlineFor(startedAt, limitMs ?? (activity.info.startToCloseTimeoutMs || spec.timeoutPerBatch * 1000)),
             signal: activity.cancellationSignal,
             heartbeat: () => activity.heartbeat({ ...progress }),
             heartbeatEveryMs: Math.min(1000, (activity.info.heartbeatTimeoutMs || 4000) / 4),
@@ -100,7 +111,8 @@ export function makeScoreChunk(ctx: ActivityContext) {
       try {
         const keyed = spec.includeInputColumns;
         const source = keyed ? keyedChunkSource(chunk, copies) : chunkSource(chunk, copies);
-        const batchRows = spec.batchRows ?? ctx.batchRows ?? DEFAULT_BATCH_ROWS;
+        // Buffers sized to the chunk: a small chunk allocating full-size batch buffers kept the GC busy (issue 14).
+        const batchRows = Math.min(spec.batchRows ?? ctx.batchRows ?? DEFAULT_BATCH_ROWS, Math.max(1, chunk.rows));
         const rowsOut = await withEngine(async (reader, writer) => {
           const output = new OutputWriter(writer, spec.predictor, spec.outputTableDefinition);
           let inputColumns: string[] = [];
@@ -150,7 +162,7 @@ export function makeScoreChunk(ctx: ActivityContext) {
         await fs.rm(scratch, { force: true });
         await Promise.all(copies.map((c) => c.release()));
       }
-    });
+    }
   };
 }
 

@@ -11,6 +11,8 @@ async function main(argv: string[]): Promise<number> {
       wait: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       rows: { type: 'string' },
+      workers: { type: 'string' },
+      chunks: { type: 'string' },
       'run-id': { type: 'string' },
       set: { type: 'string', multiple: true },
       prune: { type: 'boolean', default: false },
@@ -70,9 +72,13 @@ async function main(argv: string[]): Promise<number> {
     case 'serve':
       return (await import('./commands/serve.js')).serveCommand(config);
     case 'bench':
-      return (await import('./commands/bench.js')).benchCommand(config, values.rows);
+      return (await import('./commands/bench.js')).benchCommand(config, {
+        rows: values.rows,
+        workers: values.workers,
+        chunks: values.chunks,
+      });
     case 'bench-run':
-      return (await import('./commands/bench.js')).benchRunCommand(config, Number(needArg('a row count')));
+      return (await import('./commands/bench.js')).benchRunCommand(config, Number(needArg('a row count')), arg2);
     default:
       throw new UsageError(`Unknown command "${command}"\n\n${USAGE}`);
   }

@@ -1,9 +1,17 @@
 // One worker's slice: score chunks [chunkStart, chunkEnd) one after another, report progress to the
 // parent, and continue-as-new long before the history grows large.
-import { ActivityCancellationType, continueAsNew, getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  patched,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { explainChunkFailure } from './chunkFailure.js';
 import { sliceProgressSignal } from './contract.js';
+import { CHUNK_GROUPS_PATCH, scoreSliceInGroups } from './scoreSliceGroups.js';
 
 /** What a slice scored: the child's result, summed by the parent. */
 export interface SliceTotals {
@@ -53,6 +61,10 @@ export async function scoreSlice(input: ScoreSliceInput): Promise<SliceTotals> {
   const report = () => parent.signal(sliceProgressSignal, { worker: input.worker, chunks: totals.chunksDone, rows: totals.rowsIn });
 
   const chunksPerRun = input.chunksPerRun ?? DEFAULT_CHUNKS_PER_RUN;
+  // Runs that began with one activity per chunk go on that way (replay); new runs score chunks in groups.
+  if (patched(CHUNK_GROUPS_PATCH)) {
+    return scoreSliceInGroups(input, totals, chunksPerRun, (next) => continueAsNew<typeof scoreSlice>(next));
+  }
   let chunk = input.next ?? input.chunkStart;
   let sinceReport = 0;
   let inThisRun = 0;

@@ -13,6 +13,7 @@ import { gateFor, type InstanceProfile } from './duckdbGate.js';
 import { checkOneSelect, checkStillOneStatement } from './duckdbReadOnly.js';
 import { BOOKKEEPING, sandboxProfile } from './duckdbSandbox.js';
 import { interruptOnAbort } from './duckdbInterrupt.js';
+import { CheckedQueries } from './checkedQueries.js';
 
 const PUBLISHES_TABLE = 'batch_inference_publishes';
 /** DuckDB errors that a retry cannot fix: the SQL or the catalog is wrong, or it reaches outside the sandbox. */
@@ -35,17 +36,21 @@ export class DuckDBWarehouse implements Warehouse {
     return gateFor(this.path).withConnection(profile, fn);
   }
 
+  /** Queries that passed checkReadOnlyQuery: a run checks its query twice, the second time for free. */
+  private readonly checked = new CheckedQueries();
+
   async checkReadOnlyQuery(sql: string, options: CheckQueryOptions = {}): Promise<void> {
-    await this.withConnection(
-      async (conn) => {
-        try {
-          await checkOneSelect(conn, sql, options.field ?? 'inputQuery');
-        } catch (err) {
-          throw asQueryError(err, sql);
-        }
-      },
-      sandboxProfile({ useUtc: options.useUtc ?? true }),
-    );
+    const useUtc = options.useUtc ?? true;
+    const field = options.field ?? 'inputQuery';
+    if (this.checked.has(sql, useUtc, field)) return;
+    await this.withConnection(async (conn) => {
+      try {
+        await checkOneSelect(conn, sql, field);
+      } catch (err) {
+        throw asQueryError(err, sql);
+      }
+    }, sandboxProfile({ useUtc }));
+    this.checked.add(sql, useUtc, field);
   }
 
   async exportQuery(req: ExportRequest): Promise<StagedFile[]> {

@@ -1,0 +1,62 @@
+// The bench's peer for the scoring phase: the plain Python a data scientist would write for the same
+// job (pyarrow reads each staged parquet file, pandas does linear-demo's arithmetic, pyarrow writes
+// parquet), one process per core, over the same staged files. The pipeline's `running` phase is
+// compared with it (issue 14, target 2).
+import { spawn } from 'node:child_process';
+
+const PEER = String.raw`
+import json, os, sys, time
+from multiprocessing import Pool
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+def score(job):
+    src, dst = job
+    df = pq.read_table(src).to_pandas()
+    s = 0.7 * df["feature_1"].fillna(0) + 0.3 * df["feature_2"].fillna(0)
+    # round half away from zero, as linear-demo and SQL's round(x, 6) do
+    s = np.sign(s) * np.floor(np.abs(s) * 1e6 + 0.5) / 1e6
+    out = pd.DataFrame({"id": df["id"], "score": s, "label": (s >= 0.5).astype("int32")})
+    pq.write_table(pa.Table.from_pandas(out, preserve_index=False), dst)
+    return len(df)
+
+if __name__ == "__main__":
+    files, out_dir, procs = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    os.makedirs(out_dir, exist_ok=True)
+    jobs = [(f, os.path.join(out_dir, "part-%d.parquet" % i)) for i, f in enumerate(files)]
+    start = time.perf_counter()
+    with Pool(procs) as pool:
+        rows = sum(pool.map(score, jobs, chunksize=1))
+    print(json.dumps({"ms": (time.perf_counter() - start) * 1000, "rows": rows}))
+`;
+
+export interface PeerResult {
+  ms: number;
+  rows: number;
+}
+
+/** The reason the peer cannot run here (no python3, or no pandas/pyarrow), or undefined. */
+export class PeerUnavailableError extends Error {
+  constructor(readonly reason: string) {
+    super(`pandas peer skipped: ${reason} (install with: python3 -m pip install pandas pyarrow)`);
+  }
+}
+
+/** Scores `files` with the pandas peer in `processes` processes; the time excludes Python's start-up and imports. */
+export function runPandasPeer(files: string[], outDir: string, processes: number, python = 'python3'): Promise<PeerResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, ['-c', PEER, JSON.stringify(files), outDir, String(processes)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', (e) => reject(new PeerUnavailableError(e.message)));
+    child.on('exit', (code) => {
+      if (code === 0) return resolve(JSON.parse(out.trim().split('\n').pop()!) as PeerResult);
+      if (/ModuleNotFoundError/.test(err)) return reject(new PeerUnavailableError(err.trim().split('\n').pop()!));
+      reject(new Error(`pandas peer exited with ${code}: ${err}`));
+    });
+  });
+}
