@@ -54,7 +54,8 @@ describe('parallelism and progress of runs that stop early', () => {
     expect(failure.type).toBe('PredictorOutputError');
     const progress = await h.client.getProgress(runId);
     expect(progress.state).toBe('failed');
-    expect(progress.chunksDone).toBe(2);
+    // Chunk 0 is a group of its own and lands; chunk 1 finished in the group that chunk 2 failed, so it is not counted.
+    expect(progress.chunksDone).toBe(1);
     expect(progress.processedRows).toBeGreaterThan(0);
     expect(progress.totalRows).toBe(200_000);
   });

@@ -39,15 +39,11 @@ export function makeScoreChunks(ctx: ActivityContext) {
       const result: ChunksResult = { next: from, chunksDone: 0, rowsIn: 0, rowsOut: 0, bytesOut: 0 };
       while (result.next < to && (result.chunksDone === 0 || Date.now() - startedAt < budgetMs)) {
         if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');
-        let chunk;
-        try {
-          chunk = await scoreOne({ runId, executionId, worker, chunk: result.next }, spec.timeoutPerBatch * 1000);
-        } catch (err) {
-          // The chunks done so far are reported first (the run's progress counts them); the failing chunk
-          // is then the first of the next call, where it fails (or is retried) as a chunk of its own.
-          if (result.chunksDone > 0 && !activity.cancellationSignal.aborted && !(err instanceof CancelledFailure)) return result;
-          throw err;
-        }
+        // A failing chunk fails the whole call, chunks landed before it included: returning them first and
+        // failing in the next call would call the predictor twice on the failing chunk (a second
+        // timeoutPerBatch to wait, attempts beyond `retries`). A retry reuses the landed chunks; a failed
+        // run's processed rows leave out the last group's finished chunks.
+        const chunk = await scoreOne({ runId, executionId, worker, chunk: result.next }, spec.timeoutPerBatch * 1000);
         result.chunksDone++;
         result.rowsIn += chunk.rowsIn;
         result.rowsOut += chunk.rowsOut;
