@@ -13,6 +13,11 @@ import { checkWriteGrant } from './tenants/grants.js';
 import { progressQuery, WORKFLOW_TYPE, type Progress, type RunOptions, type RunState, type RunSummary } from './workflows/run/contract.js';
 import { STATE_KEY, TENANT_KEY } from './workflows/run/searchAttributes.js';
 import { DEFAULT_TENANT } from './workflows/slots/contract.js';
+import { createStage } from './adapters/stage/registry.js';
+import { openRunsUsingModel } from './client/modelsInUse.js';
+import { ModelInUseError } from './models/errors.js';
+import { parseModelRef, type ModelRef } from './models/modelRef.js';
+import { ModelRegistry, type RegisterOptions } from './models/registry.js';
 
 export { prepareSpecForStart, runMemo };
 export type { ListRunsOptions, Progress, RunOptions, RunPage, RunState, RunSummary };
@@ -272,6 +277,38 @@ export class BatchInferenceClient {
   /** The hourly retention Schedule (BATCH_RESULT_TTL_HOURS), created when missing. */
   ensureRetentionSchedule() {
     return ensureCleanupSchedule(this.temporal, this.config);
+  }
+
+  private registry?: Promise<ModelRegistry>;
+
+  /** The model registry on the configured stage (BATCH_STAGE). */
+  models(): Promise<ModelRegistry> {
+    this.registry ??= createStage(this.config).then((stage) => new ModelRegistry(stage));
+    return this.registry;
+  }
+
+  /** Every registered model with its versions. */
+  async listModels() {
+    return (await this.models()).list();
+  }
+
+  /** One version's model.json ("churn" for the latest, "churn@3" or a ModelRef); errors list what exists. */
+  async showModel(ref: string | ModelRef) {
+    return (await this.models()).show(typeof ref === 'string' ? parseModelRef(ref) : ref);
+  }
+
+  async registerModel(options: RegisterOptions) {
+    return (await this.models()).register(options);
+  }
+
+  /** Deletes a version, refused (ModelInUseError) while an open run of this task queue uses it. */
+  async deleteModel(name: string, version: number): Promise<void> {
+    const registry = await this.models();
+    const versions = await registry.versions(name);
+    await registry.show({ name, version });
+    const users = await openRunsUsingModel(this.temporal, this.config.temporal.taskQueue, name, version, versions[versions.length - 1]);
+    if (users.length) throw new ModelInUseError(name, version, users);
+    await registry.delete(name, version);
   }
 
   /**

@@ -38,6 +38,8 @@ export const configSchema = z
     BATCH_MAX_CONCURRENT_ACTIVITIES: intFromEnv(8, 1, 1000),
     // The V8 heap of each predictor thread; a model that goes over it is stopped (ArrayBuffers are not counted).
     BATCH_PREDICTOR_MAX_MEMORY_MB: intFromEnv(2048, 16, 65_536),
+    // Registered model versions a worker keeps loaded (artifact bytes); idle ones beyond it are closed.
+    BATCH_MODEL_CACHE_MB: intFromEnv(1024, 1, 1_048_576),
     ...s3Env,
     ...warehouseEnv,
     BATCH_MAX_INPUT_ROWS: intFromEnv(10_000_000, 1, Number.MAX_SAFE_INTEGER),
@@ -96,6 +98,8 @@ export interface Config {
   maxConcurrentActivities: number;
   /** Heap limit of each predictor thread (BATCH_PREDICTOR_MAX_MEMORY_MB). */
   predictorMaxMemoryMb: number;
+  /** Artifact bytes of registered model versions a worker keeps loaded (BATCH_MODEL_CACHE_MB). */
+  modelCacheMb: number;
   /** A run whose query returns more rows fails in preparing. */
   maxInputRows: number;
   /** Runs per tenant past `submitted` at once; the rest wait in order. */
@@ -143,6 +147,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxSplits: c.BATCH_MAX_SPLITS,
     maxConcurrentActivities: c.BATCH_MAX_CONCURRENT_ACTIVITIES,
     predictorMaxMemoryMb: c.BATCH_PREDICTOR_MAX_MEMORY_MB,
+    modelCacheMb: c.BATCH_MODEL_CACHE_MB,
     maxInputRows: c.BATCH_MAX_INPUT_ROWS,
     maxConcurrentJobs: c.BATCH_MAX_CONCURRENT_JOBS,
     resultTtlHours: c.BATCH_RESULT_TTL_HOURS,

@@ -9,6 +9,7 @@ import {
   executeChild,
   isCancellation,
   setHandler,
+  upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Slice } from '../../planning/chunks.js';
@@ -47,6 +48,11 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
       // The tenant decides which database the run reads and writes (BATCH_TENANTS_FILE).
       const resolved = await prepareRun({ spec, tenant });
       progress.workersRequested = resolved.parallelWorkers;
+      // Only model runs issue this command, so the histories of predictor runs replay unchanged.
+      if (resolved.model) {
+        progress.model = resolved.model;
+        upsertMemo({ model: resolved.model });
+      }
       const exported = await exportInput({ ...run, spec: resolved, tenant });
       progress.exported = exported;
 
@@ -155,6 +161,7 @@ function summarize(
     durations: progress.durations(),
     startedAt: new Date(progress.startedAt).toISOString(),
     completedAt: new Date(progress.at('completed')).toISOString(),
+    ...(resolved.model ? { model: resolved.model } : {}),
   };
 }
 

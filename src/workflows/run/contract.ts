@@ -2,6 +2,9 @@
 // its workflow types, query, signal, states and result. Workflow-safe: the workflows import it too.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { OutputDestination } from '../../spec/output.js';
+import type { ResolvedModel } from '../../models/modelRef.js';
+
+export type { ResolvedModel };
 
 export const WORKFLOW_TYPE = 'batchInference';
 export const SLICE_WORKFLOW_TYPE = 'scoreSlice';
@@ -43,6 +46,8 @@ export interface Progress {
   workersRequested?: number | null;
   startedAt: string;
   estimatedCompletion: string | null;
+  /** The registered model version (and artifact sha256) that scores the run, once resolved. */
+  model?: ResolvedModel;
   error?: string;
 }
 
@@ -82,6 +87,8 @@ export interface RunSummary {
   durations: PhaseDurations;
   startedAt: string;
   completedAt: string;
+  /** The registered model version (and artifact sha256) that scored the run; absent for a predictor run. */
+  model?: ResolvedModel;
 }
 
 export const progressQuery = defineQuery<Progress>('progress');
