@@ -208,6 +208,7 @@ export class BatchInferenceClient {
         workers: summary.workers,
         workersRequested: summary.workersRequested,
         estimatedCompletion: summary.completedAt,
+        ...(summary.model ? { model: summary.model } : {}),
       };
     }
     try {
