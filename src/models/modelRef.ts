@@ -65,9 +65,23 @@ const stringRef = z
     return { name, version: Number(version) };
   });
 
-/** The spec's `model` field (and HTTP model_id): a string or an object. */
-export const modelRefSchema = z.union([stringRef, objectRef], {
-  error: 'give a model as "name", "name@version" or { "name": ..., "version": ..., "function": ... }',
+/**
+ * The spec's `model` field (and HTTP model_id): a string or an object. Dispatched by type rather than a
+ * z.union, so the user sees the precise problem (e.g. the name rule) instead of "matches neither".
+ */
+export const modelRefSchema = z.unknown().transform((value, ctx): ModelRef => {
+  const parsed = typeof value === 'string' ? stringRef.safeParse(value) : objectRef.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    const message =
+      issue.code === 'invalid_type' && issue.path.length === 0
+        ? 'give a model as "name", "name@version" or { "name": ..., "version": ..., "function": ... }'
+        : issue.code === 'unrecognized_keys'
+          ? `unknown field(s) ${issue.keys.join(', ')}; a model object takes name, version and function`
+          : issue.message;
+    ctx.addIssue({ code: 'custom', path: issue.path, message });
+  }
+  return z.NEVER;
 });
 
 export class ModelRefError extends Error {
