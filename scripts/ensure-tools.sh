@@ -4,6 +4,7 @@
 #   moto_server  an S3-compatible server for the S3 stage tests (moto[server])
 #   fakesnow     a Snowflake server for the snowflake-sdk tests (fakesnow[server]); fakesnow 0.12
 #                imports snowflake.connector.converter, which connector 4 removed, hence the pin.
+#   scikit-learn, skl2onnx, pandas, pyarrow: the model tests train and export real models (test/fixtures/train_models.py)
 set -euo pipefail
 missing=()
 if ! { [ -n "${TEMPORAL_CLI:-}" ] && [ -x "${TEMPORAL_CLI}" ]; } && ! { command -v temporal >/dev/null 2>&1 && temporal --version >/dev/null 2>&1; }; then
@@ -12,6 +13,9 @@ fi
 command -v moto_server >/dev/null 2>&1 || missing+=("moto[server]>=5.1,<6")
 if ! { command -v fakesnow >/dev/null 2>&1 && python3 -c "import fakesnow" >/dev/null 2>&1; }; then
   missing+=("fakesnow[server]==0.12.1" "snowflake-connector-python>=3.12,<4")
+fi
+if ! python3 -c "import sklearn, skl2onnx, onnx, pandas, pyarrow" >/dev/null 2>&1; then
+  missing+=("scikit-learn>=1.3" "skl2onnx>=1.17" "onnx" "pandas" "pyarrow")
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing from PyPI: ${missing[*]}" >&2

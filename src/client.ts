@@ -15,7 +15,8 @@ import { STATE_KEY, TENANT_KEY } from './workflows/run/searchAttributes.js';
 import { DEFAULT_TENANT } from './workflows/slots/contract.js';
 import { createStage } from './adapters/stage/registry.js';
 import { openRunsUsingModel } from './client/modelsInUse.js';
-import { ModelInUseError } from './models/errors.js';
+import { ModelInUseError, UnknownModelError, UnknownModelFunctionError, UnknownModelVersionError } from './models/errors.js';
+import { SpecError } from './spec/errors.js';
 import { parseModelRef, type ModelRef } from './models/modelRef.js';
 import { ModelRegistry, type RegisterOptions } from './models/registry.js';
 
@@ -96,6 +97,7 @@ export class BatchInferenceClient {
 
   async startBatchInference(spec: unknown, options: StartOptions = {}): Promise<{ runId: string }> {
     const prepared = prepareSpecForStart(spec, this.config, options.baseDir);
+    if (prepared.model !== undefined) await this.checkModel(prepared.model);
     const runId = options.runId ?? newRunId();
     const tenant = options.tenant ?? DEFAULT_TENANT;
     // Before anything starts: a tenant writes only the tables BATCH_TENANTS_FILE grants it.
@@ -281,6 +283,19 @@ export class BatchInferenceClient {
   }
 
   private registry?: Promise<ModelRegistry>;
+
+  /**
+   * An unknown model, version or function fails the start (a SpecError on `model`, listing what exists)
+   * rather than the run. The run resolves again when it starts; a stage this client cannot reach is left to it.
+   */
+  private async checkModel(ref: unknown): Promise<void> {
+    try {
+      await (await this.models()).resolve(parseModelRef(ref));
+    } catch (err) {
+      if (err instanceof UnknownModelError || err instanceof UnknownModelVersionError || err instanceof UnknownModelFunctionError)
+        throw new SpecError([{ field: 'model', message: err.message }]);
+    }
+  }
 
   /** The model registry on the configured stage (BATCH_STAGE). */
   models(): Promise<ModelRegistry> {

@@ -65,7 +65,8 @@ describe.each(Object.keys(stages))('model registry on the %s stage', (kind) => {
     const results = await Promise.allSettled(jsModels(4).map((file) => registry.register({ name: 'pinned', file, version: 7 })));
     const won = results.filter((r) => r.status === 'fulfilled');
     expect(won).toHaveLength(1);
-    for (const r of results.filter((x) => x.status === 'rejected')) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ModelVersionExistsError);
+    for (const r of results.filter((x) => x.status === 'rejected'))
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ModelVersionExistsError);
     // The losers' artifacts are gone: the version folder holds the winner's artifact and model.json.
     expect((await registry.stage.list('models/pinned/7/')).map((o) => path.basename(o.key)).sort()).toEqual(
       [(won[0] as PromiseFulfilledResult<{ model: { artifact: { file: string } } }>).value.model.artifact.file, 'model.json'].sort(),
@@ -90,8 +91,16 @@ describe('a worker loading a model version from S3', () => {
     const cache = new ModelCache(stage, path.join(dir, 'cache'), 1024 * 1024);
     const [a, b] = await Promise.all([cache.acquire(resolved), cache.acquire(resolved)]);
     expect(a.opened).toBe(b.opened); // one load, one session for concurrent chunks
-    const table = arrow.tableFromArrays({ f1: Float64Array.from([0, 1]), f2: Float64Array.from([0, -1]), f3: Float64Array.from([0, 1]), f4: Float64Array.from([0, 0]) });
-    const out = (await a.opened.scorer(model.functions[1]).predict(table, { runId: 'r', worker: 0, chunk: 0, batch: 0 })) as Record<string, Float64Array>;
+    const table = arrow.tableFromArrays({
+      f1: Float64Array.from([0, 1]),
+      f2: Float64Array.from([0, -1]),
+      f3: Float64Array.from([0, 1]),
+      f4: Float64Array.from([0, 0]),
+    });
+    const out = (await a.opened.scorer(model.functions[1]).predict(table, { runId: 'r', worker: 0, chunk: 0, batch: 0 })) as Record<
+      string,
+      Float64Array
+    >;
     for (let i = 0; i < 2; i++) expect(out.proba_0[i] + out.proba_1[i]).toBeCloseTo(1, 6);
     a.release();
     b.release();

@@ -11,6 +11,7 @@ import { cliEnv, runCli } from './support/cli.js';
 import { createHarness, type Harness } from './support/harness.js';
 import { differences, loadFeatures, readParquet, trainedModels } from './support/models.js';
 import { failureOf, until } from './support/wait.js';
+import { startApi, TOKEN_A, TOKEN_B, TOKEN_DEFAULT } from './support/api.js';
 
 describe('registered models', () => {
   let h: Harness;
@@ -31,6 +32,12 @@ describe('registered models', () => {
     const { runId } = await h.client.startBatchInference(s);
     const summary = await h.client.waitForResult(runId);
     return { runId, summary, rows: await h.sql(`SELECT * FROM ${s.outputTableName} ORDER BY id`) };
+  };
+
+  const writeSpec = (body: unknown) => {
+    const file = path.join(h.dir, `spec-${randomUUID().slice(0, 8)}.json`);
+    fs.writeFileSync(file, JSON.stringify(body));
+    return file;
   };
 
   beforeAll(async () => {
@@ -112,16 +119,52 @@ describe('registered models', () => {
     expect(fs.readdirSync(path.join(h.stage.root, 'models')).sort()).not.toContain('..');
   });
 
-  it('fails a run naming what exists for an unknown model, version or function', async () => {
-    const run = async (model: unknown) => {
-      const { runId } = await h.client.startBatchInference(spec(model));
-      return failureOf(h.client.waitForResult(runId));
-    };
-    expect((await run('nosuch')).message).toMatch(/unknown model "nosuch"; registered models: .*churn/);
-    expect((await run('churn@9')).message).toMatch(/model "churn" has no version 9; its versions: 1/);
-    expect((await run({ name: 'churn', function: 'explain' })).message).toMatch(
+  it('refuses an unknown model, version or function at the start (and in the run, if it got past), naming what exists', async () => {
+    const start = (model: unknown) => h.client.startBatchInference(spec(model));
+    await expect(start('nosuch')).rejects.toThrow(/model: unknown model "nosuch"; registered models: .*churn/);
+    await expect(start('churn@9')).rejects.toThrow(/model: model "churn" has no version 9; its versions: 1/);
+    await expect(start({ name: 'churn', function: 'explain' })).rejects.toThrow(
       /no function "explain"; its functions: predict, predict_proba/,
     );
+    const cliRun = await runCli(['run', writeSpec(spec('nosuch'))], env);
+    expect(cliRun.code).toBe(2);
+    expect(cliRun.stderr).toMatch(/unknown model "nosuch"/);
+    // Started past the client (or deleted after the start): the run resolves again and fails in preparing.
+    const runId = `bi-unknown-${randomUUID().slice(0, 8)}`;
+    await h.temporal.workflow.start('batchInference', { taskQueue: h.taskQueue, workflowId: runId, args: [spec('churn@9')] });
+    const failure = await failureOf(h.client.waitForResult(runId));
+    expect(failure).toMatchObject({ type: 'UnknownModelVersionError' });
+    expect(failure.message).toMatch(/its versions: 1/);
+  });
+
+  it('lists and shows models over HTTP, read-only, for any tenant', async () => {
+    const api = await startApi(h, []);
+    try {
+      const list = await api.call('GET', '/api/v1/models', { token: TOKEN_A });
+      expect(list.status).toBe(200);
+      expect(list.body.models.map((m: { name: string }) => m.name)).toContain('churn');
+      const show = await api.call('GET', '/api/v1/models/churn@1', { token: TOKEN_B });
+      expect(show).toMatchObject({ status: 200, body: { name: 'churn', version: 1, kind: 'onnx' } });
+      expect((await api.call('GET', '/api/v1/models/nosuch', { token: TOKEN_A })).status).toBe(404);
+      expect((await api.call('GET', '/api/v1/models/..%2Fetc', { token: TOKEN_A })).status).toBe(400);
+      expect((await api.call('GET', '/api/v1/models', { token: null })).status).toBe(401);
+      expect((await api.call('DELETE', '/api/v1/models/churn@1', { token: TOKEN_A })).status).toBe(404);
+      // A seed-shaped request with model_id name@version scores with the registered model.
+      const submitted = await api.call('POST', '/api/v1/inference/batch', {
+        token: TOKEN_DEFAULT,
+        body: {
+          model_id: 'churn@1',
+          input: { query: 'SELECT id, f1, f2, f3, f4 FROM dev.model_inputs WHERE f2 IS NOT NULL AND f3 IS NOT NULL LIMIT 10' },
+          output: { destination: 'table', table_name: 'HTTP_SCORES' },
+        },
+      });
+      expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+      await h.client.waitForResult(submitted.body.job_id);
+      const job = await api.call('GET', `/api/v1/inference/batch/${submitted.body.job_id}`, { token: TOKEN_DEFAULT });
+      expect(job.body).toMatchObject({ model_id: 'churn@1', model: { name: 'churn', version: 1, function: 'predict' } });
+    } finally {
+      await api.close();
+    }
   });
 
   it('fails before scoring when the query lacks input columns, naming them', async () => {

@@ -11,15 +11,34 @@ describe('model references', () => {
   it('parses a name, name@version and the object form', () => {
     expect(parseModelRef('churn')).toEqual({ name: 'churn' });
     expect(parseModelRef('churn-v2.final@12')).toEqual({ name: 'churn-v2.final', version: 12 });
-    expect(parseModelRef({ name: 'churn', version: 3, function: 'predict_proba' })).toEqual({ name: 'churn', version: 3, function: 'predict_proba' });
+    expect(parseModelRef({ name: 'churn', version: 3, function: 'predict_proba' })).toEqual({
+      name: 'churn',
+      version: 3,
+      function: 'predict_proba',
+    });
   });
 
-  it.each(['../x', '..', 'a/b', 'a\\b', '.hidden', 'a..b', '', '/abs', 'x@0', 'x@-1', 'x@1.5', 'x@', 'a b', 'é', 'x'.repeat(65), 'a\u0000b', '%2e%2e'])(
-    'refuses %j',
-    (bad) => {
-      expect(() => parseModelRef(bad)).toThrow(ModelRefError);
-    },
-  );
+  it.each([
+    '../x',
+    '..',
+    'a/b',
+    'a\\b',
+    '.hidden',
+    'a..b',
+    '',
+    '/abs',
+    'x@0',
+    'x@-1',
+    'x@1.5',
+    'x@',
+    'a b',
+    'é',
+    'x'.repeat(65),
+    'a\u0000b',
+    '%2e%2e',
+  ])('refuses %j', (bad) => {
+    expect(() => parseModelRef(bad)).toThrow(ModelRefError);
+  });
 
   it('refuses traversal in the object form and in the stage key builder', () => {
     expect(() => parseModelRef({ name: '../../etc', version: 1 })).toThrow(ModelRefError);
@@ -31,7 +50,10 @@ describe('model references', () => {
 
   it('takes exactly one of model and predictor in a spec, naming the field', () => {
     const base = { inputQuery: 'SELECT 1 AS x', outputTableName: 'OUT' };
-    expect(resolveSpec({ ...base, model: 'churn@2' }, options)).toMatchObject({ modelRef: { name: 'churn', version: 2 }, predictor: 'churn@2' });
+    expect(resolveSpec({ ...base, model: 'churn@2' }, options)).toMatchObject({
+      modelRef: { name: 'churn', version: 2 },
+      predictor: 'churn@2',
+    });
     const both = () => resolveSpec({ ...base, model: 'churn', predictor: 'linear-demo' }, options);
     expect(both).toThrow(SpecError);
     expect(both).toThrow(/model: give either "model".*not both/);

@@ -11,9 +11,9 @@ import { MissingInputColumnsError, UnsupportedModelError } from '../errors.js';
 import type { ModelFunction, ModelJson } from '../modelJson.js';
 import type { DescribeOptions, ModelKind, OpenedModel } from './kind.js';
 import { readOnnxFacts } from './onnxProto.js';
+import type * as Ort from 'onnxruntime-node';
 
-type Ort = typeof import('onnxruntime-node');
-let ortModule: Promise<Ort> | undefined;
+let ortModule: Promise<typeof Ort> | undefined;
 const ort = () => (ortModule ??= import('onnxruntime-node'));
 
 const INPUT_TYPES = ['float32', 'float64'] as const;
