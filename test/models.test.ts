@@ -154,7 +154,10 @@ describe('registered models', () => {
         token: TOKEN_DEFAULT,
         body: {
           model_id: 'churn@1',
-          input: { query: 'SELECT id, f1, f2, f3, f4 FROM dev.model_inputs WHERE f2 IS NOT NULL AND f3 IS NOT NULL LIMIT 10' },
+          input: {
+            source: 'sql',
+            query: 'SELECT id, f1, f2, f3, f4 FROM dev.model_inputs WHERE f2 IS NOT NULL AND f3 IS NOT NULL LIMIT 10',
+          },
           output: { destination: 'table', table_name: 'HTTP_SCORES' },
         },
       });
