@@ -81,6 +81,35 @@ describe.each(Object.keys(stages))('model registry on the %s stage', (kind) => {
   });
 });
 
+describe('the worker cache bound (BATCH_MODEL_CACHE_MB)', () => {
+  it('closes the least recently used idle version when a new one would go over, never one in use', async () => {
+    const stage = await stages.local();
+    const registry = new ModelRegistry(stage);
+    const files = jsModels(3);
+    const resolved = [];
+    for (const file of files) {
+      const { model } = await registry.register({ name: `m${resolved.length}`, file });
+      resolved.push((await registry.resolve({ name: model.name })).resolved);
+    }
+    const size = fs.statSync(files[0]).size;
+    // Room for two artifacts.
+    const cache = new ModelCache(stage, path.join(dir, 'bound'), 2 * size + 1);
+    const held = await cache.acquire(resolved[0]);
+    (await cache.acquire(resolved[1])).release();
+    const third = await cache.acquire(resolved[2]);
+    // m1 was idle and least recently used: closed; m0 is in use, so it stays although older.
+    expect(
+      cache
+        .loaded()
+        .map((k) => k.split('@')[0])
+        .sort(),
+    ).toEqual(['m0', 'm2']);
+    held.release();
+    third.release();
+    await cache.close();
+  });
+});
+
 describe('a worker loading a model version from S3', () => {
   it('downloads it, checks its sha256 once, shares the session, and refuses changed bytes', async () => {
     const fx = trainedModels();
