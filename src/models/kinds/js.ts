@@ -38,11 +38,17 @@ export const jsKind: ModelKind = {
   },
   async open(file) {
     const moduleUrl = pathToFileURL(path.resolve(file)).href;
-    const functions = await exportedFunctions(file);
+    // Not imported here: user code runs in a predictor thread, where it can be stopped. Only a worker
+    // without threads (code that injects its own activities) imports it on the main thread, when first called.
+    let functions: Promise<Record<string, Predictor>> | undefined;
     return {
       scorer(fn) {
-        const predict = functions[fn.name];
-        if (!predict) throw new UnsupportedModelError(path.basename(file), `it no longer exports "${fn.name}"`);
+        const predict: Predictor = async (input, context) => {
+          functions ??= exportedFunctions(file);
+          const f = (await functions)[fn.name];
+          if (!f) throw new UnsupportedModelError(path.basename(file), `it no longer exports "${fn.name}"`);
+          return f(input, context);
+        };
         return { predict, source: { moduleUrl, exportName: fn.name } };
       },
       async close() {},
