@@ -177,6 +177,15 @@ describe('registered models', () => {
     expect(failure.type).toBe('MissingInputColumnsError');
   });
 
+  it('refuses a non-numeric input column rather than scoring NaN', async () => {
+    const { runId } = await h.client.startBatchInference(
+      spec('churn@1', { inputQuery: "SELECT id, f1, 'x' || f2::VARCHAR AS f2, f3, f4 FROM dev.model_inputs" }),
+    );
+    const failure = await failureOf(h.client.waitForResult(runId));
+    expect(failure.type).toBe('ModelInputTypeError');
+    expect(failure.message).toMatch(/input column f2 is Utf8; cast it in inputQuery/);
+  });
+
   it('fails a run non-retryably naming model and version when the artifact was changed on the stage', async () => {
     expect((await cli('register', 'damaged', path.join(fx, 'lr.onnx'))).code).toBe(0);
     const m = JSON.parse((await cli('show', 'damaged', '--json')).stdout);

@@ -77,6 +77,17 @@ export class MissingInputColumnsError extends NonRetryableError {
   }
 }
 
+/** An input column whose values are not numbers: a model would see NaN for every row. */
+export class ModelInputTypeError extends NonRetryableError {
+  constructor(
+    readonly model: string,
+    readonly column: string,
+    readonly type: string,
+  ) {
+    super(`model ${model} takes numbers, but input column ${column} is ${type}; cast it in inputQuery (e.g. ${column}::DOUBLE)`);
+  }
+}
+
 /** A file that this kind of model cannot take (wrong format, zipmap outputs, unnamed features). */
 export class UnsupportedModelError extends NonRetryableError {
   constructor(

@@ -7,14 +7,25 @@ import * as arrow from 'apache-arrow';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { IDENTIFIER } from '../../spec/identifiers.js';
-import { MissingInputColumnsError, UnsupportedModelError } from '../errors.js';
+import { MissingInputColumnsError, ModelInputTypeError, UnsupportedModelError } from '../errors.js';
 import type { ModelFunction, ModelJson } from '../modelJson.js';
 import type { DescribeOptions, ModelKind, OpenedModel } from './kind.js';
 import { readOnnxFacts } from './onnxProto.js';
 import type * as Ort from 'onnxruntime-node';
 
 let ortModule: Promise<typeof Ort> | undefined;
-const ort = () => (ortModule ??= import('onnxruntime-node'));
+/**
+ * An optional dependency: an install that could not fetch its native parts (its install script
+ * downloads from outside the registry unless .npmrc says onnxruntime-node-install=skip) leaves it out.
+ */
+const ort = () =>
+  (ortModule ??= import('onnxruntime-node').catch((err: unknown) => {
+    ortModule = undefined;
+    throw new UnsupportedModelError(
+      'onnx',
+      `onnxruntime-node is not installed (${(err as Error).message}); install it with onnxruntime-node-install=skip in .npmrc: npm install onnxruntime-node`,
+    );
+  }));
 
 const INPUT_TYPES = ['float32', 'float64'] as const;
 type InputType = (typeof INPUT_TYPES)[number];
@@ -206,6 +217,12 @@ async function open(file: string, model: ModelJson): Promise<OpenedModel> {
           const byLower = new Map(available.map((n) => [n.toLowerCase(), n]));
           const missing = fn.inputs.filter((c) => !byLower.has(c.toLowerCase()));
           if (missing.length) throw new MissingInputColumnsError(ref, missing, available);
+          for (const c of fn.inputs) {
+            const type = table.getChild(byLower.get(c.toLowerCase())!)!.type;
+            // Number() of a string or a date would be NaN or a timestamp: refused rather than scored.
+            if (!(arrow.DataType.isFloat(type) || arrow.DataType.isInt(type) || arrow.DataType.isBool(type) || arrow.DataType.isNull(type)))
+              throw new ModelInputTypeError(ref, c, String(type));
+          }
           const rows = table.numRows;
           const Array_ = binding.inputType === 'float64' ? Float64Array : Float32Array;
           const feeds: Record<string, InstanceType<typeof Tensor>> = {};
