@@ -22,6 +22,12 @@ import { checkWriteGrant } from './tenants/grants.js';
 import { progressQuery, WORKFLOW_TYPE, type Progress, type RunOptions, type RunState, type RunSummary } from './workflows/run/contract.js';
 import { STATE_KEY, TENANT_KEY } from './workflows/run/searchAttributes.js';
 import { DEFAULT_TENANT } from './workflows/slots/contract.js';
+import { createStage } from './adapters/stage/registry.js';
+import { openRunsUsingModel } from './client/modelsInUse.js';
+import { ModelInUseError, UnknownModelError, UnknownModelFunctionError, UnknownModelVersionError } from './models/errors.js';
+import { SpecError } from './spec/errors.js';
+import { parseModelRef, type ModelRef } from './models/modelRef.js';
+import { ModelRegistry, type RegisterOptions } from './models/registry.js';
 
 export { prepareSpecForStart, runMemo, ResumeRefusedError };
 export { ResumeOverrideError } from './resume/overrides.js';
@@ -101,6 +107,7 @@ export class BatchInferenceClient {
 
   async startBatchInference(spec: unknown, options: StartOptions = {}): Promise<{ runId: string }> {
     const prepared = prepareSpecForStart(spec, this.config, options.baseDir);
+    if (prepared.model !== undefined) await this.checkModel(prepared.model);
     const runId = options.runId ?? newRunId();
     const tenant = options.tenant ?? DEFAULT_TENANT;
     // Before anything starts: a tenant writes only the tables BATCH_TENANTS_FILE grants it.
@@ -245,6 +252,7 @@ export class BatchInferenceClient {
         workers: summary.workers,
         workersRequested: summary.workersRequested,
         estimatedCompletion: summary.completedAt,
+        ...(summary.model ? { model: summary.model } : {}),
       };
     }
     try {
@@ -314,6 +322,51 @@ export class BatchInferenceClient {
   /** The hourly retention Schedule (BATCH_RESULT_TTL_HOURS), created when missing. */
   ensureRetentionSchedule() {
     return ensureCleanupSchedule(this.temporal, this.config);
+  }
+
+  private registry?: Promise<ModelRegistry>;
+
+  /**
+   * An unknown model, version or function fails the start (a SpecError on `model`, listing what exists)
+   * rather than the run. The run resolves again when it starts; a stage this client cannot reach is left to it.
+   */
+  private async checkModel(ref: unknown): Promise<void> {
+    try {
+      await (await this.models()).resolve(parseModelRef(ref));
+    } catch (err) {
+      if (err instanceof UnknownModelError || err instanceof UnknownModelVersionError || err instanceof UnknownModelFunctionError)
+        throw new SpecError([{ field: 'model', message: err.message }]);
+    }
+  }
+
+  /** The model registry on the configured stage (BATCH_STAGE). */
+  models(): Promise<ModelRegistry> {
+    this.registry ??= createStage(this.config).then((stage) => new ModelRegistry(stage));
+    return this.registry;
+  }
+
+  /** Every registered model with its versions. */
+  async listModels() {
+    return (await this.models()).list();
+  }
+
+  /** One version's model.json ("churn" for the latest, "churn@3" or a ModelRef); errors list what exists. */
+  async showModel(ref: string | ModelRef) {
+    return (await this.models()).show(typeof ref === 'string' ? parseModelRef(ref) : ref);
+  }
+
+  async registerModel(options: RegisterOptions) {
+    return (await this.models()).register(options);
+  }
+
+  /** Deletes a version, refused (ModelInUseError) while an open run of this task queue uses it. */
+  async deleteModel(name: string, version: number): Promise<void> {
+    const registry = await this.models();
+    const versions = await registry.versions(name);
+    await registry.show({ name, version });
+    const users = await openRunsUsingModel(this.temporal, this.config.temporal.taskQueue, name, version, versions[versions.length - 1]);
+    if (users.length) throw new ModelInUseError(name, version, users);
+    await registry.delete(name, version);
   }
 
   /**

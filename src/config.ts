@@ -43,6 +43,8 @@ export const configSchema = z
     // memory above which a model process is restarted between chunks.
     BATCH_PYTHON: z.string().min(1).default('python3'),
     BATCH_PYTHON_MAX_RSS_MB: intFromEnv(4096, 64, 1_048_576),
+    // Registered model versions a worker keeps loaded (artifact bytes); idle ones beyond it are closed.
+    BATCH_MODEL_CACHE_MB: intFromEnv(1024, 1, 1_048_576),
     ...s3Env,
     ...warehouseEnv,
     ...kafkaEnv,
@@ -106,6 +108,8 @@ export interface Config {
   predictorMaxMemoryMb: number;
   /** Python model processes: BATCH_PYTHON and BATCH_PYTHON_MAX_RSS_MB. */
   python: { executable: string; maxRssMb: number };
+  /** Artifact bytes of registered model versions a worker keeps loaded (BATCH_MODEL_CACHE_MB). */
+  modelCacheMb: number;
   /** A run whose query returns more rows fails in preparing. */
   maxInputRows: number;
   /** Runs per tenant past `submitted` at once; the rest wait in order. */
@@ -155,6 +159,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxConcurrentActivities: c.BATCH_MAX_CONCURRENT_ACTIVITIES,
     predictorMaxMemoryMb: c.BATCH_PREDICTOR_MAX_MEMORY_MB,
     python: { executable: c.BATCH_PYTHON, maxRssMb: c.BATCH_PYTHON_MAX_RSS_MB },
+    modelCacheMb: c.BATCH_MODEL_CACHE_MB,
     maxInputRows: c.BATCH_MAX_INPUT_ROWS,
     maxConcurrentJobs: c.BATCH_MAX_CONCURRENT_JOBS,
     resultTtlHours: c.BATCH_RESULT_TTL_HOURS,

@@ -1,6 +1,8 @@
 // The worker door: hosts the workflows and the activities, with adapters chosen by configuration.
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ModelCache } from './models/cache.js';
 import { createActivities } from './activities/index.js';
 import { lazyS3Objects } from './adapters/stage/s3/lazyObjects.js';
 import type { ObjectMetadataSource } from './adapters/stage/s3/s3Objects.js';
@@ -64,8 +66,10 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
   const warehouse = options.warehouse ?? (await createWarehouse(config));
   // A warehouse whose stage is another place than BATCH_STAGE would unload where workers never look.
   if (!options.warehouse) await warehouse.verifyStage?.();
+  const stage = options.stage ?? (await createStage(config));
   const activities = createActivities({
-    stage: options.stage ?? (await createStage(config)),
+    stage,
+    models: new ModelCache(stage, path.resolve(config.dataDir, 'models'), config.modelCacheMb * 1024 * 1024),
     warehouse,
     predictors: await buildPredictorRegistry(config.predictorModules, options.predictors),
     predictorSources: await modulePredictorSources(config.predictorModules, options.predictors),

@@ -214,6 +214,8 @@ describe('HTTP API', () => {
       BASE,
       `${BASE}/{job_id}`,
       `${BASE}/{job_id}/resume`,
+      '/api/v1/models',
+      '/api/v1/models/{name}',
       '/api/v1/inference/schedules/{schedule_id}',
     ]);
     const request = doc.body.components.schemas.BatchRequest;

@@ -9,6 +9,7 @@ import type { PredictorMap } from '../predictors/types.js';
 import type { Tenants } from '../tenants/tenantsFile.js';
 import type { TenantWarehouses } from '../tenants/warehouses.js';
 import type { ManifestCache } from './manifestCache.js';
+import type { ModelCache } from '../models/cache.js';
 
 export interface ActivityDeps {
   stage: Stage;
@@ -17,6 +18,8 @@ export interface ActivityDeps {
   /** Module predictors by name: these run in predictorThreads; the other predictors on the main thread. */
   predictorSources?: Record<string, ModulePredictorSource>;
   predictorThreads?: PredictorThreads;
+  /** Registered model versions loaded by this worker (the spec's `model`); made from the stage when absent. */
+  models?: ModelCache;
   /** The schema that {schema} resolves to (from BATCH_ENV). */
   schema: string;
   defaultParallelism: number;
@@ -39,4 +42,5 @@ export interface ActivityDeps {
 
 export interface ActivityContext extends ActivityDeps {
   manifests: ManifestCache;
+  models: ModelCache;
 }

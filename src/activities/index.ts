@@ -14,11 +14,12 @@ import { makeRecordSensorCheck } from './sensors/recordSensorCheck.js';
 import { makeScoreChunk } from './scoreChunk.js';
 import { makeScoreChunks } from './scoreChunks.js';
 import { makeOpenRuns, makeRequestSlot } from './slots.js';
+import { defaultModelCache } from '../models/workerModels.js';
 
 export type { ActivityDeps } from './deps.js';
 
 export function createActivities(deps: ActivityDeps) {
-  const ctx = { ...deps, manifests: new ManifestCache(deps.stage) };
+  const ctx = { ...deps, manifests: new ManifestCache(deps.stage), models: deps.models ?? defaultModelCache(deps.stage) };
   return {
     prepareRun: makePrepareRun(ctx),
     exportInput: makeExportInput(ctx),

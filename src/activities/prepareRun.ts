@@ -8,6 +8,7 @@ import { checkKafkaTarget } from './publishKafka.js';
 import { checkWriteGrant } from '../tenants/grants.js';
 import { warehouseForTenant } from '../tenants/warehouses.js';
 import { DEFAULT_TENANT } from '../workflows/slots/contract.js';
+import { resolveModel } from '../models/resolveModel.js';
 
 export interface PrepareRunInput {
   spec: unknown;
@@ -32,6 +33,8 @@ export function makePrepareRun(ctx: ActivityContext) {
           throw new Error('the worker does not read SQL files; start the run with the CLI or client, which inline them');
         },
       });
+      // The model version is fixed here, once: every chunk scores with the same bytes.
+      if (spec.modelRef) Object.assign(spec, await resolveModel(ctx.stage, spec.modelRef));
       const tenant = input.tenant ?? DEFAULT_TENANT;
       if (spec.outputDestination === 'table') checkWriteGrant(ctx.tenants, tenant, spec.outputTableName);
       const warehouse = await warehouseForTenant(ctx.warehouse, ctx.tenantWarehouses, tenant);

@@ -10,6 +10,7 @@ import { scorerFor } from '../predictors/isolation/batchScorer.js';
 import { OneAhead, ownBuffers } from '../predictors/isolation/oneAhead.js';
 import { normalizeOutput } from '../predictors/normalizeOutput.js';
 import { quoteLiteral } from '../spec/identifiers.js';
+import { modelPredictor } from '../models/modelPredictor.js';
 import type { RunRef } from '../workflows/run/contract.js';
 import type { ActivityContext } from './deps.js';
 import { atActivityEdge } from './failures.js';
@@ -83,18 +84,24 @@ export function chunkScorer(ctx: ActivityContext) {
       if (existing) return reuse(ctx, key, chunk, existing.size);
 
       const { spec } = manifest;
-      const predict = ctx.predictors[spec.predictor];
+      // A registered model: its version loaded once per worker and shared; else a worker predictor.
+      const model = spec.model ? await modelPredictor(ctx.models, spec.model) : undefined;
+      const predict = model?.predict ?? ctx.predictors[spec.predictor];
       if (!predict) throw new Error(`Predictor "${spec.predictor}" is not registered on this worker`);
+      const source = model ? model.source : ctx.predictorSources?.[spec.predictor];
       const required = spec.outputTableDefinition?.map(([name]) => name);
       const copies = await localCopies(
         ctx.stage,
         chunk.parts.map((p) => p.key),
-      );
+      ).catch((err: unknown) => {
+        model?.release();
+        throw err;
+      });
       const scratch = await ctx.stage.scratchPath(`w${worker}-c${index}.parquet`);
       const place = { worker, chunk: index };
       const progress = { chunk: index, batch: 0, rows: 0 };
       const scorer = scorerFor(
-        { predict, source: ctx.predictorSources?.[spec.predictor], threads: ctx.predictorThreads },
+        { predict, source, threads: ctx.predictorThreads },
         {
           predictor: spec.predictor,
           place,
@@ -159,6 +166,7 @@ export function chunkScorer(ctx: ActivityContext) {
         return { rowsIn: chunk.rows, rowsOut, bytesOut, reused: false };
       } finally {
         scorer.close();
+        model?.release();
         await fs.rm(scratch, { force: true });
         await Promise.all(copies.map((c) => c.release()));
       }

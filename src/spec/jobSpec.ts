@@ -11,6 +11,7 @@ import { DESTINATIONS, DESTINATIONS_HELP, outputProblems, resolveOutput, SAVE_MO
 import { kafkaBlockSchema } from './kafkaBlock.js';
 import { renderSql, type TemplateValue } from './template.js';
 import { CTX_VALUE_FIX, unsafeInSql } from './sqlValues.js';
+import { modelRefSchema, modelRefText } from '../models/modelRef.js';
 
 const columnDefinition = z.union([z.tuple([z.string(), z.string()]), z.object({ name: z.string(), type: z.string() }).strict()]);
 
@@ -27,7 +28,9 @@ export const jobSpecSchema = z
       .min(1, 'list at least one column, or leave the field out')
       .superRefine(checkColumns)
       .optional(),
-    predictor: z.string().min(1, 'name a registered predictor, e.g. "linear-demo"'),
+    predictor: z.string().min(1, 'name a registered predictor, e.g. "linear-demo"').optional(),
+    /** A registered model (src/models): "churn", "churn@3" or { name, version?, function? }; instead of predictor. */
+    model: modelRefSchema.optional(),
     parallelWorkers: z.number().int('use a whole number').min(1, 'use at least 1').optional(),
     batchSizeInMb: z.number().positive('use a size above 0').max(4096, 'use at most 4096 MB').default(256),
     timeoutPerBatch: z.number().int('use whole seconds').min(1).max(86_400).default(300),
@@ -76,6 +79,8 @@ const SNAKE_TO_CAMEL: Record<string, string> = {
   auto_create_table: 'autoCreateTable',
   use_utc: 'useUtc',
   predict_fn: 'predictor',
+  model_id: 'model',
+  function_name: 'model',
   output_destination: 'outputDestination',
   output_path: 'outputPath',
   save_mode: 'saveMode',
@@ -146,6 +151,14 @@ export function resolveSpec(raw: unknown, options: ResolveOptions): ResolvedSpec
       message: `${parallelWorkers} is above the limit of ${options.maxSplits}; use at most ${options.maxSplits} or raise BATCH_MAX_SPLITS on the worker`,
     });
   }
+  // Exactly one of predictor and model: what scores the rows must be unambiguous.
+  if (input.predictor !== undefined && input.model !== undefined)
+    problems.push({ field: 'model', message: 'give either "model" (a registered model) or "predictor" (a worker function), not both' });
+  if (input.predictor === undefined && input.model === undefined)
+    problems.push({
+      field: 'predictor',
+      message: 'name what scores the rows: "model": "churn" (a registered model) or "predictor": "linear-demo" (a worker function)',
+    });
   if (typeof input.predictor === 'string' && input.predictor && options.predictors && !options.predictors.includes(input.predictor)) {
     problems.push({
       field: 'predictor',
@@ -191,7 +204,9 @@ export function resolveSpec(raw: unknown, options: ResolveOptions): ResolvedSpec
     renderedQuery: rendered.sql.trim().replace(/;\s*$/, ''),
     ...resolveOutput(spec),
     outputTableDefinition: spec.outputTableDefinition?.map(toColumn),
-    predictor: spec.predictor,
+    // A model run names itself by its reference until prepareRun resolves the version.
+    predictor: spec.predictor ?? modelRefText(spec.model!),
+    ...(spec.model ? { modelRef: spec.model } : {}),
     parallelWorkers: spec.parallelWorkers ?? parallelWorkers,
     batchSizeInMb: spec.batchSizeInMb,
     timeoutPerBatch: spec.timeoutPerBatch,

@@ -23,7 +23,10 @@ export function prepareSpecForStart(spec: unknown, config: Config, baseDir = pro
 
 /** What a run's memo says about it: who owns it and where its output goes. Never credentials. */
 export function runMemo(spec: Record<string, unknown>, tenant: string): Record<string, unknown> {
-  const memo: Record<string, unknown> = { tenant, predictor: spec.predictor, destination: spec.outputDestination ?? 'table' };
+  const memo: Record<string, unknown> = { tenant, destination: spec.outputDestination ?? 'table' };
+  if (spec.predictor !== undefined) memo.predictor = spec.predictor;
+  // The model as asked for; the run adds the resolved version and sha256 (memo.model) when it starts.
+  if (spec.model !== undefined) memo.modelRef = spec.model;
   if (spec.outputTableName !== undefined) memo.outputTableName = spec.outputTableName;
   if (spec.outputPath !== undefined) memo.outputPath = spec.outputPath;
   const kafka = spec.kafka as { topic?: unknown } | undefined;

@@ -1,6 +1,7 @@
 // A job spec after validation, defaults and SQL rendering: what a run actually executes.
 import type { KafkaOutput } from './kafkaBlock.js';
 import type { OutputDestination, SaveMode } from './output.js';
+import type { ModelRef, ResolvedModel } from '../models/modelRef.js';
 
 /** One output column: the name and its warehouse type, e.g. ['score', 'FLOAT']. */
 export type ColumnDefinition = [name: string, type: string];
@@ -16,7 +17,12 @@ export interface ResolvedSpec {
   kafka?: KafkaOutput;
   saveMode: SaveMode;
   outputTableDefinition?: ColumnDefinition[];
+  /** The predictor function's name; for a model run, "<name>@<version>:<function>" once resolved. */
   predictor: string;
+  /** The spec's `model`, as given (the version may be absent). */
+  modelRef?: ModelRef;
+  /** The model version and function the run scores with: resolved once, in prepareRun. */
+  model?: ResolvedModel;
   parallelWorkers: number;
   batchSizeInMb: number;
   timeoutPerBatch: number;

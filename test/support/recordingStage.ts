@@ -23,6 +23,11 @@ export function recordingStage(inner: LocalStage): Stage & { events: StageEvent[
       await inner.putJson(key, value);
       events.push({ op: 'put', key });
     },
+    async putJsonIfAbsent(key, value) {
+      const written = await inner.putJsonIfAbsent(key, value);
+      if (written) events.push({ op: 'put', key });
+      return written;
+    },
     async putFile(localPath, key) {
       await inner.putFile(localPath, key);
       events.push({ op: 'put', key });

@@ -82,7 +82,9 @@ describe('resolveSpec', () => {
 
   it('names missing required fields', () => {
     const found = problems({ ctx: {} });
-    expect(found).toMatchObject({ inputQuery: 'required', outputTableName: 'required', predictor: 'required' });
+    expect(found).toMatchObject({ inputQuery: 'required', outputTableName: 'required' });
+    // predictor or model (a registered model): the message names both.
+    expect(found.predictor).toMatch(/"model": "churn".*"predictor": "linear-demo"/);
   });
 
   it('points snake_case fields to their camelCase names and rejects unknown ones', () => {

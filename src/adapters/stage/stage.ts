@@ -22,6 +22,11 @@ export interface Stage {
   stat(key: string): Promise<StagedObject | undefined>;
   getJson<T>(key: string): Promise<T | undefined>;
   putJson(key: string, value: unknown): Promise<void>;
+  /**
+   * Writes `key` only when no object is there, in one step that a concurrent writer cannot interleave
+   * (the model registry's immutable versions). True when written, false when an object was there.
+   */
+  putJsonIfAbsent(key: string, value: unknown): Promise<boolean>;
   /** A local file path from which DuckDB can read the object. */
   localCopy(key: string): Promise<LocalCopy>;
   /** A fresh local path to write a file that putFile will then move to the stage. */

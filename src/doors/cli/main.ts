@@ -17,6 +17,10 @@ async function main(argv: string[]): Promise<number> {
       set: { type: 'string', multiple: true },
       prune: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
+      version: { type: 'string' },
+      kind: { type: 'string' },
+      description: { type: 'string' },
+      inputs: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -69,6 +73,14 @@ async function main(argv: string[]): Promise<number> {
         return (await import('./commands/sensorsControl.js')).sensorsControlCommand(config, arg, arg2);
       }
       throw new UsageError(`sensors needs list, pause, resume or trigger\n\n${USAGE}`);
+    case 'models':
+      return (await import('./commands/models.js')).modelsCommand(config, arg, positionals.slice(2), {
+        json: values.json!,
+        version: values.version,
+        kind: values.kind,
+        description: values.description,
+        inputs: values.inputs,
+      });
     case 'serve':
       return (await import('./commands/serve.js')).serveCommand(config);
     case 'bench':

@@ -32,6 +32,11 @@ Usage:
                                                 one Schedule per sensor file / job spec with a schedule block
   batch-inference sensors list [--json]         name, cron, paused, last value, last check, last run
   batch-inference sensors pause|resume|trigger <name>
+  batch-inference models register <name> <file> [--version V] [--kind onnx|js] [--description …] [--inputs a,b,c]
+                                                a new immutable version on the stage (default: the next number)
+  batch-inference models list [--json]
+  batch-inference models show <name>[@<version>] [--json]   its functions, inputs and outputs
+  batch-inference models delete <name>@<version>            refused while an open run uses it
 
 Without TEMPORAL_ADDRESS, commands use the server of a running \`batch-inference dev\`, or start an
 ephemeral one whose state is kept in .data/. Exit codes: 0 ok, 1 run failed, 2 bad input.`;

@@ -252,7 +252,7 @@ export class JobService {
     const jobs: JobSummary[] = page.runs.map((run) => ({
       job_id: run.runId,
       status: run.state,
-      model_id: typeof run.memo.predictor === 'string' ? run.memo.predictor : null,
+      model_id: modelIdOf(run.memo),
       output: outputOf(run.memo),
       started_at: run.startedAt,
       closed_at: run.closedAt,
@@ -322,6 +322,15 @@ export function estimateMinutes(rows: number, workers: number): number {
   return Math.max(1, Math.ceil((FIXED_SECONDS + rows / (ROWS_PER_SECOND_PER_WORKER * Math.max(1, workers))) / 60));
 }
 
+/** The predictor, or the registered model as name@version once resolved (as asked for before). */
+function modelIdOf(memo: Record<string, unknown>): string | null {
+  const m = memo.model as { name?: unknown; version?: unknown } | undefined;
+  if (m && typeof m.name === 'string' && typeof m.version === 'number') return `${m.name}@${m.version}`;
+  if (typeof memo.modelRef === 'string') return memo.modelRef;
+  if (memo.modelRef && typeof (memo.modelRef as { name?: unknown }).name === 'string') return (memo.modelRef as { name: string }).name;
+  return typeof memo.predictor === 'string' ? memo.predictor : null;
+}
+
 function outputOf(memo: Record<string, unknown>): JobStatus['output'] {
   if (memo.destination === 'kafka')
     return { destination: 'kafka', ...(typeof memo.kafkaTopic === 'string' ? { topic: memo.kafkaTopic } : {}) };
@@ -336,7 +345,8 @@ export function statusOf(p: Progress, memo: Record<string, unknown>): JobStatus 
   return {
     job_id: p.runId,
     status: p.state,
-    model_id: typeof memo.predictor === 'string' ? memo.predictor : null,
+    model_id: modelIdOf(memo),
+    ...(p.model ? { model: p.model } : {}),
     output: outputOf(memo),
     progress: { total_rows: p.totalRows, processed_rows: p.processedRows, percentage: p.percentage },
     chunks: { done: p.chunksDone, total: p.chunksTotal },

@@ -99,6 +99,27 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: { 202: { description: 'Accepted: the resume is queued', ...json('ResumeResponse') }, ...errors(400, 401, 404, 409) },
         },
       },
+      '/api/v1/models': {
+        get: {
+          summary: 'Registered models with their versions (the same for every tenant)',
+          responses: { 200: { description: '{ models: [{ name, versions, latest, kind, description?, createdAt }] }' }, ...errors(401) },
+        },
+      },
+      '/api/v1/models/{name}': {
+        get: {
+          summary: "A model version's model.json: kind, functions with input and output columns, artifact sha256",
+          parameters: [
+            {
+              name: 'name',
+              in: 'path',
+              required: true,
+              description: 'name (the latest version) or name@version',
+              schema: { type: 'string' },
+            },
+          ],
+          responses: { 200: { description: 'model.json' }, ...errors(400, 401, 404) },
+        },
+      },
       '/api/v1/inference/schedules/{schedule_id}': {
         get: {
           summary: 'A recurring job made by a POST with a schedule block',

@@ -133,6 +133,10 @@ export const jobStatusSchema = z.object({
   job_id: z.string(),
   status: z.enum(RUN_STATES),
   model_id: z.string().nullable(),
+  model: z
+    .object({ name: z.string(), version: z.number().int(), function: z.string(), kind: z.string(), sha256: z.string() })
+    .optional()
+    .describe('The registered model version (and artifact sha256) that scores the job, once resolved'),
   output: outputSchema,
   progress: z.object({
     total_rows: z.number().int().nullable(),

@@ -1,5 +1,6 @@
 // The HTTP door: Fastify routes over JobService. Requests are validated with zod inside the routes
 // (one code path for the answer's shape); every error is JSON.
+import { modelRoutes } from './models.js';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { MAX_SPEC_BYTES } from '../../spec/specSize.js';
 import { bearerAuth } from './auth.js';
@@ -110,6 +111,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     api.post<{ Params: { job_id: string } }>(`${BASE}/:job_id/resume`, async (request, reply) =>
       reply.code(202).send(await bounded(() => jobs.resume(tenantOf(request), request.params.job_id, request.body))),
     );
+    modelRoutes(api, options.client);
     api.get<{ Params: { schedule_id: string } }>(`${SCHEDULES}/:schedule_id`, async (request) =>
       bounded(() => schedules.get(tenantOf(request), request.params.schedule_id)),
     );

@@ -40,7 +40,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** A body with inputQuery or predictor is a job spec; anything else is read as seed 001's shape. */
 export function formatOf(body: unknown): BodyFormat {
-  return isRecord(body) && ('inputQuery' in body || 'predictor' in body) ? 'spec' : 'seed';
+  return isRecord(body) && ('inputQuery' in body || 'predictor' in body || 'model' in body) ? 'spec' : 'seed';
 }
 
 export function translateBody(body: unknown): TranslatedBody {
@@ -57,7 +57,8 @@ function specFromSeed(body: SeedRequest): Record<string, unknown> {
   const spec: Record<string, unknown> = {
     inputQuery: body.input.query,
     ctx: body.input.params,
-    predictor: body.model_id,
+    // name@version names a registered model; a bare name a worker predictor (a job spec's `model` takes bare names too).
+    ...(body.model_id.includes('@') ? { model: body.model_id } : { predictor: body.model_id }),
     outputDestination: body.output.destination,
     outputTableName: body.output.table_name,
     outputPath: body.output.path,

@@ -10,6 +10,7 @@ import {
   isCancellation,
   patched,
   setHandler,
+  upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Slice } from '../../planning/chunks.js';
@@ -62,6 +63,11 @@ export async function batchInference(spec: unknown, options: RunOptions = {}): P
       // The tenant decides which database the run reads and writes (BATCH_TENANTS_FILE).
       const resolved = await prepareRun({ spec, tenant });
       progress.workersRequested = resolved.parallelWorkers;
+      // Only model runs issue this command, so the histories of predictor runs replay unchanged.
+      if (resolved.model) {
+        progress.model = resolved.model;
+        upsertMemo({ model: resolved.model });
+      }
       // A resume takes the failed run's staged input and finished chunks instead of running the query again.
       const resumeOf = options.resumeOf;
       progress.resumeOf = resumeOf?.runId;
@@ -184,6 +190,7 @@ function summarize(
     durations: progress.durations(),
     startedAt: new Date(progress.startedAt).toISOString(),
     completedAt: new Date(progress.at('completed')).toISOString(),
+    ...(resolved.model ? { model: resolved.model } : {}),
   };
 }
 

@@ -2,6 +2,9 @@
 // its workflow types, query, signal, states and result. Workflow-safe: the workflows import it too.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { OutputDestination } from '../../spec/output.js';
+import type { ResolvedModel } from '../../models/modelRef.js';
+
+export type { ResolvedModel };
 
 export const WORKFLOW_TYPE = 'batchInference';
 export const SLICE_WORKFLOW_TYPE = 'scoreSlice';
@@ -45,6 +48,8 @@ export interface Progress {
   workersRequested?: number | null;
   startedAt: string;
   estimatedCompletion: string | null;
+  /** The registered model version (and artifact sha256) that scores the run, once resolved. */
+  model?: ResolvedModel;
   error?: string;
   /** This run resumes that failed run (see `batch-inference resume`). */
   resumeOf?: string;
@@ -94,6 +99,8 @@ export interface RunSummary {
   resumeOf?: string;
   chunksReused?: number;
   rowsReused?: number;
+  /** The registered model version (and artifact sha256) that scored the run; absent for a predictor run. */
+  model?: ResolvedModel;
 }
 
 export const progressQuery = defineQuery<Progress>('progress');

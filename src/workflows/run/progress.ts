@@ -4,12 +4,15 @@ import type { ExportResult } from '../../activities/exportInput.js';
 import type { PhaseDurations, Progress, ProgressSignal, RunState } from './contract.js';
 import { estimateCompletion } from './progressMath.js';
 import { recordState } from './runLimits.js';
+import type { ResolvedModel } from '../../models/modelRef.js';
 
 export class RunProgress {
   state: RunState = 'submitted';
   exported?: ExportResult;
   /** The spec's parallelWorkers, once validated. */
   workersRequested?: number;
+  /** The registered model version the run scores with, once resolved. */
+  model?: ResolvedModel;
   error?: string;
   /** The failed run this run resumes. */
   resumeOf?: string;
@@ -78,6 +81,7 @@ export class RunProgress {
         totalRows: total,
         completedAt: this.marks.completed,
       }),
+      ...(this.model ? { model: this.model } : {}),
       ...(this.error ? { error: this.error } : {}),
       ...(this.resumeOf ? { resumeOf: this.resumeOf } : {}),
     };

@@ -71,6 +71,23 @@ export class LocalStage implements Stage {
     await this.putFile(scratch, key);
   }
 
+  async putJsonIfAbsent(key: string, value: unknown): Promise<boolean> {
+    const scratch = await this.scratchPath('json');
+    await fs.writeFile(scratch, JSON.stringify(value));
+    const target = this.pathOf(key);
+    try {
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      // link() fails with EEXIST instead of replacing, unlike rename(): the first writer wins, whole.
+      await fs.link(scratch, target);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    } finally {
+      await fs.rm(scratch, { force: true });
+    }
+  }
+
   async localCopy(key: string): Promise<LocalCopy> {
     return { path: this.pathOf(key), release: async () => {} };
   }

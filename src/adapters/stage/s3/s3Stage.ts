@@ -88,6 +88,27 @@ export class S3Stage implements Stage {
     );
   }
 
+  async putJsonIfAbsent(key: string, value: unknown): Promise<boolean> {
+    try {
+      // S3's conditional write: the PUT fails with 412 when an object is at the key, and never replaces it.
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(key),
+          Body: JSON.stringify(value),
+          ContentType: 'application/json',
+          IfNoneMatch: '*',
+        }),
+      );
+      return true;
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      // 409: a concurrent conditional write to the same key is still in progress; it will win.
+      if (e.name === 'PreconditionFailed' || e.$metadata?.httpStatusCode === 412 || e.$metadata?.httpStatusCode === 409) return false;
+      throw err;
+    }
+  }
+
   async localCopy(key: string): Promise<LocalCopy> {
     const file = await this.scratchPath(path.basename(key));
     try {

@@ -27,6 +27,10 @@ export async function statusCommand(config: Config, runId: string, flags: { json
     else {
       console.log(`${runId}\n${progressLine(progress)}`);
       if (progress.estimatedCompletion) console.log(`estimated completion ${progress.estimatedCompletion}`);
+      if (progress.model) {
+        const m = progress.model;
+        console.log(`model ${m.name}@${m.version} (${m.function}, ${m.kind}, sha256 ${m.sha256})`);
+      }
       if (progress.error) console.log(`error: ${progress.error}`);
       if (progress.resumeOf) console.log(`resumes ${progress.resumeOf}`);
       if (progress.resumedBy) console.log(`resumed by ${progress.resumedBy}`);
