@@ -3,6 +3,7 @@
 import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, type ScheduleHandle } from '@temporalio/client';
 import { loadConfig, type Config } from './config.js';
 import { listRuns, type ListRunsOptions, type RunPage } from './client/runListing.js';
+import { readRunTimeline, type RunTimeline } from './client/runTimeline.js';
 import { ensureCleanupSchedule } from './retention/schedule.js';
 import { deploy, type DeployOptions } from './schedules/deploy.js';
 import { upsertJobSchedule, type JobScheduleOptions } from './schedules/jobSchedule.js';
@@ -15,7 +16,7 @@ import { STATE_KEY, TENANT_KEY } from './workflows/run/searchAttributes.js';
 import { DEFAULT_TENANT } from './workflows/slots/contract.js';
 
 export { prepareSpecForStart, runMemo };
-export type { ListRunsOptions, Progress, RunOptions, RunPage, RunState, RunSummary };
+export type { ListRunsOptions, Progress, RunOptions, RunPage, RunState, RunSummary, RunTimeline };
 
 export interface StartOptions {
   /** The workflow id, also the run id used in stage paths. Generated when absent. */
@@ -170,6 +171,11 @@ export class BatchInferenceClient {
   /** A tenant's runs, newest first, from Temporal visibility (needs the BatchTenant/BatchState attributes). */
   listRuns(options: ListRunsOptions): Promise<RunPage> {
     return listRuns(this.temporal, this.config.temporal.namespace, this.config.temporal.taskQueue, options);
+  }
+
+  /** The run's story from its history and its children's: phases, steps, chunk attempts, cancellation. Throws WorkflowNotFoundError for an unknown run. */
+  runTimeline(runId: string): Promise<RunTimeline> {
+    return readRunTimeline(this.temporal, runId);
   }
 
   /** The progress query while the run is open; after it closes, figures from its result or failure. */

@@ -14,6 +14,9 @@ async function main(argv: string[]): Promise<number> {
       'run-id': { type: 'string' },
       prune: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
+      status: { type: 'string' },
+      tenant: { type: 'string' },
+      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -41,6 +44,15 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'status':
       return (await import('./commands/status.js')).statusCommand(config, needArg('a run id'), { json: values.json! });
+    case 'runs':
+      return (await import('./commands/runs.js')).runsCommand(config, {
+        status: values.status,
+        tenant: values.tenant,
+        limit: values.limit,
+        json: values.json!,
+      });
+    case 'logs':
+      return (await import('./commands/logs.js')).logsCommand(config, needArg('a run id'), { json: values.json! });
     case 'cancel':
       return (await import('./commands/cancel.js')).cancelCommand(config, needArg('a run id'));
     case 'worker':

@@ -18,6 +18,9 @@ Usage:
                                                 --run-id: run it at most once (a repeat follows that run)
   batch-inference status <runId> [--json]
   batch-inference cancel <runId>
+  batch-inference runs [--status <state>] [--tenant <name>] [--limit <n>] [--json]
+                                                a tenant's runs, newest first (tenant default, 20)
+  batch-inference logs <runId> [--json]         the run's timeline: phases, steps, chunk attempts, cancellation
   batch-inference worker                        run a worker (needs TEMPORAL_ADDRESS or a running dev)
   batch-inference dev                           keep a local Temporal server + Web UI + worker running
   batch-inference serve                         the HTTP API on BATCH_API_HOST:BATCH_API_PORT (needs BATCH_API_TOKENS)
