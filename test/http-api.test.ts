@@ -210,7 +210,12 @@ describe('HTTP API', () => {
     const doc = await api.call('GET', '/api/v1/openapi.json', { token: null });
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.body.paths)).toEqual([BASE, `${BASE}/{job_id}`, '/api/v1/inference/schedules/{schedule_id}']);
+    expect(Object.keys(doc.body.paths)).toEqual([
+      BASE,
+      `${BASE}/{job_id}`,
+      `${BASE}/{job_id}/logs`,
+      '/api/v1/inference/schedules/{schedule_id}',
+    ]);
     const request = doc.body.components.schemas.BatchRequest;
     expect(request.required).toEqual(['model_id', 'input', 'output']);
     expect(request.properties.output.properties.destination.enum).toEqual(['table', 'parquet', 'csv']);
