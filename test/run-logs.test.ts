@@ -89,6 +89,23 @@ describe('runs and logs', () => {
     expect(text.stdout).toMatch(/cancellation requested \+\d+\.\d{3}s/);
   });
 
+  it('logs follows a slice through its continue-as-new executions', async () => {
+    // One worker, two chunks, one chunk per execution: the slice continues as new between them.
+    const { runId } = await h.client.startBatchInference(
+      seedSpec({ outputTableName: 'LOGS_CAN', parallelWorkers: 1, batchSizeInMb: 0.1 }),
+      {
+        runOptions: { chunksPerRun: 1 },
+      },
+    );
+    const summary = await h.client.waitForResult(runId);
+    expect(summary.chunks).toBeGreaterThanOrEqual(2);
+    const t = await h.client.runTimeline(runId);
+    expect(t.slices).toHaveLength(1);
+    expect(t.slices[0]!.executions).toBe(summary.chunks);
+    expect(t.slices[0]!.chunks.map((c) => c.chunk)).toEqual(Array.from({ length: summary.chunks }, (_, i) => i));
+    expect(t.slices[0]!.outcome).toBe('completed');
+  });
+
   it('logs of an unknown run exits 2', async () => {
     const result = await runCli(['logs', 'no-such-run-xyz'], env);
     expect(result.code).toBe(2);
