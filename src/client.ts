@@ -12,6 +12,7 @@ import {
 import { loadConfig, type Config } from './config.js';
 import { listRuns, type ListRunsOptions, type RunPage } from './client/runListing.js';
 import { planResume, resumeLinks, ResumeRefusedError } from './client/resumeRun.js';
+import { readRunTimeline, type RunTimeline } from './client/runTimeline.js';
 import { ensureCleanupSchedule } from './retention/schedule.js';
 import { deploy, type DeployOptions } from './schedules/deploy.js';
 import { upsertJobSchedule, type JobScheduleOptions } from './schedules/jobSchedule.js';
@@ -31,7 +32,7 @@ import { ModelRegistry, type RegisterOptions } from './models/registry.js';
 
 export { prepareSpecForStart, runMemo, ResumeRefusedError };
 export { ResumeOverrideError } from './resume/overrides.js';
-export type { ListRunsOptions, Progress, RunOptions, RunPage, RunState, RunSummary };
+export type { ListRunsOptions, Progress, RunOptions, RunPage, RunState, RunSummary, RunTimeline };
 
 export interface StartOptions {
   /** The workflow id, also the run id used in stage paths. Generated when absent. */
@@ -213,6 +214,11 @@ export class BatchInferenceClient {
       throw err;
     }
     return { runId: plan.runId, resumeOf: runId };
+  }
+
+  /** The run's story from its history and its children's: phases, steps, chunk attempts, cancellation. Throws WorkflowNotFoundError for an unknown run. */
+  runTimeline(runId: string): Promise<RunTimeline> {
+    return readRunTimeline(this.temporal, runId);
   }
 
   /** The progress query while the run is open; after it closes, figures from its result or failure. */

@@ -216,6 +216,7 @@ describe('HTTP API', () => {
       `${BASE}/{job_id}/resume`,
       '/api/v1/models',
       '/api/v1/models/{name}',
+      `${BASE}/{job_id}/logs`,
       '/api/v1/inference/schedules/{schedule_id}',
     ]);
     const request = doc.body.components.schemas.BatchRequest;

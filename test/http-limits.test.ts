@@ -86,7 +86,7 @@ describe('HTTP API limits', () => {
     });
     expect(submitted).toMatchObject({ status: 202, body: { status: 'submitted', input_row_count: 20_000 } });
     const failed = await reach(submitted.body.job_id, 'failed');
-    expect(failed.error).toMatch(/returned 20,000 rows, above the limit of 12,000 \(BATCH_MAX_INPUT_ROWS\)/);
+    expect(failed.error).toMatch(/returns 20,000 rows \(counted before the export\), above the limit of 12,000 \(BATCH_MAX_INPUT_ROWS\)/);
     expect(failed.progress.processed_rows).toBe(0);
     await expect(h.sql('SELECT * FROM TOO_MANY')).rejects.toThrow(/does not exist/);
   });

@@ -84,7 +84,7 @@ describe('limits', () => {
     const failure = await failureOf(h.client.waitForResult(runId));
     expect(failure.type).toBe('InputTooLargeError');
     expect(failure.message).toBe(
-      'The query returned 20,000 rows, above the limit of 12,000 (BATCH_MAX_INPUT_ROWS); narrow inputQuery (e.g. one ds at a time) or raise BATCH_MAX_INPUT_ROWS on the worker',
+      'The query returns 20,000 rows (counted before the export), above the limit of 12,000 (BATCH_MAX_INPUT_ROWS); narrow inputQuery (e.g. one ds at a time) or raise BATCH_MAX_INPUT_ROWS on the worker',
     );
     expect(await h.client.getProgress(runId)).toMatchObject({ state: 'failed', error: expect.stringContaining('BATCH_MAX_INPUT_ROWS') });
     expect(fs.existsSync(path.join(h.stage.root, 'runs', runId, 'input'))).toBe(false);

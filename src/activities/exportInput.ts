@@ -7,12 +7,21 @@ import type { RunRef } from '../workflows/run/contract.js';
 import { NonRetryableError } from '../nonRetryableError.js';
 import type { ActivityContext } from './deps.js';
 import { atActivityEdge } from './failures.js';
+import { countBeforeExport } from './countBeforeExport.js';
 import { withKeepAlive } from './keepAlive.js';
 import { warehouseForTenant } from '../tenants/warehouses.js';
 import { DEFAULT_TENANT } from '../workflows/slots/contract.js';
 
 /** The query returned more rows than BATCH_MAX_INPUT_ROWS allows. */
-export class InputTooLargeError extends NonRetryableError {}
+export class InputTooLargeError extends NonRetryableError {
+  constructor(
+    message: string,
+    readonly rows?: number,
+    readonly limit?: number,
+  ) {
+    super(message);
+  }
+}
 
 /** What the export staged: totals, and the slices the run fans out to. */
 export interface ExportResult {
@@ -40,6 +49,18 @@ export function makeExportInput(ctx: ActivityContext) {
       const warehouse = await warehouseForTenant(ctx.warehouse, ctx.tenantWarehouses, tenant ?? DEFAULT_TENANT);
       // Checked again here: this activity embeds the query in COPY, whoever scheduled it.
       await warehouse.checkReadOnlyQuery(spec.renderedQuery, { useUtc: spec.useUtc, warehouse: spec.warehouse });
+      if (ctx.maxInputRows !== undefined) {
+        // Counted first where the warehouse answers quickly: nothing is unloaded for a query far too large.
+        const counted = await countBeforeExport(warehouse, spec, activity.cancellationSignal);
+        if (activity.cancellationSignal.aborted) throw new CancelledFailure('export cancelled');
+        if (counted !== undefined && counted > ctx.maxInputRows) {
+          throw new InputTooLargeError(
+            `The query returns ${counted.toLocaleString('en-US')} rows (counted before the export), above the limit of ${ctx.maxInputRows.toLocaleString('en-US')} (BATCH_MAX_INPUT_ROWS); narrow inputQuery (e.g. one ds at a time) or raise BATCH_MAX_INPUT_ROWS on the worker`,
+            counted,
+            ctx.maxInputRows,
+          );
+        }
+      }
       // Output left by an earlier execution under the same workflow id must not pass for this one's.
       await ctx.stage.deletePrefix(outputPrefix(runId));
       // The warehouse says what it wrote, so nothing is read back from the stage to plan the chunks.
@@ -72,6 +93,8 @@ export function makeExportInput(ctx: ActivityContext) {
         await ctx.stage.deletePrefix(prefix);
         throw new InputTooLargeError(
           `The query returned ${rows.toLocaleString('en-US')} rows, above the limit of ${ctx.maxInputRows.toLocaleString('en-US')} (BATCH_MAX_INPUT_ROWS); narrow inputQuery (e.g. one ds at a time) or raise BATCH_MAX_INPUT_ROWS on the worker`,
+          rows,
+          ctx.maxInputRows,
         );
       }
       const chunks = planChunksForWorkers(files, spec.batchSizeInMb * MB, spec.parallelWorkers);

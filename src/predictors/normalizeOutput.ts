@@ -4,6 +4,7 @@ import * as arrow from 'apache-arrow';
 import { copyBits, type FixedArray } from '../scoring/duckdbVectors.js';
 import type { ColumnKind } from '../spec/columnTypes.js';
 import { NonFiniteOutputError, PredictorOutputError, type ChunkPlace } from './errors.js';
+import { isListValue, listColumn, rowOfPosition } from './listOutput.js';
 import type { PredictorOutput } from './types.js';
 
 export type StorageType =
@@ -20,7 +21,9 @@ export type StorageType =
   | 'BOOLEAN'
   | 'DATE'
   | 'TIMESTAMP'
-  | 'VARCHAR';
+  | 'VARCHAR'
+  /** A list of numbers per row: values flat, row i is values[offsets[i]..offsets[i+1]). */
+  | 'LIST';
 
 export interface OutputColumn {
   name: string;
@@ -30,6 +33,8 @@ export interface OutputColumn {
   /** Epoch milliseconds stored as DOUBLE, converted to TIMESTAMP when written. */
   epochMs?: boolean;
   values: FixedArray | unknown[];
+  /** LIST columns: n + 1 offsets into values. */
+  offsets?: Int32Array;
   /** Arrow-style validity bitmap (bit set = value present), or null when nothing is NULL. */
   validity: Uint8Array | null;
 }
@@ -79,6 +84,8 @@ function fromArrow(predictor: string, name: string, vector: arrow.Vector): Outpu
     const [storage, kind] = typedInfo(values);
     return { name, storage, kind, values, validity };
   }
+  if (arrow.DataType.isList(type) || arrow.DataType.isFixedSizeList(type))
+    return listColumn(predictor, name, vector.toArray() as unknown[]);
   if (arrow.DataType.isDate(type) && type.unit === arrow.DateUnit.DAY) {
     const [values, validity] = gatherFixed(vector, (n) => new Int32Array(n));
     return { name, storage: 'DATE', kind: 'date', values, validity };
@@ -98,6 +105,13 @@ function fromArray(predictor: string, name: string, input: ArrayLike<unknown>): 
     return { name, storage, kind, values, validity: null };
   }
   const n = input.length;
+  for (let i = 0; i < n; i++) {
+    // One list of numbers per row (embeddings): its own column shape.
+    if (input[i] !== null && input[i] !== undefined) {
+      if (isListValue(input[i])) return listColumn(predictor, name, input);
+      break;
+    }
+  }
   let firstType: string | undefined;
   let validity: Uint8Array | null = null;
   for (let i = 0; i < n; i++) {
@@ -164,6 +178,15 @@ export interface FiniteCheck {
 /** Throws NonFiniteOutputError at the first NaN or ±Infinity of a float column (NULL rows are skipped). */
 function checkFinite(predictor: string, columns: OutputColumn[], check: FiniteCheck): void {
   for (const column of columns) {
+    if (column.storage === 'LIST') {
+      const values = column.values as Float64Array;
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (v - v !== 0)
+          throw new NonFiniteOutputError(check.place, predictor, column.name, check.firstRow + rowOfPosition(column.offsets!, i), v);
+      }
+      continue;
+    }
     if (column.storage !== 'DOUBLE' && column.storage !== 'FLOAT') continue;
     const values = column.values as Float64Array | Float32Array;
     const validity = column.validity;

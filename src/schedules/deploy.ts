@@ -9,6 +9,9 @@ import { sensorScheduleFor } from '../sensors/schedule.js';
 import { deleteSchedule, describeSchedule, upsertSchedule, type UpsertOutcome } from './upsert.js';
 import type { FieldProblem } from '../spec/errors.js';
 import { readConfigDir } from './configFiles.js';
+import { ensureSearchAttributes, missingSearchAttributes } from '../temporal/searchAttributes.js';
+import { startAttributes } from '../workflows/run/searchAttributes.js';
+import { DEFAULT_TENANT } from '../workflows/slots/contract.js';
 
 export const DEPLOY_ORIGIN = 'deploy';
 
@@ -54,6 +57,13 @@ export async function deploy(client: Client, config: Config, options: DeployOpti
   const keep = new Set<string>();
   /** Files that could not be read: a Schedule deployed from one of them stays, whatever it is named. */
   const invalidFiles = new Set<string>();
+  // The runs the Schedules start carry BatchTenant/BatchState, so their tenant's listing shows them: registered
+  // here where the server allows (a dry run only looks).
+  const namespace = config.temporal.namespace;
+  const missing = await (
+    dryRun ? missingSearchAttributes(client.connection, namespace) : ensureSearchAttributes(client.connection, namespace)
+  ).catch(() => ['?']);
+  const listable = missing.length === 0;
 
   for (const item of items) {
     const file = path.basename(item.file);
@@ -69,11 +79,15 @@ export async function deploy(client: Client, config: Config, options: DeployOpti
     }
     keep.add(item.scheduleId);
     const memo = { origin: DEPLOY_ORIGIN, file };
+    const tenant = (item.kind === 'sensor' ? item.sensor.tenant : item.schedule.tenant) ?? DEFAULT_TENANT;
     const conflict = conflictWithDeploy(item.scheduleId);
     try {
       const action =
         item.kind === 'sensor'
-          ? await upsertSchedule(client, sensorScheduleFor(item.sensor, { taskQueue, memo }), { dryRun, conflict })
+          ? await upsertSchedule(client, sensorScheduleFor(listable ? { ...item.sensor, listable } : item.sensor, { taskQueue, memo }), {
+              dryRun,
+              conflict,
+            })
           : await upsertJobSchedule(client, {
               scheduleId: item.scheduleId,
               spec: item.spec,
@@ -81,11 +95,13 @@ export async function deploy(client: Client, config: Config, options: DeployOpti
               timezone: item.schedule.timezone,
               paused: !item.schedule.enabled,
               taskQueue,
-              memo,
+              // The tenant in each run's memo decides who sees it over HTTP.
+              memo: { ...memo, tenant },
               dryRun,
               conflict,
               // The runs are the job file's tenant's: its database, its grants, its slots.
               ...(item.schedule.tenant ? { runOptions: { tenant: item.schedule.tenant } } : {}),
+              ...(listable ? { searchAttributes: startAttributes(tenant) } : {}),
             });
       lines.push({ action, file, scheduleId: item.scheduleId, kind: item.kind });
     } catch (err) {

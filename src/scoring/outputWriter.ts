@@ -8,6 +8,8 @@ import {
   DuckDBDataChunk,
   FLOAT,
   INTEGER,
+  LIST,
+  listValue,
   SMALLINT,
   TIMESTAMP,
   TINYINT,
@@ -43,6 +45,7 @@ const DUCK_TYPES: Record<StorageType, DuckDBType> = {
   DATE,
   TIMESTAMP,
   VARCHAR,
+  LIST: LIST(DOUBLE),
 };
 
 const VECTOR_ROWS = 2048;
@@ -56,6 +59,7 @@ const ACCEPTS: Record<ColumnKind, ColumnKind[]> = {
   string: ['int', 'float', 'decimal', 'bool', 'string', 'date', 'timestamp'],
   date: ['date', 'timestamp', 'string'],
   timestamp: ['date', 'timestamp', 'string'],
+  list: ['list'],
 };
 
 /** The chunk's input, read again with row keys, to put every input column next to the predictions. */
@@ -105,7 +109,7 @@ export class OutputWriter {
         );
       }
     });
-    const ddl = columns.map((c, i) => `c${i} ${c.storage}`).join(', ');
+    const ddl = columns.map((c, i) => `c${i} ${c.storage === 'LIST' ? 'DOUBLE[]' : c.storage}`).join(', ');
     await this.conn.run(`CREATE TEMP TABLE ${this.table} (${ddl})`);
     this.appender = await this.conn.createAppender(this.table, 'main', 'temp');
     this.layout = columns;
@@ -122,6 +126,7 @@ export class OutputWriter {
         );
       }
     });
+    this.checkDimensions(columns);
     // One chunk reused for every vector: the appender copies it, and creating one per 2048 rows costs more.
     const chunk = DuckDBDataChunk.create(
       columns.map((c) => DUCK_TYPES[c.storage]),
@@ -135,6 +140,24 @@ export class OutputWriter {
       this.appender!.appendDataChunk(chunk);
     }
     this.rows += rowCount;
+  }
+
+  /** A list column declared with a dimension (FLOAT[384], VECTOR(FLOAT, 384)) takes exactly that many values per row. */
+  private checkDimensions(columns: OutputColumn[]): void {
+    this.targets(columns).forEach((target, i) => {
+      const dimension = target.type?.dimension;
+      const offsets = columns[i].offsets;
+      if (!dimension || !offsets) return;
+      const validity = columns[i].validity;
+      for (let row = 0; row + 1 < offsets.length; row++) {
+        const length = offsets[row + 1] - offsets[row];
+        if (length === dimension || (validity && (validity[row >> 3] & (1 << (row & 7))) === 0)) continue;
+        throw new PredictorOutputError(
+          this.predictor,
+          `column "${target.name}" has ${length} values at row ${this.rows + row} but outputTableDefinition declares ${target.declared}; return exactly ${dimension} values per row`,
+        );
+      }
+    });
   }
 
   /**
@@ -180,6 +203,21 @@ export class OutputWriter {
 }
 
 function fillVector(chunk: DuckDBDataChunk, index: number, column: OutputColumn, offset: number, n: number): void {
+  if (column.storage === 'LIST') {
+    const values = column.values as Float64Array;
+    const offsets = column.offsets!;
+    const validity = column.validity;
+    const rows: DuckDBValue[] = new Array(n);
+    for (let r = 0; r < n; r++) {
+      const row = offset + r;
+      rows[r] =
+        validity && (validity[row >> 3] & (1 << (row & 7))) === 0
+          ? null
+          : listValue(Array.from(values.subarray(offsets[row], offsets[row + 1])));
+    }
+    chunk.setColumnValues(index, rows);
+    return;
+  }
   if (column.storage === 'VARCHAR') {
     chunk.setColumnValues(index, (column.values as DuckDBValue[]).slice(offset, offset + n));
     return;

@@ -24,6 +24,11 @@ export interface SensorDefinition {
   run: Record<string, unknown>;
   /** Whose database the check queries and the runs use (BATCH_TENANTS_FILE); "default" when absent. */
   tenant?: string;
+  /**
+   * Set by deploy when the namespace has BatchTenant/BatchState: the runs then start with them, so the
+   * tenant's listing (GET /api/v1/inference/batch) shows them. Not a config file field.
+   */
+  listable?: boolean;
 }
 
 /**
@@ -76,7 +81,7 @@ export interface SensorState {
 }
 
 /** What a sensor's state workflow needs to start a run: the parts of the definition a run uses. */
-export type SensorRunTemplate = Pick<SensorDefinition, 'name' | 'project' | 'eventName' | 'payloadKey' | 'run' | 'tenant'>;
+export type SensorRunTemplate = Pick<SensorDefinition, 'name' | 'project' | 'eventName' | 'payloadKey' | 'run' | 'tenant' | 'listable'>;
 
 /** One check's report to the sensor's state workflow (the `observe` update). */
 export interface ObserveRequest extends SensorCheckRecord {

@@ -1,13 +1,19 @@
 // Warehouse column types accepted in outputTableDefinition (Snowflake spelling, as in the seed),
 // reduced to the few logical kinds the pipeline validates and converts.
 
-export type ColumnKind = 'int' | 'float' | 'decimal' | 'string' | 'bool' | 'date' | 'timestamp';
+export type ColumnKind = 'int' | 'float' | 'decimal' | 'string' | 'bool' | 'date' | 'timestamp' | 'list';
 
 export interface ColumnType {
   kind: ColumnKind;
   precision?: number;
   scale?: number;
+  /** A list column (embeddings): its element type, and the fixed number of values per row when declared. */
+  element?: 'float' | 'double';
+  dimension?: number;
 }
+
+/** The most values per row a fixed-dimension list may declare (Snowflake's VECTOR limit). */
+export const MAX_LIST_DIMENSION = 4096;
 
 const SIMPLE: Record<string, ColumnKind> = {
   INT: 'int',
@@ -37,7 +43,8 @@ const SIMPLE: Record<string, ColumnKind> = {
   DATETIME: 'timestamp',
 };
 
-export const COLUMN_TYPE_HELP = 'use NUMBER, NUMBER(p,s), INTEGER, FLOAT, DOUBLE, VARCHAR, BOOLEAN, DATE or TIMESTAMP_NTZ';
+export const COLUMN_TYPE_HELP =
+  'use NUMBER, NUMBER(p,s), INTEGER, FLOAT, DOUBLE, VARCHAR, BOOLEAN, DATE, TIMESTAMP_NTZ, or a list of floats: FLOAT[], DOUBLE[], FLOAT[n], ARRAY or VECTOR(FLOAT, n) (n from 1 to 4096)';
 
 export function parseColumnType(raw: string): ColumnType | null {
   const t = raw.trim().toUpperCase().replace(/\s+/g, ' ');
@@ -53,7 +60,21 @@ export function parseColumnType(raw: string): ColumnType | null {
   }
   const ts = /^(TIMESTAMP(?:_NTZ|_LTZ|_TZ)?)\s*\(\s*\d\s*\)$/.exec(t);
   if (ts) return { kind: 'timestamp' };
-  return null;
+  return parseListType(t);
+}
+
+/** FLOAT[] / DOUBLE[] / FLOAT[384] (DuckDB), ARRAY and VECTOR(FLOAT, 384) (Snowflake): one list of floats per row. */
+function parseListType(t: string): ColumnType | null {
+  if (t === 'ARRAY') return { kind: 'list', element: 'double' };
+  const duck = /^(FLOAT|FLOAT4|REAL|DOUBLE|FLOAT8)\s*\[\s*(\d*)\s*\]$/.exec(t);
+  const vector = /^VECTOR\s*\(\s*FLOAT\s*,\s*(\d+)\s*\)$/.exec(t);
+  if (!duck && !vector) return null;
+  const element = duck && (duck[1] === 'DOUBLE' || duck[1] === 'FLOAT8') ? 'double' : 'float';
+  const digits = duck ? duck[2] : vector![1];
+  if (!digits) return { kind: 'list', element };
+  const dimension = Number(digits);
+  if (dimension < 1 || dimension > MAX_LIST_DIMENSION) return null;
+  return { kind: 'list', element, dimension };
 }
 
 /** The DuckDB type used for a column of this kind in the embedded warehouse and in output parquet. */
@@ -73,5 +94,7 @@ export function duckdbTypeOf(type: ColumnType): string {
       return 'DATE';
     case 'timestamp':
       return 'TIMESTAMP';
+    case 'list':
+      return type.element === 'double' ? 'DOUBLE[]' : 'FLOAT[]';
   }
 }

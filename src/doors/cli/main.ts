@@ -21,6 +21,9 @@ async function main(argv: string[]): Promise<number> {
       kind: { type: 'string' },
       description: { type: 'string' },
       inputs: { type: 'string' },
+      status: { type: 'string' },
+      tenant: { type: 'string' },
+      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -54,6 +57,15 @@ async function main(argv: string[]): Promise<number> {
         wait: values.wait!,
         json: values.json!,
       });
+    case 'runs':
+      return (await import('./commands/runs.js')).runsCommand(config, {
+        status: values.status,
+        tenant: values.tenant,
+        limit: values.limit,
+        json: values.json!,
+      });
+    case 'logs':
+      return (await import('./commands/logs.js')).logsCommand(config, needArg('a run id'), { json: values.json! });
     case 'cancel':
       return (await import('./commands/cancel.js')).cancelCommand(config, needArg('a run id'));
     case 'worker':

@@ -22,6 +22,9 @@ Usage:
                                                 continue a failed run: reuse its finished chunks, score the rest;
                                                 --set changes timeoutPerBatch, heartbeatTimeout, retries,
                                                 parallelWorkers, batchRows or timeoutMinutes
+  batch-inference runs [--status <state>] [--tenant <name>] [--limit <n>] [--json]
+                                                a tenant's runs, newest first (tenant default, 20)
+  batch-inference logs <runId> [--json]         the run's timeline: phases, steps, chunk attempts, cancellation
   batch-inference worker                        run a worker (needs TEMPORAL_ADDRESS or a running dev)
   batch-inference dev                           keep a local Temporal server + Web UI + worker running
   batch-inference serve                         the HTTP API on BATCH_API_HOST:BATCH_API_PORT (needs BATCH_API_TOKENS)

@@ -4,7 +4,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { Warehouse } from '../../adapters/warehouse/warehouse.js';
-import type { BatchInferenceClient, RunDescription } from '../../client.js';
+import type { BatchInferenceClient, RunDescription, RunTimeline } from '../../client.js';
 import type { Config } from '../../config.js';
 import { cronScheduleId } from '../../schedules/managed.js';
 import { SpecError } from '../../spec/errors.js';
@@ -35,6 +35,7 @@ import {
 } from './schemas.js';
 import { pageTokenKey, readPageToken, writePageToken } from './pageToken.js';
 import { sanitizeMessage } from './sanitize.js';
+import { timelineView } from './timelineView.js';
 import { problemsInBodyTerms, translateBody } from './translate.js';
 
 export interface JobServiceDeps {
@@ -199,6 +200,13 @@ export class JobService {
       );
     }
     return statusOf(progress, memo);
+  }
+
+  /** The job's timeline (as `batch-inference logs --json`), errors without the worker's paths or stage keys. */
+  async logs(tenant: string, jobId: string): Promise<RunTimeline> {
+    await this.describeOwned(tenant, jobId);
+    const timeline = await this.deps.client.runTimeline(jobId);
+    return timelineView(timeline);
   }
 
   async cancel(tenant: string, jobId: string): Promise<CancelResponse> {

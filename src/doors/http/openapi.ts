@@ -10,6 +10,7 @@ import {
   listQuerySchema,
   seedRequestSchema,
   scheduleDeletedSchema,
+  schedulePatchSchema,
   scheduleResponseSchema,
   scheduleStatusSchema,
   submitResponseSchema,
@@ -120,11 +121,29 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: { 200: { description: 'model.json' }, ...errors(400, 401, 404) },
         },
       },
+      '/api/v1/inference/batch/{job_id}/logs': {
+        get: {
+          summary: "A job's timeline, read from its history (as `batch-inference logs --json`)",
+          description:
+            'phases (each state with the time it was entered), steps (prepareRun, exportInput, publish, clean-up), slices[].chunks[] (outcome, times, attempts, the worker of the last attempt, error, and the error the chunk was retried after), retries, cancellation, error.',
+          parameters: [jobIdParameter],
+          responses: {
+            200: { description: 'The timeline', content: { 'application/json': { schema: { type: 'object' } } } },
+            ...errors(400, 401, 404),
+          },
+        },
+      },
       '/api/v1/inference/schedules/{schedule_id}': {
         get: {
           summary: 'A recurring job made by a POST with a schedule block',
           parameters: [scheduleIdParameter],
           responses: { 200: { description: 'The schedule', ...json('ScheduleStatus') }, ...errors(401, 404) },
+        },
+        patch: {
+          summary: 'Pause or resume a recurring job (enabled), or change its cron or time zone',
+          parameters: [scheduleIdParameter],
+          requestBody: { required: true, ...json('SchedulePatch') },
+          responses: { 200: { description: 'The schedule after the change', ...json('ScheduleStatus') }, ...errors(400, 401, 404) },
         },
         delete: {
           summary: 'Delete a recurring job; jobs it already started go on',
@@ -142,6 +161,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         ScheduleResponse: schemaOf(scheduleResponseSchema),
         ScheduleStatus: schemaOf(scheduleStatusSchema),
         ScheduleDeleted: schemaOf(scheduleDeletedSchema),
+        SchedulePatch: schemaOf(schedulePatchSchema, 'input'),
         JobStatus: schemaOf(jobStatusSchema),
         JobList: schemaOf(jobListSchema),
         CancelResponse: schemaOf(cancelResponseSchema),

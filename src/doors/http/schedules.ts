@@ -1,10 +1,12 @@
-// A tenant's recurring jobs (POST with a `schedule` block): read and delete them. A Schedule belongs
+// A tenant's recurring jobs (POST with a `schedule` block): read, pause, resume, change and delete them. A Schedule belongs
 // to the tenant in its memo; another tenant's id answers 404, like one that does not exist.
 import { ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
 import type { BatchInferenceClient } from '../../client.js';
 import { CRON_SCHEDULE_PREFIX } from '../../schedules/managed.js';
-import { HttpError } from './errors.js';
-import type { ScheduleDeleted, ScheduleStatus } from './schemas.js';
+import { CONFIG_HASH_MEMO } from '../../schedules/upsert.js';
+import { PARSE_OPTIONS } from '../../spec/issueMessage.js';
+import { badRequest, HttpError, zodProblems } from './errors.js';
+import { schedulePatchSchema, type ScheduleDeleted, type ScheduleStatus } from './schemas.js';
 
 const SCHEDULE_ID = /^bi-cron-api-[A-Za-z0-9_.-]+$/;
 
@@ -25,6 +27,36 @@ export class ScheduleService {
       next_run_at: description.info.nextActionTimes[0]?.toISOString() ?? null,
       recent_job_ids: description.info.recentActions.map((a) => a.action.workflow.workflowId),
     };
+  }
+
+  /**
+   * Pauses or resumes the Schedule (`enabled`) and changes its cron or time zone, in one update; runs it
+   * already started go on unchanged. Answers the Schedule as GET shows it afterwards.
+   */
+  async update(tenant: string, scheduleId: string, body: unknown): Promise<ScheduleStatus> {
+    const parsed = schedulePatchSchema.safeParse(body ?? {}, PARSE_OPTIONS);
+    if (!parsed.success) throw badRequest(zodProblems(parsed.error));
+    const patch = parsed.data;
+    const current = await this.describeOwned(tenant, scheduleId);
+    const memo = (current.action as { memo?: Record<string, unknown> }).memo ?? {};
+    const cron = (patch.cron ?? String(memo.cron ?? '')).trim();
+    const timezone = patch.timezone ?? String(memo.timezone ?? current.spec.timezone ?? 'UTC');
+    const retimed = patch.cron !== undefined || patch.timezone !== undefined;
+    await this.client.schedule(scheduleId).update((previous) => {
+      // The cron as written goes into the action's memo (GET reads it back from there); the config hash of a
+      // deploy no longer describes this Schedule, so it goes.
+      const { [CONFIG_HASH_MEMO]: _hash, ...actionMemo } = (previous.action as { memo?: Record<string, unknown> }).memo ?? {};
+      return {
+        ...previous,
+        ...(retimed ? { spec: { cronExpressions: [cron], timezone } } : {}),
+        action: { ...previous.action, memo: retimed ? { ...actionMemo, cron, timezone } : actionMemo } as typeof previous.action,
+        state:
+          patch.enabled === undefined
+            ? previous.state
+            : { ...previous.state, paused: !patch.enabled, note: patch.enabled ? 'resumed through the API' : 'paused through the API' },
+      };
+    });
+    return this.get(tenant, scheduleId);
   }
 
   /** Deletes the Schedule; runs it already started go on (cancel them as jobs). */

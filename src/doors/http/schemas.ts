@@ -1,6 +1,7 @@
 // The HTTP API's requests and responses as zod schemas: the server validates with them, and the
 // OpenAPI document is generated from them (src/doors/http/openapi.ts), so the two cannot drift.
 import { z } from 'zod';
+import { cronExpression, timeZone } from '../../schedules/cron.js';
 import { scheduleBlockSchema } from '../../spec/scheduleBlock.js';
 import { RUN_STATES } from '../../workflows/run/contract.js';
 import { DESTINATIONS, DESTINATIONS_HELP, SAVE_MODES } from '../../spec/output.js';
@@ -108,6 +109,20 @@ export const scheduleStatusSchema = z.object({
   next_run_at: z.string().nullable(),
   recent_job_ids: z.array(z.string()).describe('Jobs it started lately, newest last; read them with GET /api/v1/inference/batch/{job_id}'),
 });
+
+/** PATCH of a recurring job: pause or resume it, change its cron or time zone; at least one field. */
+export const schedulePatchSchema = z
+  .object({
+    enabled: z.boolean().optional().describe('false pauses the Schedule (no new runs), true resumes it'),
+    cron: cronExpression.optional().describe('A new five-field cron, @hourly/@daily/…, or @every 10m'),
+    timezone: timeZone.optional().describe('A new IANA time zone the cron is read in'),
+  })
+  .strict()
+  .refine((patch) => patch.enabled !== undefined || patch.cron !== undefined || patch.timezone !== undefined, {
+    message: 'send at least one of enabled, cron, timezone',
+  });
+
+export type SchedulePatch = z.output<typeof schedulePatchSchema>;
 
 export const scheduleDeletedSchema = z.object({ schedule_id: z.string(), deleted: z.literal(true) });
 

@@ -105,6 +105,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     api.get<{ Params: { job_id: string } }>(`${BASE}/:job_id`, async (request) =>
       bounded(() => jobs.get(tenantOf(request), request.params.job_id)),
     );
+    api.get<{ Params: { job_id: string } }>(`${BASE}/:job_id/logs`, async (request) =>
+      bounded(() => jobs.logs(tenantOf(request), request.params.job_id)),
+    );
     api.delete<{ Params: { job_id: string } }>(`${BASE}/:job_id`, async (request, reply) =>
       reply.code(202).send(await bounded(() => jobs.cancel(tenantOf(request), request.params.job_id))),
     );
@@ -114,6 +117,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     modelRoutes(api, options.client);
     api.get<{ Params: { schedule_id: string } }>(`${SCHEDULES}/:schedule_id`, async (request) =>
       bounded(() => schedules.get(tenantOf(request), request.params.schedule_id)),
+    );
+    api.patch<{ Params: { schedule_id: string } }>(`${SCHEDULES}/:schedule_id`, async (request) =>
+      bounded(() => schedules.update(tenantOf(request), request.params.schedule_id, request.body)),
     );
     api.delete<{ Params: { schedule_id: string } }>(`${SCHEDULES}/:schedule_id`, async (request) =>
       bounded(() => schedules.remove(tenantOf(request), request.params.schedule_id)),

@@ -5,3 +5,11 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 
 export const TENANT_KEY = defineSearchAttributeKey('BatchTenant', 'KEYWORD');
 export const STATE_KEY = defineSearchAttributeKey('BatchState', 'KEYWORD');
+
+/** The attributes a run starts with: listed under its tenant, in state submitted (the run upserts the rest). */
+export function startAttributes(tenant: string) {
+  return [
+    { key: TENANT_KEY, value: tenant },
+    { key: STATE_KEY, value: 'submitted' },
+  ];
+}

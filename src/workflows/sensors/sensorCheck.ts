@@ -24,8 +24,8 @@ export async function sensorCheck(definition: SensorDefinition): Promise<SensorC
   // Two manual triggers in one second share a workflow id: the run id tells their reports apart.
   const { workflowId, runId } = workflowInfo();
   const checkId = `${workflowId}/${runId}`;
-  const { name, project, eventName, payloadKey, run, tenant } = definition;
-  const sensor = { name, project, eventName, payloadKey, run, ...(tenant ? { tenant } : {}) };
+  const { name, project, eventName, payloadKey, run, tenant, listable } = definition;
+  const sensor = { name, project, eventName, payloadKey, run, ...(tenant ? { tenant } : {}), ...(listable ? { listable } : {}) };
 
   // Taken before looking: overlapping checks (a manual trigger during a tick) report in any order.
   const observedAt = new Date().toISOString();

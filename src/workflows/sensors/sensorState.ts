@@ -16,6 +16,8 @@ import {
 } from '@temporalio/workflow';
 import type { ObserveRequest, SensorCheckOutcome, SensorRunTemplate, SensorState } from '../../sensors/types.js';
 import { WORKFLOW_TYPE } from '../run/contract.js';
+import { startAttributes } from '../run/searchAttributes.js';
+import { DEFAULT_TENANT } from '../slots/contract.js';
 import { observeUpdate, sensorRunWorkflowId, sensorStateQuery } from './contract.js';
 
 /** History events after which the state continues as new (far below Temporal's limits). */
@@ -87,11 +89,15 @@ async function startRun(sensor: SensorRunTemplate, value: string, runId: string)
       workflowId: runId,
       // The run is the sensor's tenant's: its database, its grants, its slots.
       args: sensor.tenant ? [{ ...sensor.run, ctx }, { tenant: sensor.tenant }] : [{ ...sensor.run, ctx }],
+      // Listed under its tenant like a run started through the client (when deploy found the attributes).
+      ...(sensor.listable ? { typedSearchAttributes: startAttributes(sensor.tenant ?? DEFAULT_TENANT) } : {}),
       // The run outlives this workflow's continue-as-new; it is not this workflow's to cancel.
       parentClosePolicy: ParentClosePolicy.ABANDON,
       // The id names one change: a run that already exists for it is that change's run.
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       memo: {
+        // Who may see and cancel it over HTTP (the client's describeRun reads it).
+        tenant: sensor.tenant ?? DEFAULT_TENANT,
         sensor: sensor.name,
         project: sensor.project,
         eventName: sensor.eventName,

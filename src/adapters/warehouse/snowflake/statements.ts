@@ -34,7 +34,10 @@ export function loadSql(table: string, stage: string, prefix: string, files?: st
 
 /** Snowflake's spelling of a definition's type: the validated text, upper-cased. */
 export function sfTypeOf(type: string): string {
-  if (!parseColumnType(type)) throw new Error(`Unsupported column type ${JSON.stringify(type)}`);
+  const parsed = parseColumnType(type);
+  if (!parsed) throw new Error(`Unsupported column type ${JSON.stringify(type)}`);
+  // Lists of floats: a fixed dimension is a VECTOR, any other list a semi-structured ARRAY.
+  if (parsed.kind === 'list') return parsed.dimension ? `VECTOR(FLOAT, ${parsed.dimension})` : 'ARRAY';
   return type.trim().toUpperCase().replace(/\s+/g, ' ');
 }
 
