@@ -37,10 +37,15 @@ export interface ActivityTimeline {
   retriedAfter?: string;
 }
 
-/** A chunk of one slice (worker): the scoreChunk activity for it. */
+/**
+ * A chunk of one slice (worker), or a group of its consecutive chunks: runs since chunk groups score
+ * `[chunk, chunkEnd)` in one scoreChunks activity; older runs, one chunk per scoreChunk activity.
+ */
 export interface ChunkEntry extends ActivityTimeline {
   slice: number;
   chunk: number;
+  /** One past the group's last chunk that landed (a completed group), else absent. */
+  chunkEnd?: number;
 }
 
 export interface SliceTimeline {
@@ -285,7 +290,9 @@ async function readSlice(client: Client, ref: ChildRef): Promise<{ slice: SliceT
     }
     for (const [scheduledId, step] of activities.entries()) {
       const input = activities.input(scheduledId);
-      slice.chunks.push({ ...step, slice: ref.slice, chunk: typeof input?.chunk === 'number' ? input.chunk : -1 });
+      const first = typeof input?.chunk === 'number' ? input.chunk : typeof input?.from === 'number' ? input.from : -1;
+      const next = activities.result(scheduledId)?.next;
+      slice.chunks.push({ ...step, slice: ref.slice, chunk: first, ...(typeof next === 'number' ? { chunkEnd: next } : {}) });
     }
   }
   return { slice, events };
@@ -320,6 +327,7 @@ async function addPendingAttempts(client: Client, slices: SliceTimeline[]): Prom
 class ActivityEvents {
   private readonly byScheduled = new Map<string, ActivityTimeline>();
   private readonly inputs = new Map<string, Record<string, unknown> | undefined>();
+  private readonly results = new Map<string, Record<string, unknown> | undefined>();
 
   /** Takes the event when it is an activity's; false otherwise. */
   take(e: HistoryEvent, at: string): boolean {
@@ -374,6 +382,8 @@ class ActivityEvents {
       if (step) {
         step.closedAt = at;
         step.outcome = closed.outcome;
+        const result = e.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
+        if (result) this.results.set(String(closed.a.scheduledEventId ?? ''), safeDecode(result as Payload) as Record<string, unknown> | undefined);
         const message = failureText(closed.failure as ProtoFailure);
         if (message) step.error = message;
       }
@@ -388,6 +398,10 @@ class ActivityEvents {
 
   input(scheduledId: string) {
     return this.inputs.get(scheduledId);
+  }
+
+  result(scheduledId: string) {
+    return this.results.get(scheduledId);
   }
 
   list(): ActivityTimeline[] {
