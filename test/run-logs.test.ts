@@ -53,7 +53,9 @@ describe('runs and logs', () => {
     expect(chunks.length).toBeGreaterThanOrEqual(2);
     expect(chunks.every((c) => c.outcome === 'completed' && c.worker && c.chunk >= 0)).toBe(true);
     // Each landed chunk is named exactly once, whether scored alone or in a group [chunk, chunkEnd).
-    const named = chunks.flatMap((c) => Array.from({ length: (c.chunkEnd ?? c.chunk + 1) - c.chunk }, (_, i) => `${c.slice}/${c.chunk + i}`));
+    const named = chunks.flatMap((c) =>
+      Array.from({ length: (c.chunkEnd ?? c.chunk + 1) - c.chunk }, (_, i) => `${c.slice}/${c.chunk + i}`),
+    );
     expect(new Set(named).size).toBe(named.length);
     expect(chunks.every((c) => c.chunkEnd !== undefined && c.chunkEnd > c.chunk)).toBe(true);
     const retried = chunks.filter((c) => c.attempts > 1);

@@ -383,7 +383,8 @@ class ActivityEvents {
         step.closedAt = at;
         step.outcome = closed.outcome;
         const result = e.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
-        if (result) this.results.set(String(closed.a.scheduledEventId ?? ''), safeDecode(result as Payload) as Record<string, unknown> | undefined);
+        if (result)
+          this.results.set(String(closed.a.scheduledEventId ?? ''), safeDecode(result as Payload) as Record<string, unknown> | undefined);
         const message = failureText(closed.failure as ProtoFailure);
         if (message) step.error = message;
       }

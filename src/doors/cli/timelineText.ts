@@ -41,7 +41,14 @@ export function timelineText(t: RunTimeline): string {
       `worker ${s.slice}  ${s.workflowId}  ${s.outcome}${s.executions > 1 ? `  ${s.executions} executions (continue-as-new)` : ''}  ${done}/${s.chunks.length} chunks completed`,
     );
     if (s.error) lines.push(`  error: ${s.error}`);
-    for (const c of s.chunks) lines.push(...activityLine(t.startedAt, c.chunkEnd !== undefined && c.chunkEnd > c.chunk + 1 ? `chunks ${c.chunk}–${c.chunkEnd - 1}` : `chunk ${c.chunk}`, c));
+    for (const c of s.chunks)
+      lines.push(
+        ...activityLine(
+          t.startedAt,
+          c.chunkEnd !== undefined && c.chunkEnd > c.chunk + 1 ? `chunks ${c.chunk}–${c.chunkEnd - 1}` : `chunk ${c.chunk}`,
+          c,
+        ),
+      );
   }
   lines.push('', `retries ${t.retries}  history events ${t.events}`);
   if (t.cancellation)
