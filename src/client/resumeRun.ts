@@ -3,7 +3,7 @@
 // overrides, and name the resume <root>-resume-<n>. Starting it is the client's ordinary start.
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { applyOverrides } from '../resume/overrides.js';
+import { applyOverrides, pinModelVersion } from '../resume/overrides.js';
 import { familyMembers, familyRoot, resumeId } from '../resume/runFamily.js';
 import { WORKFLOW_TYPE, type RunOptions, type RunRef } from '../workflows/run/contract.js';
 import { DEFAULT_TENANT } from '../workflows/slots/contract.js';
@@ -83,7 +83,7 @@ export async function planResume(
 
   // Overrides first: a change that is not allowed is refused whatever else is true of the run.
   const [original, startOptions] = await startArgs(temporal, where.namespace, runId, run.executionId);
-  const spec = applyOverrides(runId, original, overrides);
+  const spec = pinModelVersion(applyOverrides(runId, original, overrides), run.memo.model);
 
   // Resuming an earlier member of the family would throw away what a later one finished.
   const members = await familyMembers(runId, (id) => describe(temporal, id));

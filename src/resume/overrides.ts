@@ -3,6 +3,7 @@
 // fields (how long, how often, how wide) may change; batchSizeInMb defines the chunk plan the finished
 // chunks belong to, so it may only be repeated, not changed.
 import { SpecError, type FieldProblem } from '../spec/errors.js';
+import type { ResolvedModel } from '../models/modelRef.js';
 import type { ResolvedSpec } from '../spec/types.js';
 
 /** Job spec fields a resume may set (`--set field=value`, `resumeRun(runId, overrides)`). */
@@ -12,8 +13,23 @@ export type ResumeField = (typeof RESUME_FIELDS)[number];
 /** Fields a resume may repeat with the failed run's value, never change. */
 const FIXED_BY_PLAN = ['batchSizeInMb'] as const;
 
-/** Resolved spec fields that may differ between the failed run and its resume (the rest must be equal). */
-export const RESOLVED_OPERATIONAL: readonly (keyof ResolvedSpec)[] = RESUME_FIELDS;
+/**
+ * Resolved spec fields that may differ between the failed run and its resume (the rest must be equal).
+ * `modelRef` is the model as asked ("churn"); the resume asks for the version the failed run resolved
+ * (pinModelVersion), and the resolved `model`, sha256 included, is compared instead.
+ */
+export const RESOLVED_OPERATIONAL: readonly (keyof ResolvedSpec)[] = [...RESUME_FIELDS, 'modelRef'];
+
+/**
+ * The failed run scored with one model version: the rest of its chunks must be scored with the same one,
+ * even when a newer version has been registered since ("churn" means the latest at the start).
+ */
+export function pinModelVersion(spec: Record<string, unknown>, resolved: unknown): Record<string, unknown> {
+  if (spec.model === undefined || typeof resolved !== 'object' || resolved === null) return spec;
+  const { name, version, function: fn } = resolved as Partial<ResolvedModel>;
+  if (typeof name !== 'string' || typeof version !== 'number' || typeof fn !== 'string') return spec;
+  return { ...spec, model: { name, version, function: fn } };
+}
 
 /** A resume's overrides that are not allowed: each field, what it got and the fix. */
 export class ResumeOverrideError extends SpecError {

@@ -1,7 +1,7 @@
 // What a resume may change (src/resume/overrides.ts) and how retention ages a resume family
 // (src/retention/resumeFamily.ts): pure logic, no server.
 import { describe, expect, it } from 'vitest';
-import { applyOverrides, changedFields, ResumeOverrideError } from '../../src/resume/overrides.js';
+import { applyOverrides, changedFields, pinModelVersion, ResumeOverrideError } from '../../src/resume/overrides.js';
 import { familyRoot, resumeId } from '../../src/resume/runFamily.js';
 import type { RunStatus } from '../../src/retention/expiredRuns.js';
 import { familyStatus } from '../../src/retention/resumeFamily.js';
@@ -10,6 +10,20 @@ import type { ResolvedSpec } from '../../src/spec/types.js';
 const original = { inputQuery: 'SELECT 1 AS id', predictor: 'p', outputTableName: 'T', timeoutPerBatch: 5, batchSizeInMb: 2 };
 
 describe('resume overrides', () => {
+  it('pins the model version the failed run resolved, and compares the resolved model, not the request', () => {
+    const resolved = { name: 'churn', version: 3, function: 'predict_proba', kind: 'onnx', sha256: 'a'.repeat(64) };
+    const asked = { ...original, predictor: undefined, model: 'churn' };
+    expect(pinModelVersion(asked, resolved).model).toEqual({ name: 'churn', version: 3, function: 'predict_proba' });
+    // A predictor run, or a run that failed before it resolved its model, is left as it was.
+    expect(pinModelVersion(original, resolved)).toBe(original);
+    expect(pinModelVersion(asked, undefined)).toBe(asked);
+    const failed = { ...original, modelRef: 'churn', model: resolved } as unknown as ResolvedSpec;
+    const pinned = { ...failed, modelRef: { name: 'churn', version: 3, function: 'predict_proba' } } as unknown as ResolvedSpec;
+    expect(changedFields(failed, pinned)).toEqual([]);
+    const newer = { ...pinned, model: { ...resolved, version: 4, sha256: 'b'.repeat(64) } } as unknown as ResolvedSpec;
+    expect(changedFields(failed, newer)).toEqual(['model']);
+  });
+
   it('lets operational fields change and keeps everything else', () => {
     const spec = applyOverrides('r', original, { timeoutPerBatch: 600, retries: 1, parallelWorkers: 8, batchRows: 4096, batchSizeInMb: 2 });
     expect(spec).toEqual({ ...original, timeoutPerBatch: 600, retries: 1, parallelWorkers: 8, batchRows: 4096 });
