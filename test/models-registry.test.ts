@@ -11,7 +11,7 @@ import { createStage } from '../src/adapters/stage/registry.js';
 import type { Stage } from '../src/adapters/stage/stage.js';
 import { loadConfig } from '../src/config.js';
 import { ModelCache } from '../src/models/cache.js';
-import { CorruptModelError, ModelVersionExistsError } from '../src/models/errors.js';
+import { CorruptModelError, ModelRegistrationConflictError, ModelVersionExistsError } from '../src/models/errors.js';
 import { ModelRegistry, sha256OfFile } from '../src/models/registry.js';
 import { trainedModels } from './support/models.js';
 import { s3StageEnv, startS3Server, type S3Server } from './support/s3Server.js';
@@ -78,6 +78,36 @@ describe.each(Object.keys(stages))('model registry on the %s stage', (kind) => {
     expect(await stage.putJsonIfAbsent('models/x/1/model.json', { first: true })).toBe(true);
     expect(await stage.putJsonIfAbsent('models/x/1/model.json', { first: false })).toBe(false);
     expect(await stage.getJson('models/x/1/model.json')).toEqual({ first: true });
+  });
+});
+
+describe('a registration that loses while the winner is still writing (S3 answers 409 to a conditional PUT in flight)', () => {
+  it("never deletes the artifact the winner's model.json names", async () => {
+    const base = new LocalStage(fs.mkdtempSync(path.join(dir, 'stage-409-')));
+    let releaseA!: () => void;
+    const aInFlight = new Promise<void>((resolve) => (releaseA = resolve));
+    let puts = 0;
+    // A's conditional PUT lands only after B has given up; B is told "taken" (409) before A's model.json exists.
+    const stage: Stage = Object.create(base);
+    stage.putJsonIfAbsent = async (key, value) => {
+      if (++puts === 1) {
+        await aInFlight;
+        return base.putJsonIfAbsent(key, value);
+      }
+      return false;
+    };
+    const [file] = jsModels(1);
+    const registry = new ModelRegistry(stage);
+    const a = registry.register({ name: 'raced', file, version: 1 });
+    while (puts < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    const b = await registry.register({ name: 'raced', file, version: 1 }).catch((e: unknown) => e);
+    expect(b).toBeInstanceOf(ModelRegistrationConflictError);
+    releaseA();
+    expect((await a).created).toBe(true);
+    const model = await new ModelRegistry(base).show({ name: 'raced', version: 1 });
+    const cache = new ModelCache(base, path.join(dir, 'cache-409'), 1e9);
+    const loaded = await cache.acquire({ name: 'raced', version: 1, function: 'score', kind: 'js', sha256: model.artifact.sha256 });
+    loaded.release();
   });
 });
 

@@ -172,14 +172,29 @@ export class ModelRegistry {
       await fs.copyFile(options.file, scratch);
       await this.stage.putFile(scratch, `${prefix}/${file}`);
       if (await this.stage.putJsonIfAbsent(`${prefix}/${MODEL_JSON}`, model)) return { model, created: true };
-      // Another registration took this version first.
-      const winner = await this.get(name, version);
-      if (winner?.artifact.file !== file) await this.stage.deletePrefix(`${prefix}/${file}`);
+      // Another registration took this version first. S3 answers 409 while the winner's own conditional
+      // PUT is still in flight: wait to see the winner, and never delete an artifact it may share (same
+      // bytes, same file name) or that is not known to be unused. An orphan file is harmless; a version
+      // whose artifact was deleted is broken for good.
+      const winner = await this.awaitWinner(name, version);
+      if (winner && winner.artifact.file !== file) await this.stage.deletePrefix(`${prefix}/${file}`);
       if (winner && winner.artifact.sha256 === sha256) return { model: winner, created: false };
-      if (options.version !== undefined)
-        throw new ModelVersionExistsError(name, version, winner?.artifact.sha256 ?? '?'.repeat(64), sha256);
+      if (options.version !== undefined) {
+        if (!winner) throw new ModelRegistrationConflictError(name, attempt);
+        throw new ModelVersionExistsError(name, version, winner.artifact.sha256, sha256);
+      }
     }
     throw new ModelRegistrationConflictError(name, MAX_ATTEMPTS);
+  }
+
+  /** The model.json another registration is writing for this version, once it is visible (undefined if it never shows). */
+  private async awaitWinner(name: string, version: number): Promise<ModelJson | undefined> {
+    for (let wait = 50; wait <= 1600; wait *= 2) {
+      const winner = await this.get(name, version);
+      if (winner) return winner;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    return this.get(name, version);
   }
 
   /** Deletes one version: model.json first, so the version disappears in one step, then its files. */
