@@ -165,6 +165,19 @@ describe('registered models', () => {
       await h.client.waitForResult(submitted.body.job_id);
       const job = await api.call('GET', `/api/v1/inference/batch/${submitted.body.job_id}`, { token: TOKEN_DEFAULT });
       expect(job.body).toMatchObject({ model_id: 'churn@1', model: { name: 'churn', version: 1, function: 'predict' } });
+      // An unknown model or version is the caller's mistake: 400 naming model_id and what exists, not a 500.
+      for (const modelId of ['nosuch@1', 'churn@99']) {
+        const refused = await api.call('POST', '/api/v1/inference/batch', {
+          token: TOKEN_DEFAULT,
+          body: {
+            model_id: modelId,
+            input: { source: 'sql', query: 'SELECT id, f1, f2, f3, f4 FROM dev.model_inputs LIMIT 10' },
+            output: { destination: 'table', table_name: 'HTTP_SCORES_NONE' },
+          },
+        });
+        expect(refused.status, JSON.stringify(refused.body)).toBe(400);
+        expect(JSON.stringify(refused.body)).toContain('model_id');
+      }
     } finally {
       await api.close();
     }

@@ -126,6 +126,8 @@ export class JobService {
         const first = await this.firstAnswer(tenant, keyedId);
         if (first && first !== 'abandoned') return first;
       }
+      // The client resolves a registered model at start: an unknown model, version or function is the body's fault.
+      if (err instanceof SpecError) throw badRequest(problemsInBodyTerms(err.problems, format));
       throw err;
     }
   }

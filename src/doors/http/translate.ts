@@ -11,6 +11,7 @@ const SEED_FIELD: Record<string, string> = {
   inputQuery: 'input.query',
   ctx: 'input.params',
   predictor: 'model_id',
+  model: 'model_id',
   outputDestination: 'output.destination',
   outputTableName: 'output.table_name',
   outputPath: 'output.path',
