@@ -15,13 +15,19 @@ const BIG_INTEGERS = new Set(['BIGINT', 'HUGEINT', 'UBIGINT', 'UHUGEINT']);
 const FLOATS = new Set(['DOUBLE', 'FLOAT', 'REAL']);
 const MAX_SAFE = '9007199254740991';
 
+const FLOAT_LIST = /^(DOUBLE|FLOAT|REAL)\[\d*\]$/;
+
+const finiteOrText = (x: string) => `CASE WHEN isfinite(${x}) THEN to_json(${x}) ELSE to_json(lower(${x}::VARCHAR)) END`;
+
 /** The JSON value of one column, as a DuckDB expression of type JSON. */
 function jsonValue({ name, type }: OutputColumn): string {
   const col = quoteIdentifier(name);
   const upper = type.toUpperCase();
   if (BIG_INTEGERS.has(upper))
     return `CASE WHEN ${col} BETWEEN -${MAX_SAFE} AND ${MAX_SAFE} THEN to_json(${col}) ELSE to_json(${col}::VARCHAR) END`;
-  if (FLOATS.has(upper)) return `CASE WHEN isfinite(${col}) THEN to_json(${col}) ELSE to_json(lower(${col}::VARCHAR)) END`;
+  if (FLOATS.has(upper)) return finiteOrText(col);
+  // Float lists (embeddings) may hold NaN too: each element the same way, or the record is not JSON.
+  if (FLOAT_LIST.test(upper)) return `to_json(list_transform(${col}, x -> ${finiteOrText('x')}))`;
   return `to_json(${col})`;
 }
 
