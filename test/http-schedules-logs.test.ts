@@ -116,6 +116,11 @@ describe('HTTP: PATCH schedules, GET logs', () => {
     expect(t).toMatchObject({ runId: jobId, tenant: 'tenantA', outcome: 'completed', retries: 0 });
     expect(t.phases.map((p) => p.state)).toEqual(['submitted', 'preparing', 'running', 'completing', 'completed']);
     expect(t.slices.flatMap((s) => s.chunks).every((c) => c.outcome === 'completed')).toBe(true);
+    // The platform's machines are not the tenant's business: no pid@host of a worker anywhere.
+    expect([...t.steps, ...t.slices.flatMap((s) => s.chunks)].map((a) => a.worker)).toEqual(
+      Array(t.steps.length + t.slices.flatMap((s) => s.chunks).length).fill(null),
+    );
+    expect(JSON.stringify(t)).not.toMatch(/\d+@[\w.-]+/);
     expect(await api.call('GET', `${BASE}/${jobId}/logs`, { token: TOKEN_B })).toMatchObject({ status: 404, body: { error: 'not_found' } });
     expect((await api.call('GET', `${BASE}/no-such-job/logs`)).status).toBe(404);
   });
