@@ -51,3 +51,21 @@ export const { exportInput, adoptRun } = proxyActivities<Activities>({
   retry: { maximumAttempts: 4, initialInterval: '2s', backoffCoefficient: 2 },
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
+
+/** A chunk's activity (or a group of chunks'): each chunk bounded by timeoutPerBatch, retried `retries` times with backoff. */
+export function chunkActivities(
+  limits: { timeoutPerBatch: number; heartbeatTimeout: number; retries: number },
+  startToCloseSeconds: number,
+) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: `${startToCloseSeconds}s`,
+    heartbeatTimeout: `${limits.heartbeatTimeout}s`,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      maximumAttempts: limits.retries + 1,
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '1m',
+    },
+  });
+}

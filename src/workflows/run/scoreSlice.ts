@@ -1,14 +1,7 @@
 // One worker's slice: score chunks [chunkStart, chunkEnd) one after another, report progress to the
 // parent, and continue-as-new long before the history grows large.
-import {
-  ActivityCancellationType,
-  continueAsNew,
-  getExternalWorkflowHandle,
-  patched,
-  proxyActivities,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { Activities } from '../../activities/index.js';
+import { continueAsNew, getExternalWorkflowHandle, patched, workflowInfo } from '@temporalio/workflow';
+import { chunkActivities } from './activities.js';
 import { explainChunkFailure } from './chunkFailure.js';
 import { sliceProgressSignal } from './contract.js';
 import { CHUNK_GROUPS_PATCH, scoreSliceInGroups } from './scoreSliceGroups.js';
@@ -45,17 +38,7 @@ export interface ScoreSliceInput {
 const DEFAULT_CHUNKS_PER_RUN = 400;
 
 export async function scoreSlice(input: ScoreSliceInput): Promise<SliceTotals> {
-  const { scoreChunk } = proxyActivities<Activities>({
-    startToCloseTimeout: `${input.timeoutPerBatch}s`,
-    heartbeatTimeout: `${input.heartbeatTimeout}s`,
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: {
-      maximumAttempts: input.retries + 1,
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '1m',
-    },
-  });
+  const { scoreChunk } = chunkActivities(input, input.timeoutPerBatch);
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
   const totals: SliceTotals = input.totals ?? { chunksDone: 0, rowsIn: 0, rowsOut: 0, bytesOut: 0 };
   const report = () => parent.signal(sliceProgressSignal, { worker: input.worker, chunks: totals.chunksDone, rows: totals.rowsIn });

@@ -2,8 +2,8 @@
 // slice's next chunks until its time budget is spent, so a slice of many small chunks pays its task
 // hops once per group instead of once per chunk. Progress signals are not awaited: the next group is
 // scheduled in the same workflow task, and the signals are awaited before the slice closes.
-import { ActivityCancellationType, getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../../activities/index.js';
+import { getExternalWorkflowHandle, workflowInfo } from '@temporalio/workflow';
+import { chunkActivities } from './activities.js';
 import { explainChunkFailure } from './chunkFailure.js';
 import { sliceProgressSignal } from './contract.js';
 import type { ScoreSliceInput, SliceTotals } from './scoreSlice.js';
@@ -20,18 +20,8 @@ export async function scoreSliceInGroups(
   chunksPerRun: number,
   again: (next: ScoreSliceInput) => Promise<never>,
 ): Promise<SliceTotals> {
-  const { scoreChunks } = proxyActivities<Activities>({
-    // Each chunk is bounded by timeoutPerBatch inside the activity; the group may start its last chunk up to the budget in.
-    startToCloseTimeout: `${input.timeoutPerBatch + GROUP_BUDGET_MS / 1000}s`,
-    heartbeatTimeout: `${input.heartbeatTimeout}s`,
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: {
-      maximumAttempts: input.retries + 1,
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '1m',
-    },
-  });
+  // Each chunk is bounded by timeoutPerBatch inside the activity; the group may start its last chunk up to the budget in.
+  const { scoreChunks } = chunkActivities(input, input.timeoutPerBatch + GROUP_BUDGET_MS / 1000);
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
   const signals: Promise<void>[] = [];
   const report = () => {

@@ -1,9 +1,9 @@
 // `batch-inference resume <runId> [--set field=value …] [--wait] [--json]`
 import type { Config } from '../../../config.js';
-import { summaryText } from '../format.js';
+import { reportRunEnd } from '../runEnd.js';
 import { openSession } from '../session.js';
 import { exitCodeOf, stopSignal, whenStopped } from '../stopSignals.js';
-import { EXIT_OK, EXIT_RUN_FAILED, UsageError } from '../usage.js';
+import { EXIT_OK, UsageError } from '../usage.js';
 import { watchRun } from '../watch.js';
 
 /** `--set timeoutPerBatch=600` → { timeoutPerBatch: 600 }: a value is JSON when it parses as JSON, else text. */
@@ -53,14 +53,7 @@ export async function resumeCommand(
       console.error(`Stopped waiting for run ${runId} on ${end}; it goes on. Follow it with: batch-inference status ${runId}`);
       return exitCodeOf(end);
     }
-    if (end.state !== 'completed') {
-      if (flags.json) console.log(JSON.stringify(end));
-      else console.error(`Run ${runId} ${end.state}${end.error ? `: ${end.error}` : ''}`);
-      return EXIT_RUN_FAILED;
-    }
-    const summary = await session.client.waitForResult(runId);
-    console.log(flags.json ? JSON.stringify(summary) : summaryText(summary));
-    return EXIT_OK;
+    return await reportRunEnd(session.client, runId, end, flags.json);
   } finally {
     await session.close();
   }

@@ -2,11 +2,11 @@
 import { WorkflowExecutionAlreadyStartedError, type BatchInferenceClient } from '../../../client.js';
 import type { Config } from '../../../config.js';
 import type { Progress } from '../../../workflows/run/contract.js';
-import { summaryText } from '../format.js';
+import { reportRunEnd } from '../runEnd.js';
 import { openSession } from '../session.js';
 import { readSpecFile } from '../specFile.js';
 import { exitCodeOf, stopSignal, whenStopped } from '../stopSignals.js';
-import { EXIT_OK, EXIT_RUN_FAILED, UsageError } from '../usage.js';
+import { EXIT_OK, UsageError } from '../usage.js';
 import { watchRun } from '../watch.js';
 
 /** A run id a user may choose: what Temporal and the stage paths accept. */
@@ -61,14 +61,7 @@ export async function runCommand(config: Config, file: string, flags: { wait: bo
       console.error(`Stopped waiting for run ${runId} on ${end}; ${where}. Follow it with: batch-inference status ${runId}`);
       return exitCodeOf(end);
     }
-    if (end.state !== 'completed') {
-      if (flags.json) console.log(JSON.stringify(end));
-      else console.error(`Run ${runId} ${end.state}${end.error ? `: ${end.error}` : ''}`);
-      return EXIT_RUN_FAILED;
-    }
-    const summary = await session.client.waitForResult(runId);
-    console.log(flags.json ? JSON.stringify(summary) : summaryText(summary));
-    return EXIT_OK;
+    return await reportRunEnd(session.client, runId, end, flags.json);
   } finally {
     await session.close();
   }
