@@ -184,6 +184,12 @@ describe('python models through the registry and the pipeline', () => {
     fs.writeFileSync(path.join(folder, 'helpers', 'util.py'), 'X = 2\n');
     expect((await cli('register', 'stable', folder)).stdout).toMatch(/Registered stable@2/);
     expect(JSON.parse((await cli('show', 'stable@2', '--json')).stdout).artifact.sha256).not.toBe(first);
+    // A link would archive whatever it points to on the registering machine: refused, nothing registered.
+    fs.symlinkSync('/etc/hostname', path.join(folder, 'helpers', 'linked.txt'));
+    const linked = await cli('register', 'stable', folder);
+    expect(linked.code).toBe(2);
+    expect(linked.stderr).toMatch(/helpers\/linked\.txt is a symbolic link; copy the file it points to into the folder instead/);
+    expect(JSON.parse((await cli('list', '--json')).stdout).find((m: Row) => m.name === 'stable')).toMatchObject({ versions: [1, 2] });
   });
 
   it('refuses a hostile archive put on the stage: the run fails non-retryably and nothing lands outside its folder', async () => {
