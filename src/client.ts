@@ -362,7 +362,7 @@ export class BatchInferenceClient {
   }
 
   async registerModel(options: RegisterOptions) {
-    return (await this.models()).register(options);
+    return (await this.models()).register({ python: this.config.python.executable, ...options });
   }
 
   /** Deletes a version, refused (ModelInUseError) while an open run of this task queue uses it. */

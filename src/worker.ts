@@ -12,6 +12,7 @@ import { createWarehouse } from './adapters/warehouse/registry.js';
 import type { Warehouse } from './adapters/warehouse/warehouse.js';
 import { loadConfig, type Config } from './config.js';
 import { PredictorThreads } from './predictors/isolation/predictorThreads.js';
+import { pythonPoolFor } from './predictors/python/pythonPool.js';
 import { buildPredictorRegistry } from './predictors/registry.js';
 import { TenantWarehouses } from './tenants/warehouses.js';
 import { modulePredictorSources } from './predictors/sources.js';
@@ -67,9 +68,13 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
   // A warehouse whose stage is another place than BATCH_STAGE would unload where workers never look.
   if (!options.warehouse) await warehouse.verifyStage?.();
   const stage = options.stage ?? (await createStage(config));
+  const activitySlots = options.maxConcurrentActivities ?? config.maxConcurrentActivities;
+  // One pool of Python model processes per worker, reused by every chunk and run of a model version.
+  const python = pythonPoolFor({ python: config.python, maxConcurrentActivities: activitySlots });
+  const models = new ModelCache(stage, path.resolve(config.dataDir, 'models'), config.modelCacheMb * 1024 * 1024, { python });
   const activities = createActivities({
     stage,
-    models: new ModelCache(stage, path.resolve(config.dataDir, 'models'), config.modelCacheMb * 1024 * 1024),
+    models,
     warehouse,
     predictors: await buildPredictorRegistry(config.predictorModules, options.predictors),
     predictorSources: await modulePredictorSources(config.predictorModules, options.predictors),
@@ -84,8 +89,7 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
     kafka: config.kafka,
     ...(config.tenants ? { tenants: config.tenants, tenantWarehouses: new TenantWarehouses(config, config.tenants) } : {}),
   });
-  const activitySlots = options.maxConcurrentActivities ?? config.maxConcurrentActivities;
-  return Worker.create({
+  const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
@@ -99,4 +103,15 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
     // cancelled or timed-out export run on for a minute.
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
   });
+  // The worker's Python processes end with it: once run() returns, no activity uses them any more.
+  const run = worker.run.bind(worker);
+  worker.run = async () => {
+    try {
+      return await run();
+    } finally {
+      await models.close();
+      await python.close();
+    }
+  };
+  return worker;
 }

@@ -100,21 +100,22 @@ export function chunkScorer(ctx: ActivityContext) {
       const scratch = await ctx.stage.scratchPath(`w${worker}-c${index}.parquet`);
       const place = { worker, chunk: index };
       const progress = { chunk: index, batch: 0, rows: 0 };
-      const scorer = scorerFor(
-        { predict, source, threads: ctx.predictorThreads },
-        {
-          predictor: spec.predictor,
-          place,
-          timeoutPerBatch: spec.timeoutPerBatch,
-          required,
-          bounds: {
-            deadline: deadlineFor(startedAt, limitMs ?? (activity.info.startToCloseTimeoutMs || spec.timeoutPerBatch * 1000)),
-            signal: activity.cancellationSignal,
-            heartbeat: () => activity.heartbeat({ ...progress }),
-            heartbeatEveryMs: Math.min(1000, (activity.info.heartbeatTimeoutMs || 4000) / 4),
-          },
+      const scorerOptions = {
+        predictor: spec.predictor,
+        place,
+        timeoutPerBatch: spec.timeoutPerBatch,
+        required,
+        bounds: {
+          deadline: deadlineFor(startedAt, limitMs ?? (activity.info.startToCloseTimeoutMs || spec.timeoutPerBatch * 1000)),
+          signal: activity.cancellationSignal,
+          heartbeat: () => activity.heartbeat({ ...progress }),
+          heartbeatEveryMs: Math.min(1000, (activity.info.heartbeatTimeoutMs || 4000) / 4),
         },
-      );
+      };
+      // Three ways to score: a kind's own runtime (Python processes), a module in a thread, or in process.
+      const scorer = model?.batchScorer
+        ? model.batchScorer(scorerOptions)
+        : scorerFor({ predict, source, threads: ctx.predictorThreads }, scorerOptions);
       try {
         const keyed = spec.includeInputColumns;
         const source = keyed ? keyedChunkSource(chunk, copies) : chunkSource(chunk, copies);

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Stage } from '../adapters/stage/stage.js';
 import { CorruptModelError, UnknownModelVersionError } from './errors.js';
-import type { OpenedModel } from './kinds/kind.js';
+import type { ModelRuntimes, OpenedModel } from './kinds/kind.js';
 import { modelKind } from './kinds/index.js';
 import type { ModelJson } from './modelJson.js';
 import type { ResolvedModel } from './modelRef.js';
@@ -37,6 +37,8 @@ export class ModelCache {
     /** Local folder for downloaded artifacts (under BATCH_DATA_DIR). */
     readonly dir: string,
     readonly maxBytes: number,
+    /** The worker's runtimes a kind scores with (its Python pool). */
+    private readonly runtimes: ModelRuntimes = {},
   ) {
     this.registry = new ModelRegistry(stage);
   }
@@ -102,7 +104,7 @@ export class ModelCache {
     }
     await fs.rename(part, local);
     const kind = await modelKind(model.kind);
-    return { model, opened: await kind.open(local, model) };
+    return { model, opened: await kind.open(local, model, this.runtimes) };
   }
 
   private stage(): Stage {

@@ -8,7 +8,7 @@ export const MODEL_JSON = 'model.json';
 export const MODEL_JSON_FORMAT = 1;
 
 /** The artifact's file name inside the version folder: content-addressed, so racing writers never overwrite each other's bytes. */
-export const ARTIFACT_FILE = /^artifact-[0-9a-f]{16}\.(onnx|mjs|js|pkl|joblib|py)$/;
+export const ARTIFACT_FILE = /^artifact-[0-9a-f]{16}\.(onnx|mjs|js|pkl|joblib|py|tar)$/;
 
 const column = z.string().regex(IDENTIFIER, 'a column name (letters, digits, _ and $)').max(128);
 
@@ -55,6 +55,8 @@ export const modelJsonSchema = z
     functions: z.array(modelFunctionSchema).min(1).max(100),
     createdAt: z.iso.datetime(),
     description: z.string().max(4000).optional(),
+    /** A Python model folder's requirements.txt, recorded as it was (not installed). */
+    requirements: z.string().max(65_536).optional(),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 // A run's model as the scoring activity needs it: the predict function (and module source, for a JS
 // model's thread) of the function the run resolved, from the worker's cache of loaded versions.
-import type { ModulePredictorSource } from '../predictors/isolation/batchScorer.js';
+import type { BatchScorer, ModulePredictorSource, ScorerOptions } from '../predictors/isolation/batchScorer.js';
 import type { Predictor } from '../predictors/types.js';
 import type { ModelCache } from './cache.js';
 import { UnknownModelFunctionError } from './errors.js';
@@ -9,6 +9,8 @@ import type { ResolvedModel } from './modelRef.js';
 export interface ModelPredictor {
   predict: Predictor;
   source?: ModulePredictorSource;
+  /** The kind's own scorer (a Python model's processes), preferred to predict when set. */
+  batchScorer?(options: ScorerOptions): BatchScorer;
   release(): void;
 }
 
@@ -23,8 +25,8 @@ export async function modelPredictor(cache: ModelCache, resolved: ResolvedModel)
         resolved.function,
         lease.model.functions.map((f) => f.name),
       );
-    const { predict, source } = lease.opened.scorer(fn);
-    return { predict, source, release: lease.release };
+    const { predict, source, batchScorer } = lease.opened.scorer(fn);
+    return { predict, source, batchScorer, release: lease.release };
   } catch (err) {
     lease.release();
     throw err;

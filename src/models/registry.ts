@@ -3,7 +3,7 @@
 // create-if-absent, so a version is visible only once whole, never changes, and two registrations
 // racing for one version number cannot both win: the loser retries with the next number (or, given
 // an explicit --version, is told the version exists).
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +17,7 @@ import {
   UnsupportedModelError,
 } from './errors.js';
 import { kindOfFile, modelKind, MODEL_KINDS } from './kinds/index.js';
+import type { DescribeOptions, ModelKind } from './kinds/kind.js';
 import { MODEL_JSON, MODEL_JSON_FORMAT, parseModelJson, type ModelFunction, type ModelJson } from './modelJson.js';
 import { isModelName, MAX_VERSION, modelPrefix, type ModelRef, type ResolvedModel } from './modelRef.js';
 
@@ -30,6 +31,8 @@ export interface RegisterOptions {
   description?: string;
   /** Input columns of a model whose file does not name them (ONNX with one [rows, features] input). */
   inputs?: string[];
+  /** BATCH_PYTHON, for a Python model (its functions are listed by importing it). */
+  python?: string;
   /** Clock for createdAt (tests). */
   now?: () => Date;
 }
@@ -135,10 +138,30 @@ export class ModelRegistry {
         `its extension does not say which kind of model it is; give --kind ${MODEL_KINDS.join('|')}`,
       );
     const kind = await modelKind(kindName);
-    const stat = await fs.stat(options.file);
+    const describeOptions = { inputs: options.inputs, python: options.python };
+    // A kind that stores something else than what the user gives (a Python folder as one tar) packs it first.
+    const packed = kind.pack ? await this.stage.scratchPath(`pack-${randomUUID()}${kind.storedExtension}`) : undefined;
+    try {
+      if (packed) await kind.pack!(options.file, packed, describeOptions);
+      return await this.registerArtifact(options, kindName, kind, packed ?? options.file, describeOptions);
+    } finally {
+      if (packed) await fs.rm(packed, { force: true });
+    }
+  }
+
+  private async registerArtifact(
+    options: RegisterOptions,
+    kindName: string,
+    kind: ModelKind,
+    artifact: string,
+    describeOptions: DescribeOptions,
+  ): Promise<{ model: ModelJson; created: boolean }> {
+    const { name } = options;
+    const stat = await fs.stat(artifact);
     if (!stat.isFile()) throw new UnsupportedModelError(options.file, 'not a file');
-    const sha256 = await sha256OfFile(options.file);
-    const functions = await kind.describe(options.file, { inputs: options.inputs });
+    const sha256 = await sha256OfFile(artifact);
+    const described = await kind.describe(options.file, describeOptions);
+    const { functions, requirements } = Array.isArray(described) ? { functions: described, requirements: undefined } : described;
     const file = `artifact-${sha256.slice(0, 16)}${kind.storedExtension}`;
 
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -165,11 +188,12 @@ export class ModelRegistry {
         functions,
         createdAt: (options.now?.() ?? new Date()).toISOString(),
         ...(options.description ? { description: options.description } : {}),
+        ...(requirements !== undefined ? { requirements } : {}),
       };
       const prefix = modelPrefix(name, version);
       // Artifact first: its name is its hash, so a racing writer of other bytes writes another file.
       const scratch = await this.stage.scratchPath(file);
-      await fs.copyFile(options.file, scratch);
+      await fs.copyFile(artifact, scratch);
       await this.stage.putFile(scratch, `${prefix}/${file}`);
       if (await this.stage.putJsonIfAbsent(`${prefix}/${MODEL_JSON}`, model)) return { model, created: true };
       // Another registration took this version first. S3 answers 409 while the winner's own conditional

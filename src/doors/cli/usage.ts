@@ -35,7 +35,7 @@ Usage:
                                                 one Schedule per sensor file / job spec with a schedule block
   batch-inference sensors list [--json]         name, cron, paused, last value, last check, last run
   batch-inference sensors pause|resume|trigger <name>
-  batch-inference models register <name> <file> [--version V] [--kind onnx|js] [--description …] [--inputs a,b,c]
+  batch-inference models register <name> <file|folder> [--version V] [--kind onnx|js|python] [--description …] [--inputs a,b,c]
                                                 a new immutable version on the stage (default: the next number)
   batch-inference models list [--json]
   batch-inference models show <name>[@<version>] [--json]   its functions, inputs and outputs

@@ -1,13 +1,27 @@
 // One interface for every kind of model (onnx, js, and python to come): what a kind must say about an
 // artifact when it is registered, and how a worker opens a registered version to score record batches.
 // The registry, the cache and the scoring activity only ever talk to a kind through this.
-import type { ModulePredictorSource } from '../../predictors/isolation/batchScorer.js';
+import type { BatchScorer, ModulePredictorSource, ScorerOptions } from '../../predictors/isolation/batchScorer.js';
+import type { PythonPool } from '../../predictors/python/pythonPool.js';
 import type { Predictor } from '../../predictors/types.js';
 import type { ModelFunction, ModelJson } from '../modelJson.js';
 
 export interface DescribeOptions {
   /** Input columns given at registration (`--inputs a,b,c`), for a model whose file does not name them. */
   inputs?: string[];
+  /** BATCH_PYTHON: the interpreter that imports a Python model to list its functions. */
+  python?: string;
+}
+
+/** What describe() found, when a kind records more than the functions (a Python folder's requirements.txt). */
+export interface DescribedModel {
+  functions: ModelFunction[];
+  requirements?: string;
+}
+
+/** The worker's long-lived runtimes a kind may score with: one of each per worker process. */
+export interface ModelRuntimes {
+  python?: PythonPool;
 }
 
 /** A function of an opened version, ready to score: on the main thread, or in a predictor thread from a module. */
@@ -15,6 +29,8 @@ export interface ModelScorer {
   predict: Predictor;
   /** Set when the function is a JS module's export: it then runs in a predictor thread (isolated). */
   source?: ModulePredictorSource;
+  /** Set when the kind scores with its own runtime (Python processes): scoreChunk uses it instead of predict. */
+  batchScorer?(options: ScorerOptions): BatchScorer;
 }
 
 /** A version opened once per worker process and shared by every chunk that scores with it. */
@@ -30,7 +46,9 @@ export interface ModelKind {
   /** The extension the artifact is stored under (the runtime may care, e.g. .mjs for an ES module). */
   readonly storedExtension: string;
   /** At registration: the functions of the artifact with their input and output columns. Throws UnsupportedModelError. */
-  describe(artifactPath: string, options: DescribeOptions): Promise<ModelFunction[]>;
+  describe(artifactPath: string, options: DescribeOptions): Promise<ModelFunction[] | DescribedModel>;
+  /** Set when what the user gives (a file or a folder) is stored as another file: writes that file to `out`. */
+  pack?(input: string, out: string, options: DescribeOptions): Promise<void>;
   /** In the worker: opens a verified local copy of the artifact. */
-  open(artifactPath: string, model: ModelJson): Promise<OpenedModel>;
+  open(artifactPath: string, model: ModelJson, runtimes?: ModelRuntimes): Promise<OpenedModel>;
 }

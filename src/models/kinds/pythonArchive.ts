@@ -1,0 +1,58 @@
+// A Python model's artifact: its folder (module, model.joblib, helpers, requirements.txt) packed into
+// one deterministic tar at registration, and unpacked in the worker's cache after its sha256 check.
+// Both run pythonArchive.py with the models' interpreter (Python's tarfile, with the 'data' filter on
+// extraction): the archive on the stage is hostile input, checked entry by entry before anything is written.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { NonRetryableError } from '../../nonRetryableError.js';
+
+const SCRIPT = fileURLToPath(new URL('./pythonArchive.py', import.meta.url));
+
+/** A folder that cannot be packed, or an archive that is refused (absolute paths, '..', links, devices). */
+export class PythonArchiveError extends NonRetryableError {
+  constructor(
+    readonly archive: string,
+    readonly action: 'pack' | 'unpack',
+    readonly problem: string,
+  ) {
+    super(
+      action === 'pack'
+        ? `cannot archive the Python model folder ${archive}: ${problem}`
+        : `refused to unpack the Python model archive ${archive}: ${problem}; register the model again from its folder`,
+    );
+  }
+}
+
+function run(python: string, args: string[], subject: string, action: 'pack' | 'unpack'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(python, [SCRIPT, ...args], { maxBuffer: 1024 * 1024 }, (err, _stdout, stderr) => {
+      if (!err) return resolve();
+      const problem = String(stderr).trim().split('\n').pop() || err.message;
+      reject(new PythonArchiveError(subject, action, problem));
+    });
+  });
+}
+
+/** Packs `folder` into the tar file `out` (same folder, same bytes). */
+export async function packPythonModel(python: string, folder: string, out: string): Promise<void> {
+  await run(python, ['pack', folder, out], folder, 'pack');
+}
+
+/**
+ * Unpacks `archive` into `destination` (a folder that must not exist yet). Extracted beside it first and
+ * renamed into place, so a half-extracted folder is never used, and another worker process unpacking the
+ * same verified archive at the same time is harmless: the first rename wins and the other's copy goes.
+ */
+export async function unpackPythonModel(python: string, archive: string, destination: string): Promise<void> {
+  const part = `${destination}.${process.pid}-${randomUUID()}.part`;
+  try {
+    await run(python, ['unpack', archive, part], archive, 'unpack');
+    await fs.rename(part, destination).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+    });
+  } finally {
+    await fs.rm(part, { recursive: true, force: true });
+  }
+}
