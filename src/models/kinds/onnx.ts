@@ -1,16 +1,19 @@
 // ONNX models through onnxruntime-node (its CPU build). At registration the file's inputs and outputs
 // become functions: a classifier exported by skl2onnx with zipmap off gives `predict` (label) and
 // `predict_proba` (proba_<class> per class); any other model gives `predict` with one column per
-// output. In the worker one InferenceSession per version is shared by every chunk (onnxruntime allows
-// concurrent runs on a session). A NULL feature reaches the model as NaN.
+// output. In the worker each predictor thread opens its own InferenceSession per version (onnxThread.ts)
+// and reuses it for every chunk it scores. A NULL feature reaches the model as NaN.
 import * as arrow from 'apache-arrow';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { IDENTIFIER } from '../../spec/identifiers.js';
 import { MissingInputColumnsError, ModelInputTypeError, UnsupportedModelError } from '../errors.js';
 import type { ModelFunction, ModelJson } from '../modelJson.js';
 import type { DescribeOptions, ModelKind, OpenedModel } from './kind.js';
 import { readOnnxFacts } from './onnxProto.js';
+import type { OnnxThreadInit } from './onnxThread.js';
+import type { Predictor } from '../../predictors/types.js';
 import type * as Ort from 'onnxruntime-node';
 
 let ortModule: Promise<typeof Ort> | undefined;
@@ -62,10 +65,10 @@ function widthOf(info: TensorInfo): number | undefined {
   return undefined;
 }
 
-async function openSession(file: string) {
+export async function openSession(file: string, options?: Ort.InferenceSession.SessionOptions) {
   const { InferenceSession } = await ort();
   try {
-    return await InferenceSession.create(file);
+    return await InferenceSession.create(file, options ?? {});
   } catch (err) {
     throw new UnsupportedModelError(path.basename(file), `onnxruntime cannot load it: ${(err as Error).message}`);
   }
@@ -204,64 +207,95 @@ function fillColumn(vector: arrow.Vector, out: Float32Array | Float64Array, widt
   }
 }
 
-async function open(file: string, model: ModelJson): Promise<OpenedModel> {
-  const session = await openSession(file);
+/** How a function's columns bind to the session's tensors, as describe() recorded it in model.json. */
+interface OnnxBinding {
+  layout: 'matrix' | 'named';
+  inputNames: string[];
+  inputType: InputType;
+  outputs: string[];
+}
+
+/**
+ * The one place record batches become input tensors and output tensors become columns: used by the
+ * predictor thread (onnxThread.ts) and by the main-thread fallback below.
+ */
+export async function sessionPredictor(session: Ort.InferenceSession, fn: ModelFunction, ref: string): Promise<Predictor> {
   const { Tensor } = await ort();
+  const binding = fn.binding as unknown as OnnxBinding;
+  return async (table) => {
+    const available = table.schema.fields.map((f) => f.name);
+    const byLower = new Map(available.map((n) => [n.toLowerCase(), n]));
+    const missing = fn.inputs.filter((c) => !byLower.has(c.toLowerCase()));
+    if (missing.length) throw new MissingInputColumnsError(ref, missing, available);
+    for (const c of fn.inputs) {
+      const type = table.getChild(byLower.get(c.toLowerCase())!)!.type;
+      // Number() of a string or a date would be NaN or a timestamp: refused rather than scored.
+      if (!(arrow.DataType.isFloat(type) || arrow.DataType.isInt(type) || arrow.DataType.isBool(type) || arrow.DataType.isNull(type)))
+        throw new ModelInputTypeError(ref, c, String(type));
+    }
+    const rows = table.numRows;
+    const Array_ = binding.inputType === 'float64' ? Float64Array : Float32Array;
+    const feeds: Record<string, InstanceType<typeof Tensor>> = {};
+    if (binding.layout === 'matrix') {
+      const width = fn.inputs.length;
+      const data = new Array_(rows * width);
+      fn.inputs.forEach((c, j) => fillColumn(table.getChild(byLower.get(c.toLowerCase())!)!, data, width, j));
+      feeds[binding.inputNames[0]] = new Tensor(binding.inputType, data, [rows, width]);
+    } else {
+      fn.inputs.forEach((c, j) => {
+        const data = new Array_(rows);
+        fillColumn(table.getChild(byLower.get(c.toLowerCase())!)!, data, 1, 0);
+        feeds[binding.inputNames[j]] = new Tensor(binding.inputType, data, [rows, 1]);
+      });
+    }
+    const results = await session.run(feeds, binding.outputs);
+    const columns: Record<string, ArrayLike<unknown>> = {};
+    let next = 0;
+    for (const outName of binding.outputs) {
+      const t = results[outName];
+      const width = t.dims.length > 1 ? Number(t.dims[1]) : 1;
+      const data = t.data as ArrayLike<unknown>;
+      for (let k = 0; k < width; k++) {
+        const column = fn.outputs[next++];
+        if (!column) break;
+        if (width === 1) columns[column.name] = t.type === 'float32' ? Float64Array.from(data as Float32Array) : data;
+        else {
+          const values = new Float64Array(rows);
+          const src = data as Float32Array;
+          for (let i = 0; i < rows; i++) values[i] = src[i * width + k];
+          columns[column.name] = values;
+        }
+      }
+    }
+    return columns;
+  };
+}
+
+// Same extension as this file: .ts when run from src/ (the thread registers tsx), .js from dist/.
+const THREAD_MODULE = new URL(`./onnxThread${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
+
+async function open(file: string, model: ModelJson): Promise<OpenedModel> {
+  const ref = `${model.name}@${model.version}`;
+  // onnxruntime runs a graph synchronously: on the main thread a model that never ends would stop
+  // every timer (timeouts, heartbeats, cancellation, polling). So each function runs in a predictor
+  // thread (source), which can be terminated; the main-thread session is only opened, when first
+  // called, by a worker without threads (code that injects its own activities).
+  let session: Promise<Ort.InferenceSession> | undefined;
   return {
     scorer(fn) {
-      const binding = fn.binding as { layout: 'matrix' | 'named'; inputNames: string[]; inputType: InputType; outputs: string[] };
-      const ref = `${model.name}@${model.version}`;
-      return {
-        predict: async (table) => {
-          const available = table.schema.fields.map((f) => f.name);
-          const byLower = new Map(available.map((n) => [n.toLowerCase(), n]));
-          const missing = fn.inputs.filter((c) => !byLower.has(c.toLowerCase()));
-          if (missing.length) throw new MissingInputColumnsError(ref, missing, available);
-          for (const c of fn.inputs) {
-            const type = table.getChild(byLower.get(c.toLowerCase())!)!.type;
-            // Number() of a string or a date would be NaN or a timestamp: refused rather than scored.
-            if (!(arrow.DataType.isFloat(type) || arrow.DataType.isInt(type) || arrow.DataType.isBool(type) || arrow.DataType.isNull(type)))
-              throw new ModelInputTypeError(ref, c, String(type));
-          }
-          const rows = table.numRows;
-          const Array_ = binding.inputType === 'float64' ? Float64Array : Float32Array;
-          const feeds: Record<string, InstanceType<typeof Tensor>> = {};
-          if (binding.layout === 'matrix') {
-            const width = fn.inputs.length;
-            const data = new Array_(rows * width);
-            fn.inputs.forEach((c, j) => fillColumn(table.getChild(byLower.get(c.toLowerCase())!)!, data, width, j));
-            feeds[binding.inputNames[0]] = new Tensor(binding.inputType, data, [rows, width]);
-          } else {
-            fn.inputs.forEach((c, j) => {
-              const data = new Array_(rows);
-              fillColumn(table.getChild(byLower.get(c.toLowerCase())!)!, data, 1, 0);
-              feeds[binding.inputNames[j]] = new Tensor(binding.inputType, data, [rows, 1]);
-            });
-          }
-          const results = await session.run(feeds, binding.outputs);
-          const columns: Record<string, ArrayLike<unknown>> = {};
-          let next = 0;
-          for (const outName of binding.outputs) {
-            const t = results[outName];
-            const width = t.dims.length > 1 ? Number(t.dims[1]) : 1;
-            const data = t.data as ArrayLike<unknown>;
-            for (let k = 0; k < width; k++) {
-              const column = fn.outputs[next++];
-              if (!column) break;
-              if (width === 1) columns[column.name] = t.type === 'float32' ? Float64Array.from(data as Float32Array) : data;
-              else {
-                const values = new Float64Array(rows);
-                const src = data as Float32Array;
-                for (let i = 0; i < rows; i++) values[i] = src[i * width + k];
-                columns[column.name] = values;
-              }
-            }
-          }
-          return columns;
-        },
+      let predictor: Promise<Predictor> | undefined;
+      const predict: Predictor = async (input, context) => {
+        predictor ??= (session ??= openSession(file)).then((s) => sessionPredictor(s, fn, ref));
+        return (await predictor)(input, context);
       };
+      const init: OnnxThreadInit = { file: path.resolve(file), ref, fn };
+      return { predict, source: { moduleUrl: THREAD_MODULE, exportName: 'onnxThreadPredictor', init } };
     },
-    close: () => session.release(),
+    async close() {
+      const s = session;
+      session = undefined;
+      if (s) await (await s).release();
+    },
   };
 }
 

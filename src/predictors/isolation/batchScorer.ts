@@ -17,6 +17,11 @@ import { fromThreadError } from './protocol.js';
 export interface ModulePredictorSource {
   moduleUrl: string;
   exportName: string;
+  /**
+   * When set, the export is a factory: the thread calls it once with this (JSON-serialisable) value
+   * and scores with the Predictor it resolves to (e.g. an ONNX session opened in the thread).
+   */
+  init?: unknown;
 }
 
 export interface ScorerOptions {
@@ -80,6 +85,7 @@ export function threadScorer(source: ModulePredictorSource, threads: PredictorTh
         predictor: options.predictor,
         moduleUrl: source.moduleUrl,
         exportName: source.exportName,
+        init: source.init,
         ipc: arrow.tableToIPC(features, 'stream'),
         context,
         required: options.required,

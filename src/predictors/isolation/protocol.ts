@@ -12,6 +12,8 @@ export interface ScoreRequest {
   predictor: string;
   moduleUrl: string;
   exportName: string;
+  /** The factory's argument when the export is a factory (ModulePredictorSource.init). */
+  init?: unknown;
   /** The record batch as an Arrow IPC stream. */
   ipc: Uint8Array;
   context: PredictorContext;
