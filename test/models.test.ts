@@ -166,7 +166,23 @@ describe('registered models', () => {
       const job = await api.call('GET', `/api/v1/inference/batch/${submitted.body.job_id}`, { token: TOKEN_DEFAULT });
       expect(job.body).toMatchObject({ model_id: 'churn@1', model: { name: 'churn', version: 1, function: 'predict' } });
       // An unknown model or version is the caller's mistake: 400 naming model_id and what exists, not a 500.
-      for (const modelId of ['nosuch@1', 'churn@99']) {
+      // A bare model_id that no worker predictor has names the registered model's latest version.
+      const bare = await api.call('POST', '/api/v1/inference/batch', {
+        token: TOKEN_DEFAULT,
+        body: {
+          model_id: 'churn',
+          input: {
+            source: 'sql',
+            query: 'SELECT id, f1, f2, f3, f4 FROM dev.model_inputs WHERE f2 IS NOT NULL AND f3 IS NOT NULL LIMIT 10',
+          },
+          output: { destination: 'table', table_name: 'HTTP_SCORES_BARE' },
+        },
+      });
+      expect(bare.status, JSON.stringify(bare.body)).toBe(202);
+      await h.client.waitForResult(bare.body.job_id);
+      const bareJob = await api.call('GET', `/api/v1/inference/batch/${bare.body.job_id}`, { token: TOKEN_DEFAULT });
+      expect(bareJob.body.model).toMatchObject({ name: 'churn', function: 'predict' });
+      for (const modelId of ['nosuch@1', 'churn@99', 'nosuch']) {
         const refused = await api.call('POST', '/api/v1/inference/batch', {
           token: TOKEN_DEFAULT,
           body: {

@@ -36,7 +36,7 @@ import {
 import { pageTokenKey, readPageToken, writePageToken } from './pageToken.js';
 import { sanitizeMessage } from './sanitize.js';
 import { timelineView } from './timelineView.js';
-import { problemsInBodyTerms, translateBody } from './translate.js';
+import { problemsInBodyTerms, translateBody, type BodyFormat } from './translate.js';
 
 export interface JobServiceDeps {
   client: BatchInferenceClient;
@@ -72,8 +72,10 @@ export class JobService {
   async submit(tenant: string, body: unknown, idempotencyKey?: string): Promise<SubmitResponse | ScheduleResponse> {
     // When this request's deadline passes the caller hears 503: a start Temporal records after that does nothing.
     const startBy = new Date(Date.now() + (this.deps.temporalDeadlineMs ?? TEMPORAL_DEADLINE_MS));
-    const { format, spec, problems } = translateBody(body);
-    if (problems.length || !spec) throw badRequest(problems);
+    const translated = translateBody(body);
+    const { format, problems } = translated;
+    if (problems.length || !translated.spec) throw badRequest(problems);
+    const spec = modelOrPredictor(translated.spec, format, this.deps.predictors);
     let resolved: ResolvedSpec;
     try {
       resolved = resolveSpec(spec, {
@@ -368,4 +370,19 @@ export function statusOf(p: Progress, memo: Record<string, unknown>): JobStatus 
     ...(p.resumeOf ? { resume_of: p.resumeOf } : {}),
     ...(p.resumedBy ? { resumed_by: p.resumedBy } : {}),
   };
+}
+
+/**
+ * A seed body's bare `model_id` names a worker predictor when the worker has one of that name, else a
+ * registered model (its latest version): seed 001's users name their models, not our predictor functions.
+ */
+function modelOrPredictor(
+  spec: Record<string, unknown>,
+  format: BodyFormat,
+  predictors: readonly string[] | undefined,
+): Record<string, unknown> {
+  const name = spec.predictor;
+  if (format !== 'seed' || typeof name !== 'string' || !predictors || predictors.includes(name)) return spec;
+  const { predictor: _bare, ...rest } = spec;
+  return { ...rest, model: name };
 }

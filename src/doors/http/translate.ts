@@ -58,7 +58,7 @@ function specFromSeed(body: SeedRequest): Record<string, unknown> {
   const spec: Record<string, unknown> = {
     inputQuery: body.input.query,
     ctx: body.input.params,
-    // name@version names a registered model; a bare name a worker predictor (a job spec's `model` takes bare names too).
+    // name@version names a registered model; a bare name a worker predictor, or a registered model when the worker has no such predictor (jobs.ts).
     ...(body.model_id.includes('@') ? { model: body.model_id } : { predictor: body.model_id }),
     outputDestination: body.output.destination,
     outputTableName: body.output.table_name,
