@@ -336,7 +336,7 @@ export class BatchInferenceClient {
    * An unknown model, version or function fails the start (a SpecError on `model`, listing what exists)
    * rather than the run. The run resolves again when it starts; a stage this client cannot reach is left to it.
    */
-  private async checkModel(ref: unknown): Promise<void> {
+  async checkModel(ref: unknown): Promise<void> {
     try {
       await (await this.models()).resolve(parseModelRef(ref));
     } catch (err) {

@@ -87,6 +87,8 @@ export class JobService {
           throw new Error('SQL files are not read over HTTP; send the SQL text');
         },
       });
+      // An unknown model is the body's fault, found before the query is counted or a run starts.
+      if (spec.model !== undefined) await this.deps.client.checkModel(spec.model);
     } catch (err) {
       if (err instanceof SpecError) throw badRequest(problemsInBodyTerms(err.problems, format));
       throw err;
