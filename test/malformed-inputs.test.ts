@@ -79,10 +79,12 @@ describe('malformed inputs', () => {
       expect(starts.mock.calls.length).toBe(before);
     });
 
-    it('a top-level array is not an object; a missing field is still "required"', () => {
+    it('a top-level array is not an object; a missing predictor or model says how to name one', () => {
       expect(specProblems([seedSpec()])).toEqual({ '(spec)': 'expected an object, got a list' });
       const { predictor: _p, ...withoutPredictor } = seedSpec();
-      expect(specProblems(withoutPredictor)).toEqual({ predictor: 'required' });
+      expect(specProblems(withoutPredictor)).toEqual({
+        predictor: 'name what scores the rows: "model": "churn" (a registered model) or "predictor": "linear-demo" (a worker function)',
+      });
     });
 
     it('over HTTP: config.retry_count "NaN" and a top-level array', async () => {
