@@ -42,8 +42,8 @@ export const { abortKafka } = proxyActivities<Activities>({
 
 /**
  * The export (or a resume's adoption of a failed run's files). A cancelled run waits for it to stop
- * before deleting the run's files: an export still
- * writing after the delete would leave its input on the stage.
+ * before deleting the run's files: an export still writing after the delete would leave its input on
+ * the stage.
  */
 export const { exportInput, adoptRun } = proxyActivities<Activities>({
   startToCloseTimeout: '6h',

@@ -78,28 +78,23 @@ export class S3Stage implements Stage {
   }
 
   async putJson(key: string, value: unknown): Promise<void> {
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: this.objectKey(key),
-        Body: JSON.stringify(value),
-        ContentType: 'application/json',
-      }),
-    );
+    await this.s3.send(this.jsonPut(key, value));
+  }
+
+  private jsonPut(key: string, value: unknown, ifNoneMatch?: '*'): PutObjectCommand {
+    return new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: this.objectKey(key),
+      Body: JSON.stringify(value),
+      ContentType: 'application/json',
+      ...(ifNoneMatch ? { IfNoneMatch: ifNoneMatch } : {}),
+    });
   }
 
   async putJsonIfAbsent(key: string, value: unknown): Promise<boolean> {
     try {
       // S3's conditional write: the PUT fails with 412 when an object is at the key, and never replaces it.
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: this.objectKey(key),
-          Body: JSON.stringify(value),
-          ContentType: 'application/json',
-          IfNoneMatch: '*',
-        }),
-      );
+      await this.s3.send(this.jsonPut(key, value, '*'));
       return true;
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
