@@ -4,26 +4,15 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LocalStage } from '../src/adapters/stage/local/localStage.js';
-import { SnowflakeWarehouse } from '../src/adapters/warehouse/snowflake/snowflakeWarehouse.js';
-import { fakesnowAccount, startFakesnow, type FakesnowAccount, type FakesnowServer } from './support/fakesnowServer.js';
+import { useFakesnow } from './support/useFakesnow.js';
 
 describe('array outputs on Snowflake (fakesnow)', () => {
-  let fk: FakesnowServer;
-  let account: FakesnowAccount;
-  let wh: SnowflakeWarehouse;
+  const sf = useFakesnow();
   let stage: LocalStage;
-  beforeAll(async () => {
-    fk = await startFakesnow();
-    account = await fakesnowAccount(fk);
-    stage = new LocalStage(account.stageDir);
-    wh = new SnowflakeWarehouse(account.settings);
-  }, 60_000);
-  afterAll(async () => {
-    await wh?.close();
-    await account?.close();
-    await fk?.stop();
+  beforeAll(() => {
+    stage = new LocalStage(sf.account.stageDir);
   });
 
   it('creates an ARRAY column and loads the parquet lists into it', async () => {
@@ -36,7 +25,7 @@ describe('array outputs on Snowflake (fakesnow)', () => {
     );
     conn.closeSync();
     db.closeSync();
-    const result = await wh.publish({
+    const result = await sf.wh.publish({
       runId: 'emb-run',
       publishId: 'emb-run-exec',
       table: 'EMBEDDINGS',
@@ -51,8 +40,8 @@ describe('array outputs on Snowflake (fakesnow)', () => {
       useUtc: true,
     });
     expect(result).toMatchObject({ table: 'EMBEDDINGS', rows: 10 });
-    expect(fk.statements.map((s) => s.sqlText)).toContain('CREATE TABLE "EMBEDDINGS" ("ID" NUMBER, "EMB" ARRAY)');
-    const rows = await account.admin('SELECT ID, EMB FROM EMBEDDINGS ORDER BY ID');
+    expect(sf.fk.statements.map((s) => s.sqlText)).toContain('CREATE TABLE "EMBEDDINGS" ("ID" NUMBER, "EMB" ARRAY)');
+    const rows = await sf.account.admin('SELECT ID, EMB FROM EMBEDDINGS ORDER BY ID');
     const emb = (r: Record<string, unknown>) => (typeof r.EMB === 'string' ? JSON.parse(r.EMB) : r.EMB);
     expect(emb(rows[3]!)).toEqual([1.5, 3.25, -1.5]);
   });

@@ -1,35 +1,24 @@
 // Issue 11 item 1 on Snowflake (snowflake-sdk → fakesnow): exactly one read-only statement, decided
 // by Snowflake's compiler with describe-only requests (nothing runs), MULTI_STATEMENT_COUNT = 1 on
 // every check, and a tenant's statements under the tenant's role.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SnowflakeWarehouse } from '../src/adapters/warehouse/snowflake/snowflakeWarehouse.js';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { QueryRefusedError } from '../src/adapters/warehouse/errors.js';
 import { TenantWarehouses } from '../src/tenants/warehouses.js';
-import { fakesnowAccount, startFakesnow, type FakesnowAccount, type FakesnowServer } from './support/fakesnowServer.js';
+import { useFakesnow } from './support/useFakesnow.js';
 
 describe('SQL boundary on Snowflake (fakesnow)', () => {
-  let fk: FakesnowServer;
-  let account: FakesnowAccount;
-  let wh: SnowflakeWarehouse;
-  const count = async () => Number((await account.admin('SELECT COUNT(*) AS N FROM BI.DEV.FEATURES'))[0].N);
-
-  beforeAll(async () => {
-    fk = await startFakesnow();
-    account = await fakesnowAccount(fk);
-    await account.admin(`CREATE TABLE BI.DEV.FEATURES AS SELECT 1 AS ID, 0.5::FLOAT AS F UNION ALL SELECT 2, 0.25`);
-    wh = new SnowflakeWarehouse(account.settings);
-  }, 60_000);
-  afterAll(async () => {
-    await wh?.close();
-    await account?.close();
-    await fk?.stop();
+  const sf = useFakesnow({
+    setup: async (a) => {
+      await a.admin(`CREATE TABLE BI.DEV.FEATURES AS SELECT 1 AS ID, 0.5::FLOAT AS F UNION ALL SELECT 2, 0.25`);
+    },
   });
+  const count = async () => Number((await sf.account.admin('SELECT COUNT(*) AS N FROM BI.DEV.FEATURES'))[0].N);
 
   it('accepts one SELECT: one describe-only compile as a subquery, with MULTI_STATEMENT_COUNT = 1', async () => {
-    const sent = fk.statements.length;
-    await wh.checkReadOnlyQuery('SELECT ID, F FROM BI.DEV.FEATURES');
-    const mine = fk.statements.slice(sent).filter((s) => !s.sqlText.startsWith('USE WAREHOUSE'));
+    const sent = sf.fk.statements.length;
+    await sf.wh.checkReadOnlyQuery('SELECT ID, F FROM BI.DEV.FEATURES');
+    const mine = sf.fk.statements.slice(sent).filter((s) => !s.sqlText.startsWith('USE WAREHOUSE'));
     expect(mine.map((s) => s.sqlText)).toEqual(['SELECT * FROM (\nSELECT ID, F FROM BI.DEV.FEATURES\n) LIMIT 0']);
     for (const s of mine) expect(s.parameters?.MULTI_STATEMENT_COUNT).toBe('1');
   });
@@ -40,7 +29,7 @@ describe('SQL boundary on Snowflake (fakesnow)', () => {
     ['DROP TABLE BI.DEV.FEATURES'],
     ['SELECT 1 AS ID; DELETE FROM BI.DEV.FEATURES'],
   ])('refuses %s; nothing ran', async (sql) => {
-    const err = await wh.checkReadOnlyQuery(sql).catch((e: unknown) => e);
+    const err = await sf.wh.checkReadOnlyQuery(sql).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QueryRefusedError);
     expect((err as Error).message).toBe(
       'inputQuery: the warehouse parsed something other than one query (a statement that is not a SELECT, or more than one statement); give exactly one read-only statement (SELECT or WITH … SELECT), without a trailing second statement',
@@ -49,15 +38,15 @@ describe('SQL boundary on Snowflake (fakesnow)', () => {
   });
 
   it("a table the role cannot see is Snowflake's own error, not a refusal", async () => {
-    const err = await wh.checkReadOnlyQuery('SELECT * FROM BI.DEV.NOT_THERE').catch((e: unknown) => e);
+    const err = await sf.wh.checkReadOnlyQuery('SELECT * FROM BI.DEV.NOT_THERE').catch((e: unknown) => e);
     expect((err as Error).name).toBe('QueryError');
     expect((err as Error).message).toMatch(/NOT_THERE/);
   });
 
   it('every statement of a session carries MULTI_STATEMENT_COUNT = 1', async () => {
-    const sent = fk.statements.length;
-    await wh.query('SELECT ID FROM BI.DEV.FEATURES');
-    for (const s of fk.statements.slice(sent)) expect(s.parameters?.MULTI_STATEMENT_COUNT).toBe('1');
+    const sent = sf.fk.statements.length;
+    await sf.wh.query('SELECT ID FROM BI.DEV.FEATURES');
+    for (const s of sf.fk.statements.slice(sent)) expect(s.parameters?.MULTI_STATEMENT_COUNT).toBe('1');
   });
 
   it("runs a tenant's statements under the tenant's role (a pool per role)", async () => {
@@ -70,7 +59,7 @@ describe('SQL boundary on Snowflake (fakesnow)', () => {
       SNOWFLAKE_STAGE: 'BI_STAGE',
     });
     const tenants = new TenantWarehouses(
-      { ...config, warehouse: { ...account.settings, kind: 'snowflake' } },
+      { ...config, warehouse: { ...sf.account.settings, kind: 'snowflake' } },
       {
         acme: { snowflakeRole: 'ACME_ROLE', write: ['ACME.*'] },
       },
