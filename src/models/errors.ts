@@ -70,9 +70,11 @@ export class MissingInputColumnsError extends NonRetryableError {
     readonly model: string,
     readonly missing: string[],
     readonly available: string[],
+    /** The function that takes them, when known (preparing names it; a batch's check knows only the version). */
+    readonly fn?: string,
   ) {
     super(
-      `model ${model} needs input columns the query does not return: ${missing.join(', ')} (the query returns: ${listed(available)}); select them in inputQuery`,
+      `model ${model}${fn ? ` function ${fn}` : ''} needs input columns the query does not return: ${missing.join(', ')} (the query returns: ${listed(available)}); select them in inputQuery`,
     );
   }
 }
