@@ -4,6 +4,10 @@ import { NonRetryableError } from '../nonRetryableError.js';
 
 const listed = (items: readonly (string | number)[]) => (items.length ? items.join(', ') : '(none)');
 
+/** A model may take 10,000 inputs and a query return as many columns: the message names the first 100. */
+const firstOf = (items: readonly string[], max = 100) =>
+  items.length > max ? `${listed(items.slice(0, max))} … and ${items.length - max} more` : listed(items);
+
 export class UnknownModelError extends NonRetryableError {
   constructor(
     readonly model: string,
@@ -74,7 +78,7 @@ export class MissingInputColumnsError extends NonRetryableError {
     readonly fn?: string,
   ) {
     super(
-      `model ${model}${fn ? ` function ${fn}` : ''} needs input columns the query does not return: ${missing.join(', ')} (the query returns: ${listed(available)}); select them in inputQuery`,
+      `model ${model}${fn ? ` function ${fn}` : ''} needs input columns the query does not return: ${firstOf(missing)} (the query returns: ${firstOf(available)}); select them in inputQuery`,
     );
   }
 }
