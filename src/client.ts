@@ -29,6 +29,7 @@ import { ModelInUseError, UnknownModelError, UnknownModelFunctionError, UnknownM
 import { SpecError } from './spec/errors.js';
 import { parseModelRef, type ModelRef } from './models/modelRef.js';
 import { ModelRegistry, type RegisterOptions } from './models/registry.js';
+import { unpackLimits } from './models/kinds/pythonArchiveBounds.js';
 
 export { prepareSpecForStart, runMemo, ResumeRefusedError };
 export { ResumeOverrideError } from './resume/overrides.js';
@@ -362,7 +363,7 @@ export class BatchInferenceClient {
   }
 
   async registerModel(options: RegisterOptions) {
-    return (await this.models()).register({ python: this.config.python.executable, ...options });
+    return (await this.models()).register({ python: this.config.python.executable, unpack: unpackLimits(this.config), ...options });
   }
 
   /** Deletes a version, refused (ModelInUseError) while an open run of this task queue uses it. */

@@ -45,6 +45,9 @@ export const configSchema = z
     BATCH_PYTHON_MAX_RSS_MB: intFromEnv(4096, 64, 1_048_576),
     // Registered model versions a worker keeps loaded (artifact bytes); idle ones beyond it are closed.
     BATCH_MODEL_CACHE_MB: intFromEnv(1024, 1, 1_048_576),
+    // What one Python model archive may unpack to on a worker (and hold at registration): a tar bomb stops here.
+    BATCH_MODEL_UNPACK_MB: intFromEnv(2048, 1, 1_048_576),
+    BATCH_MODEL_UNPACK_FILES: intFromEnv(10_000, 1, 10_000_000),
     ...s3Env,
     ...warehouseEnv,
     ...kafkaEnv,
@@ -110,6 +113,8 @@ export interface Config {
   python: { executable: string; maxRssMb: number };
   /** Artifact bytes of registered model versions a worker keeps loaded (BATCH_MODEL_CACHE_MB). */
   modelCacheMb: number;
+  /** Bytes and entries a Python model archive may unpack to (BATCH_MODEL_UNPACK_MB, BATCH_MODEL_UNPACK_FILES). */
+  modelUnpack: { maxMb: number; maxFiles: number };
   /** A run whose query returns more rows fails in preparing. */
   maxInputRows: number;
   /** Runs per tenant past `submitted` at once; the rest wait in order. */
@@ -160,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     predictorMaxMemoryMb: c.BATCH_PREDICTOR_MAX_MEMORY_MB,
     python: { executable: c.BATCH_PYTHON, maxRssMb: c.BATCH_PYTHON_MAX_RSS_MB },
     modelCacheMb: c.BATCH_MODEL_CACHE_MB,
+    modelUnpack: { maxMb: c.BATCH_MODEL_UNPACK_MB, maxFiles: c.BATCH_MODEL_UNPACK_FILES },
     maxInputRows: c.BATCH_MAX_INPUT_ROWS,
     maxConcurrentJobs: c.BATCH_MAX_CONCURRENT_JOBS,
     resultTtlHours: c.BATCH_RESULT_TTL_HOURS,

@@ -13,6 +13,7 @@ import type { Warehouse } from './adapters/warehouse/warehouse.js';
 import { loadConfig, type Config } from './config.js';
 import { PredictorThreads } from './predictors/isolation/predictorThreads.js';
 import { pythonPoolFor } from './predictors/python/pythonPool.js';
+import { unpackLimits } from './models/kinds/pythonArchiveBounds.js';
 import { buildPredictorRegistry } from './predictors/registry.js';
 import { TenantWarehouses } from './tenants/warehouses.js';
 import { modulePredictorSources } from './predictors/sources.js';
@@ -71,7 +72,10 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
   const activitySlots = options.maxConcurrentActivities ?? config.maxConcurrentActivities;
   // One pool of Python model processes per worker, reused by every chunk and run of a model version.
   const python = pythonPoolFor({ python: config.python, maxConcurrentActivities: activitySlots });
-  const models = new ModelCache(stage, path.resolve(config.dataDir, 'models'), config.modelCacheMb * 1024 * 1024, { python });
+  const models = new ModelCache(stage, path.resolve(config.dataDir, 'models'), config.modelCacheMb * 1024 * 1024, {
+    python,
+    unpack: unpackLimits(config),
+  });
   const activities = createActivities({
     stage,
     models,

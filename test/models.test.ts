@@ -199,11 +199,30 @@ describe('registered models', () => {
     }
   });
 
-  it('fails before scoring when the query lacks input columns, naming them', async () => {
-    const { runId } = await h.client.startBatchInference(spec('churn', { inputQuery: 'SELECT id, f1, f4 FROM dev.model_inputs' }));
+  it('fails in preparing when the query lacks input columns, naming them, before anything is exported', async () => {
+    expect((await cli('register', 'needs', path.join(fx, 'lr.onnx'))).code).toBe(0);
+    const { runId } = await h.client.startBatchInference(spec('needs@1', { inputQuery: 'SELECT id, f1, f4 FROM dev.model_inputs' }));
     const failure = await failureOf(h.client.waitForResult(runId));
-    expect(failure.message).toMatch(/needs input columns the query does not return: f2, f3/);
-    expect(failure.type).toBe('MissingInputColumnsError');
+    const message =
+      'model needs@1 function predict needs input columns the query does not return: f2, f3 (the query returns: id, f1, f4); select them in inputQuery';
+    expect(failure).toEqual({ type: 'MissingInputColumnsError', message });
+    expect(await h.client.getProgress(runId)).toMatchObject({ state: 'failed', totalRows: null, chunksDone: 0, error: message });
+    const timeline = await h.client.runTimeline(runId);
+    expect(timeline.phases.map((p) => p.state)).toEqual(['submitted', 'preparing', 'failed']);
+    // Non-retryable, and nothing after it: no export, no slices.
+    expect(timeline.steps.map((s) => [s.name, s.attempts])).toEqual([['prepareRun', 1]]);
+    expect(timeline.slices).toEqual([]);
+    expect(fs.existsSync(path.join(h.stage.root, 'runs', runId))).toBe(false);
+
+    // The named function's inputs are the ones checked, matched without regard to case (as scoring binds them).
+    const proba = await h.client.startBatchInference(
+      spec({ name: 'needs', function: 'predict_proba' }, { inputQuery: 'SELECT id, f1 AS F1, f2 AS F2, f3 AS F3 FROM dev.model_inputs' }),
+    );
+    expect(await failureOf(h.client.waitForResult(proba.runId))).toMatchObject({
+      message: expect.stringMatching(
+        /^model needs@1 function predict_proba needs input columns the query does not return: f4 \(the query returns: id, F1, F2, F3\)/,
+      ),
+    });
   });
 
   it('refuses a non-numeric input column rather than scoring NaN', async () => {

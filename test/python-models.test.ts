@@ -4,7 +4,7 @@
 // scikit-learn folder with model.joblib, checked against scikit-learn's own predictions; a user
 // exception; a deterministic folder archive; hostile archives refused; processes reused and closed.
 import { execFileSync } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PythonArchiveError, unpackPythonModel } from '../src/models/kinds/pythonArchive.js';
 import { cliEnv, runCli } from './support/cli.js';
 import { createHarness, type Harness } from './support/harness.js';
+import { putPythonArchive } from './support/models.js';
 import { failureOf, until } from './support/wait.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/python/', import.meta.url));
@@ -193,27 +194,12 @@ describe('python models through the registry and the pipeline', () => {
   });
 
   it('refuses a hostile archive put on the stage: the run fails non-retryably and nothing lands outside its folder', async () => {
-    const version = path.join(h.stage.root, 'models', 'evil', '1');
-    fs.mkdirSync(version, { recursive: true });
     const tar = path.join(h.dir, 'evil.tar');
     hostileTar(tar, [
       { name: 'model.py', type: 'file' },
       { name: '../../../../escaped.py', type: 'file' },
     ]);
-    const bytes = fs.readFileSync(tar);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const file = `artifact-${sha256.slice(0, 16)}.tar`;
-    fs.writeFileSync(path.join(version, file), bytes);
-    const model = {
-      format: 1,
-      name: 'evil',
-      version: 1,
-      kind: 'python',
-      artifact: { file, sha256, size: bytes.length },
-      functions: [{ name: 'predict', inputs: [], outputs: [] }],
-      createdAt: new Date().toISOString(),
-    };
-    fs.writeFileSync(path.join(version, 'model.json'), JSON.stringify(model));
+    putPythonArchive(h.stage.root, 'evil', tar);
     const run = await score('evil', 'SELECT id FROM dev.seed_features WHERE id < 10', { parallelWorkers: 1 });
     const failure = await failureOf(run.done);
     expect(failure.type).toBe('PythonArchiveError');

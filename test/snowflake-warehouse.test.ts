@@ -128,6 +128,15 @@ describe('Snowflake warehouse (snowflake-sdk → fakesnow)', () => {
     expect(await wh.tableColumns('NO_SUCH_TABLE')).toBeNull();
   });
 
+  it("names a query's result columns without reading rows (the model-input check in preparing)", async () => {
+    const sent = fk.statements.length;
+    const columns = await wh.queryColumns('SELECT ID, F AS FEATURE_1, DS FROM BI.DEV.FEATURES', { useUtc: true });
+    expect(columns.map((c) => c.toUpperCase())).toEqual(['ID', 'FEATURE_1', 'DS']);
+    expect(fk.statements.slice(sent).map((s) => s.sqlText)).toContain(
+      'SELECT * FROM (\nSELECT ID, F AS FEATURE_1, DS FROM BI.DEV.FEATURES\n) LIMIT 0',
+    );
+  });
+
   it('loads nothing when the same publish is repeated', async () => {
     const again = await publish('run-a');
     expect(again).toEqual({ table: 'PREDICTIONS', rows: 750, loaded: false });

@@ -9,6 +9,7 @@ import { checkWriteGrant } from '../tenants/grants.js';
 import { warehouseForTenant } from '../tenants/warehouses.js';
 import { DEFAULT_TENANT } from '../workflows/slots/contract.js';
 import { resolveModel } from '../models/resolveModel.js';
+import { checkModelInputs } from './modelInputs.js';
 
 export interface PrepareRunInput {
   spec: unknown;
@@ -34,12 +35,19 @@ export function makePrepareRun(ctx: ActivityContext) {
         },
       });
       // The model version is fixed here, once: every chunk scores with the same bytes.
-      if (spec.modelRef) Object.assign(spec, await resolveModel(ctx.stage, spec.modelRef));
+      let modelInputs: string[] = [];
+      if (spec.modelRef) {
+        const { inputs, ...resolved } = await resolveModel(ctx.stage, spec.modelRef);
+        Object.assign(spec, resolved);
+        modelInputs = inputs;
+      }
       const tenant = input.tenant ?? DEFAULT_TENANT;
       if (spec.outputDestination === 'table') checkWriteGrant(ctx.tenants, tenant, spec.outputTableName);
       const warehouse = await warehouseForTenant(ctx.warehouse, ctx.tenantWarehouses, tenant);
       // Before the query is embedded anywhere: exactly one read-only statement, by the warehouse's parser.
       await warehouse.checkReadOnlyQuery(spec.renderedQuery, { useUtc: spec.useUtc, warehouse: spec.warehouse });
+      // A model's declared inputs the query lacks fail here, before the export.
+      await checkModelInputs(spec, modelInputs, warehouse);
       await checkOutputTarget(ctx, spec, warehouse);
       await checkOutputColumns(spec, warehouse);
       // A missing topic fails here, before any scoring, unless autoCreateTable creates it.

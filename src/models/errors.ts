@@ -4,6 +4,10 @@ import { NonRetryableError } from '../nonRetryableError.js';
 
 const listed = (items: readonly (string | number)[]) => (items.length ? items.join(', ') : '(none)');
 
+/** A model may take 10,000 inputs and a query return as many columns: the message names the first 100. */
+const firstOf = (items: readonly string[], max = 100) =>
+  items.length > max ? `${listed(items.slice(0, max))} … and ${items.length - max} more` : listed(items);
+
 export class UnknownModelError extends NonRetryableError {
   constructor(
     readonly model: string,
@@ -70,9 +74,11 @@ export class MissingInputColumnsError extends NonRetryableError {
     readonly model: string,
     readonly missing: string[],
     readonly available: string[],
+    /** The function that takes them, when known (preparing names it; a batch's check knows only the version). */
+    readonly fn?: string,
   ) {
     super(
-      `model ${model} needs input columns the query does not return: ${missing.join(', ')} (the query returns: ${listed(available)}); select them in inputQuery`,
+      `model ${model}${fn ? ` function ${fn}` : ''} needs input columns the query does not return: ${firstOf(missing)} (the query returns: ${firstOf(available)}); select them in inputQuery`,
     );
   }
 }

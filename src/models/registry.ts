@@ -18,6 +18,7 @@ import {
 } from './errors.js';
 import { kindOfFile, modelKind, MODEL_KINDS } from './kinds/index.js';
 import type { DescribeOptions, ModelKind } from './kinds/kind.js';
+import type { UnpackLimits } from './kinds/pythonArchiveBounds.js';
 import { MODEL_JSON, MODEL_JSON_FORMAT, parseModelJson, type ModelFunction, type ModelJson } from './modelJson.js';
 import { isModelName, MAX_VERSION, modelPrefix, type ModelRef, type ResolvedModel } from './modelRef.js';
 
@@ -33,6 +34,8 @@ export interface RegisterOptions {
   inputs?: string[];
   /** BATCH_PYTHON, for a Python model (its functions are listed by importing it). */
   python?: string;
+  /** BATCH_MODEL_UNPACK_MB / _FILES: a Python model folder a worker would refuse to unpack is refused here. */
+  unpack?: UnpackLimits;
   /** Clock for createdAt (tests). */
   now?: () => Date;
 }
@@ -138,7 +141,7 @@ export class ModelRegistry {
         `its extension does not say which kind of model it is; give --kind ${MODEL_KINDS.join('|')}`,
       );
     const kind = await modelKind(kindName);
-    const describeOptions = { inputs: options.inputs, python: options.python };
+    const describeOptions = { inputs: options.inputs, python: options.python, unpack: options.unpack };
     // A kind that stores something else than what the user gives (a Python folder as one tar) packs it first.
     const packed = kind.pack ? await this.stage.scratchPath(`pack-${randomUUID()}${kind.storedExtension}`) : undefined;
     try {

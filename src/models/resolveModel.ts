@@ -4,7 +4,10 @@ import type { Stage } from '../adapters/stage/stage.js';
 import type { ModelRef, ResolvedModel } from './modelRef.js';
 import { ModelRegistry } from './registry.js';
 
-export async function resolveModel(stage: Stage, ref: ModelRef): Promise<{ model: ResolvedModel; predictor: string }> {
-  const { resolved } = await new ModelRegistry(stage).resolve(ref);
-  return { model: resolved, predictor: `${resolved.name}@${resolved.version}:${resolved.function}` };
+export async function resolveModel(
+  stage: Stage,
+  ref: ModelRef,
+): Promise<{ model: ResolvedModel; predictor: string; /** The function's declared input columns (empty: any). */ inputs: string[] }> {
+  const { resolved, fn } = await new ModelRegistry(stage).resolve(ref);
+  return { model: resolved, predictor: `${resolved.name}@${resolved.version}:${resolved.function}`, inputs: fn.inputs };
 }

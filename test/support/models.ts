@@ -80,3 +80,27 @@ export function differences(
   }
   return { missing, extra: byId.size, wrong: wrong.slice(0, 10) };
 }
+
+/**
+ * Puts `tar` on a local stage as version 1 of a Python model, with a model.json that matches its bytes:
+ * what someone with write access to the stage could do without going through `models register`.
+ */
+export function putPythonArchive(stageRoot: string, name: string, tar: string): { sha256: string } {
+  const version = path.join(stageRoot, 'models', name, '1');
+  fs.mkdirSync(version, { recursive: true });
+  const bytes = fs.readFileSync(tar);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const file = `artifact-${sha256.slice(0, 16)}.tar`;
+  fs.writeFileSync(path.join(version, file), bytes);
+  const model = {
+    format: 1,
+    name,
+    version: 1,
+    kind: 'python',
+    artifact: { file, sha256, size: bytes.length },
+    functions: [{ name: 'predict', inputs: [], outputs: [] }],
+    createdAt: new Date().toISOString(),
+  };
+  fs.writeFileSync(path.join(version, 'model.json'), JSON.stringify(model));
+  return { sha256 };
+}

@@ -82,4 +82,11 @@ describe('config', () => {
     );
     expect(() => loadConfig({ ...SNOWFLAKE, SNOWFLAKE_STAGE: '@stage' })).toThrow(/SNOWFLAKE_STAGE: use the name of a stage/);
   });
+
+  it('bounds what a Python model archive unpacks to, 2048 MiB and 10000 entries unless set', () => {
+    expect(loadConfig({}).modelUnpack).toEqual({ maxMb: 2048, maxFiles: 10_000 });
+    expect(loadConfig({ BATCH_MODEL_UNPACK_MB: '64', BATCH_MODEL_UNPACK_FILES: '50' }).modelUnpack).toEqual({ maxMb: 64, maxFiles: 50 });
+    expect(() => loadConfig({ BATCH_MODEL_UNPACK_MB: '0' })).toThrow(ConfigError);
+    expect(() => loadConfig({ BATCH_MODEL_UNPACK_FILES: 'lots' })).toThrow(/BATCH_MODEL_UNPACK_FILES/);
+  });
 });

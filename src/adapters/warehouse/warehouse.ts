@@ -68,6 +68,8 @@ export interface Warehouse {
    * read-only statement, before it is embedded in an export or a count. Runs nothing.
    */
   checkReadOnlyQuery(sql: string, options?: CheckQueryOptions): Promise<void>;
+  /** The names of the columns a read-only query returns, read from the warehouse's compiled statement; no rows are read. */
+  queryColumns?(sql: string, options?: CheckQueryOptions): Promise<string[]>;
   /**
    * Runs a query whose result is small (a sensor's watched value, a row count) and returns its rows
    * as JSON-safe objects. Errors a retry cannot fix are QueryErrors.

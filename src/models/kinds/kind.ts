@@ -5,12 +5,15 @@ import type { BatchScorer, ModulePredictorSource, ScorerOptions } from '../../pr
 import type { PythonPool } from '../../predictors/python/pythonPool.js';
 import type { Predictor } from '../../predictors/types.js';
 import type { ModelFunction, ModelJson } from '../modelJson.js';
+import type { UnpackLimits } from './pythonArchiveBounds.js';
 
 export interface DescribeOptions {
   /** Input columns given at registration (`--inputs a,b,c`), for a model whose file does not name them. */
   inputs?: string[];
   /** BATCH_PYTHON: the interpreter that imports a Python model to list its functions. */
   python?: string;
+  /** BATCH_MODEL_UNPACK_MB / _FILES: a Python model folder over them is not registered. */
+  unpack?: UnpackLimits;
 }
 
 /** What describe() found, when a kind records more than the functions (a Python folder's requirements.txt). */
@@ -22,6 +25,8 @@ export interface DescribedModel {
 /** The worker's long-lived runtimes a kind may score with: one of each per worker process. */
 export interface ModelRuntimes {
   python?: PythonPool;
+  /** How much a Python model archive may unpack to on this worker (BATCH_MODEL_UNPACK_MB / _FILES). */
+  unpack?: UnpackLimits;
 }
 
 /** A function of an opened version, ready to score: on the main thread, or in a predictor thread from a module. */

@@ -33,12 +33,12 @@ export const pythonKind: ModelKind = {
   async pack(input, out, options) {
     const source = resolvePythonModel(input); // names the problem when it is no .py file or folder holding one
     const stat = await fs.stat(input);
-    if (stat.isDirectory()) return packPythonModel(options.python ?? DEFAULT_PYTHON, input, out);
+    if (stat.isDirectory()) return packPythonModel(options.python ?? DEFAULT_PYTHON, input, out, options.unpack);
     // A lone file: archived alone, so that its neighbours (whatever else sits in its folder) stay out.
     const alone = await fs.mkdtemp(path.join(os.tmpdir(), 'bi-pymodel-'));
     try {
       await fs.copyFile(source.modulePath, path.join(alone, path.basename(source.modulePath)));
-      await packPythonModel(options.python ?? DEFAULT_PYTHON, alone, out);
+      await packPythonModel(options.python ?? DEFAULT_PYTHON, alone, out, options.unpack);
     } finally {
       await fs.rm(alone, { recursive: true, force: true });
     }
@@ -56,9 +56,10 @@ export const pythonKind: ModelKind = {
   async open(archive, model, runtimes) {
     const folder = `${archive}.d`;
     const pool: PythonPool | undefined = runtimes?.python;
-    if (!(await fs.stat(folder).catch(() => undefined))) await unpackPythonModel(pool?.options.python ?? DEFAULT_PYTHON, archive, folder);
-    const source = resolvePythonModel(folder);
     const version = `${model.name}@${model.version}`;
+    if (!(await fs.stat(folder).catch(() => undefined)))
+      await unpackPythonModel(pool?.options.python ?? DEFAULT_PYTHON, archive, folder, { limits: runtimes?.unpack, model: version });
+    const source = resolvePythonModel(folder);
     return {
       scorer(fn) {
         if (!pool) throw new PythonModelNeedsPoolError(version);

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { NonRetryableError } from '../../nonRetryableError.js';
+import { boundReport, DEFAULT_UNPACK_LIMITS, ModelArchiveTooLargeError, type UnpackLimits } from './pythonArchiveBounds.js';
 
 const SCRIPT = fileURLToPath(new URL('./pythonArchive.py', import.meta.url));
 
@@ -25,19 +26,30 @@ export class PythonArchiveError extends NonRetryableError {
   }
 }
 
-function run(python: string, args: string[], subject: string, action: 'pack' | 'unpack'): Promise<void> {
+function run(
+  python: string,
+  args: string[],
+  subject: string,
+  action: 'pack' | 'unpack',
+  limits: UnpackLimits,
+  /** Who a bound breach names: the model's name@version, or the folder being registered. */
+  model: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(python, [SCRIPT, ...args], { maxBuffer: 1024 * 1024 }, (err, _stdout, stderr) => {
+    const bounds = [String(limits.maxBytes), String(limits.maxEntries)];
+    execFile(python, [SCRIPT, ...args, ...bounds], { maxBuffer: 1024 * 1024 }, (err, _stdout, stderr) => {
       if (!err) return resolve();
+      const bound = boundReport(String(stderr));
+      if (bound) return reject(new ModelArchiveTooLargeError(model, bound.limit, bound.bound, bound.found, bound.where));
       const problem = String(stderr).trim().split('\n').pop() || err.message;
       reject(new PythonArchiveError(subject, action, problem));
     });
   });
 }
 
-/** Packs `folder` into the tar file `out` (same folder, same bytes). */
-export async function packPythonModel(python: string, folder: string, out: string): Promise<void> {
-  await run(python, ['pack', folder, out], folder, 'pack');
+/** Packs `folder` into the tar file `out` (same folder, same bytes); a folder over the unpack bounds is refused first. */
+export async function packPythonModel(python: string, folder: string, out: string, limits = DEFAULT_UNPACK_LIMITS): Promise<void> {
+  await run(python, ['pack', folder, out], folder, 'pack', limits, folder);
 }
 
 /**
@@ -45,10 +57,15 @@ export async function packPythonModel(python: string, folder: string, out: strin
  * renamed into place, so a half-extracted folder is never used, and another worker process unpacking the
  * same verified archive at the same time is harmless: the first rename wins and the other's copy goes.
  */
-export async function unpackPythonModel(python: string, archive: string, destination: string): Promise<void> {
+export async function unpackPythonModel(
+  python: string,
+  archive: string,
+  destination: string,
+  options: { limits?: UnpackLimits; model?: string } = {},
+): Promise<void> {
   const part = `${destination}.${process.pid}-${randomUUID()}.part`;
   try {
-    await run(python, ['unpack', archive, part], archive, 'unpack');
+    await run(python, ['unpack', archive, part], archive, 'unpack', options.limits ?? DEFAULT_UNPACK_LIMITS, options.model ?? archive);
     await fs.rename(part, destination).catch(async (err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
     });

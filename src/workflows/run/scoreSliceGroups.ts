@@ -25,7 +25,11 @@ export async function scoreSliceInGroups(
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
   const signals: Promise<void>[] = [];
   const report = () => {
-    signals.push(parent.signal(sliceProgressSignal, { worker: input.worker, chunks: totals.chunksDone, rows: totals.rowsIn }));
+    const sent = parent.signal(sliceProgressSignal, { worker: input.worker, chunks: totals.chunksDone, rows: totals.rowsIn });
+    // A cancel while the signal is in flight rejects it; the slice then ends with the group's own rejection,
+    // before Promise.all below sees this one. Unhandled, it failed every workflow task and the run never ended.
+    sent.catch(() => {});
+    signals.push(sent);
   };
 
   let chunk = input.next ?? input.chunkStart;

@@ -14,6 +14,7 @@ import { checkOneSelect, checkStillOneStatement } from './duckdbReadOnly.js';
 import { BOOKKEEPING, sandboxProfile } from './duckdbSandbox.js';
 import { interruptOnAbort } from './duckdbInterrupt.js';
 import { CheckedQueries } from './checkedQueries.js';
+import { resultColumns } from './queryColumns.js';
 
 const PUBLISHES_TABLE = 'batch_inference_publishes';
 /** DuckDB errors that a retry cannot fix: the SQL or the catalog is wrong, or it reaches outside the sandbox. */
@@ -51,6 +52,19 @@ export class DuckDBWarehouse implements Warehouse {
       }
     }, sandboxProfile({ useUtc }));
     this.checked.add(sql, useUtc, field);
+  }
+
+  async queryColumns(sql: string, options: CheckQueryOptions = {}): Promise<string[]> {
+    return this.withConnection(
+      async (conn) => {
+        try {
+          return await resultColumns(conn, sql, options.field ?? 'inputQuery');
+        } catch (err) {
+          throw asQueryError(err, sql);
+        }
+      },
+      sandboxProfile({ useUtc: options.useUtc ?? true }),
+    );
   }
 
   async exportQuery(req: ExportRequest): Promise<StagedFile[]> {

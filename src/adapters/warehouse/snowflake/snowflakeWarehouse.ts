@@ -78,6 +78,10 @@ export class SnowflakeWarehouse implements Warehouse {
     await this.session({ step: 'check-query' }, options, (s) => checkSnowflakeQuery(s, sql, options.field ?? 'inputQuery'));
   }
 
+  async queryColumns(sql: string, options: CheckQueryOptions = {}): Promise<string[]> {
+    return (await this.session({ step: 'query-columns' }, options, (s) => s.describe(sql))).map((c) => c.name);
+  }
+
   async exportQuery(req: ExportRequest): Promise<StagedFile[]> {
     // Each attempt unloads into its own folder: a detached COPY of an earlier attempt that still runs
     // writes beside it, never among the files this attempt lists (the manifest names only those).
