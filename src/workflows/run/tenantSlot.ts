@@ -1,8 +1,11 @@
 // The run's side of its tenant's queue (BATCH_MAX_CONCURRENT_JOBS): ask for a slot, wait in `submitted`
 // until it is granted (in order of submission), and give it back however the run ends.
-import { CancellationScope, condition, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, getExternalWorkflowHandle, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { releaseSlotSignal, slotGrantedSignal, slotsWorkflowId, type SlotHolder } from '../slots/contract.js';
-import { requestSlot } from './activities.js';
+import { releaseSlot, requestSlot } from './activities.js';
+
+/** patched() id: the slot is released by a local activity (runs before it signalled and awaited the server's confirmation). */
+export const LOCAL_SLOT_RELEASE = 'local-slot-release';
 
 export function tenantSlot(tenant: string, run: SlotHolder) {
   let granted = false;
@@ -16,6 +19,11 @@ export function tenantSlot(tenant: string, run: SlotHolder) {
     },
     /** Frees the slot (or leaves the queue); the next waiting run starts. */
     async release(): Promise<void> {
+      // A workflow's own signal is confirmed in a further workflow task; a local activity's is not waited for.
+      if (patched(LOCAL_SLOT_RELEASE)) {
+        await CancellationScope.nonCancellable(() => releaseSlot({ tenant, ...run })).catch(() => {});
+        return;
+      }
       await CancellationScope.nonCancellable(() =>
         getExternalWorkflowHandle(slotsWorkflowId(workflowInfo().taskQueue, tenant)).signal(releaseSlotSignal, run),
       ).catch(() => {}); // no slots workflow: nothing is held
