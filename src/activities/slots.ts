@@ -1,8 +1,8 @@
 // The run's side of the tenant queue: ask the tenant's slots workflow for a slot, starting it when
 // it is not running. Workflows cannot signalWithStart, so this small activity does it for them.
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { acquireSlotSignal, releaseSlotSignal, SLOTS_WORKFLOW_TYPE, slotsWorkflowId, type SlotHolder } from '../workflows/slots/contract.js';
+import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
+import { acquireSlotSignal, acquireSlotUpdate, releaseSlotSignal, SLOTS_WORKFLOW_TYPE, slotsWorkflowId, type SlotHolder } from '../workflows/slots/contract.js';
 import type { TenantSlotsState } from '../workflows/slots/contract.js';
 import type { ActivityContext } from './deps.js';
 
@@ -25,6 +25,29 @@ export function makeRequestSlot(ctx: ActivityContext) {
       signal: acquireSlotSignal,
       signalArgs: [{ runId, executionId, submittedAt, limit }],
       memo: { tenant },
+    });
+  };
+}
+
+/**
+ * requestSlot as an Update-with-Start: the same request, answered with whether the slot was granted at
+ * once. A run that need not wait then goes on in the workflow task that asked, instead of waiting for
+ * the grant signal and a further workflow task (about 100 ms of every run's time in `submitted`).
+ */
+export function makeRequestSlotNow(ctx: ActivityContext) {
+  return async function requestSlotNow({ tenant, runId, executionId, submittedAt }: RequestSlotInput): Promise<{ granted: boolean }> {
+    const { client, info } = Context.current();
+    const limit = ctx.maxConcurrentJobs ?? DEFAULT_MAX_CONCURRENT_JOBS;
+    const initial: TenantSlotsState = { tenant, limit, holders: [], waiting: [] };
+    return client.workflow.executeUpdateWithStart(acquireSlotUpdate, {
+      args: [{ runId, executionId, submittedAt, limit }],
+      startWorkflowOperation: new WithStartWorkflowOperation(SLOTS_WORKFLOW_TYPE, {
+        workflowId: slotsWorkflowId(info.taskQueue, tenant),
+        taskQueue: info.taskQueue,
+        args: [initial],
+        memo: { tenant },
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
     });
   };
 }
