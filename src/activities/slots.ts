@@ -1,7 +1,7 @@
 // The run's side of the tenant queue: ask the tenant's slots workflow for a slot, starting it when
 // it is not running. Workflows cannot signalWithStart, so this small activity does it for them.
 import { Context } from '@temporalio/activity';
-import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { acquireSlotSignal, acquireSlotUpdate, releaseSlotSignal, SLOTS_WORKFLOW_TYPE, slotsWorkflowId, type SlotHolder } from '../workflows/slots/contract.js';
 import type { TenantSlotsState } from '../workflows/slots/contract.js';
 import type { ActivityContext } from './deps.js';
@@ -39,16 +39,24 @@ export function makeRequestSlotNow(ctx: ActivityContext) {
     const { client, info } = Context.current();
     const limit = ctx.maxConcurrentJobs ?? DEFAULT_MAX_CONCURRENT_JOBS;
     const initial: TenantSlotsState = { tenant, limit, holders: [], waiting: [] };
-    return client.workflow.executeUpdateWithStart(acquireSlotUpdate, {
-      args: [{ runId, executionId, submittedAt, limit }],
-      startWorkflowOperation: new WithStartWorkflowOperation(SLOTS_WORKFLOW_TYPE, {
-        workflowId: slotsWorkflowId(info.taskQueue, tenant),
-        taskQueue: info.taskQueue,
-        args: [initial],
-        memo: { tenant },
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      }),
-    });
+    try {
+      return await client.workflow.executeUpdateWithStart(acquireSlotUpdate, {
+        args: [{ runId, executionId, submittedAt, limit }],
+        startWorkflowOperation: new WithStartWorkflowOperation(SLOTS_WORKFLOW_TYPE, {
+          workflowId: slotsWorkflowId(info.taskQueue, tenant),
+          taskQueue: info.taskQueue,
+          args: [initial],
+          memo: { tenant },
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      });
+    } catch (err) {
+      // A slots workflow on a worker of an older release has no such Update (a rolling deploy): ask the old
+      // way; the grant then arrives as a signal.
+      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+      await makeRequestSlot(ctx)({ tenant, runId, executionId, submittedAt });
+      return { granted: false };
+    }
   };
 }
 
