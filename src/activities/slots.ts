@@ -2,7 +2,14 @@
 // it is not running. Workflows cannot signalWithStart, so this small activity does it for them.
 import { Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { acquireSlotSignal, acquireSlotUpdate, releaseSlotSignal, SLOTS_WORKFLOW_TYPE, slotsWorkflowId, type SlotHolder } from '../workflows/slots/contract.js';
+import {
+  acquireSlotSignal,
+  acquireSlotUpdate,
+  releaseSlotSignal,
+  SLOTS_WORKFLOW_TYPE,
+  slotsWorkflowId,
+  type SlotHolder,
+} from '../workflows/slots/contract.js';
 import type { TenantSlotsState } from '../workflows/slots/contract.js';
 import type { ActivityContext } from './deps.js';
 

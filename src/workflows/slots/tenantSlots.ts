@@ -12,7 +12,16 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
-import { acquireSlotSignal, acquireSlotUpdate, releaseSlotSignal, slotGrantedSignal, slotsQuery, type SlotHolder, type SlotRequest, type TenantSlotsState } from './contract.js';
+import {
+  acquireSlotSignal,
+  acquireSlotUpdate,
+  releaseSlotSignal,
+  slotGrantedSignal,
+  slotsQuery,
+  type SlotHolder,
+  type SlotRequest,
+  type TenantSlotsState,
+} from './contract.js';
 
 const { openRuns } = proxyActivities<Activities>({ startToCloseTimeout: '1m', retry: { maximumAttempts: 3 } });
 

@@ -229,7 +229,14 @@ export async function benchCommand(_config: Config, flags: BenchOptions = {}): P
   fs.mkdirSync(dataDir, { recursive: true });
   const s3 = stageKind === 's3' ? await startBenchS3() : undefined;
   try {
-    return await benchWith({ ...benchEnv(dataDir), ...s3?.env }, dataDir, sizes, workers, chunkTarget, s3 ? 'S3 stage (moto_server on loopback)' : 'local stage');
+    return await benchWith(
+      { ...benchEnv(dataDir), ...s3?.env },
+      dataDir,
+      sizes,
+      workers,
+      chunkTarget,
+      s3 ? 'S3 stage (moto_server on loopback)' : 'local stage',
+    );
   } finally {
     await s3?.server.stop();
   }
