@@ -13,7 +13,7 @@ import { makeAbortKafka, makePublishKafka } from './publishKafka.js';
 import { makeRecordSensorCheck } from './sensors/recordSensorCheck.js';
 import { makeScoreChunk } from './scoreChunk.js';
 import { makeScoreChunks } from './scoreChunks.js';
-import { makeOpenRuns, makeRequestSlot } from './slots.js';
+import { makeOpenRuns, makeReleaseSlot, makeRequestSlot, makeRequestSlotNow } from './slots.js';
 import { defaultModelCache } from '../models/workerModels.js';
 
 export type { ActivityDeps } from './deps.js';
@@ -35,6 +35,8 @@ export function createActivities(deps: ActivityDeps) {
     checkSensor: makeCheckSensor(ctx),
     recordSensorCheck: makeRecordSensorCheck(),
     requestSlot: makeRequestSlot(ctx),
+    requestSlotNow: makeRequestSlotNow(ctx),
+    releaseSlot: makeReleaseSlot(),
     openRuns: makeOpenRuns(),
     cleanupExpired: makeCleanupExpired(ctx),
   };

@@ -25,9 +25,23 @@ export interface DevServerOptions {
   uiPort?: number;
   namespace?: string;
   logFile?: string;
+  /** Extra `--dynamic-config-value KEY=VALUE` settings (the value in the CLI's YAML/JSON form). */
+  dynamicConfig?: string[];
   /** Aborting it while the server starts kills the server and rejects (a CLI stopped during start-up). */
   signal?: AbortSignal;
 }
+
+/**
+ * Dynamic config every dev server we start gets. The dev server has one history shard, so one transfer
+ * queue carries every task of every workflow (a scheduled workflow task or activity on its way to
+ * matching, a child's start, a signal to another workflow), and its reader loads new tasks at most
+ * `history.transferProcessorMaxPollRPS` times a second (default 20). After about a second of steady
+ * traffic the limiter's burst is spent and each task waited up to 50 ms for the next load: the 30–45 ms
+ * scheduled→started of workflow tasks on a warm worker (BENCHMARKS.md), gone after a few seconds idle
+ * when the burst refilled. A production cluster spreads workflows over many shards, each with its own
+ * reader; see README (Performance) for what to set there.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG = ['history.transferProcessorMaxPollRPS=1000'];
 
 /** A port on 127.0.0.1 that is free now: `wanted` when it is, else one the OS picks. */
 export async function freePort(wanted = 0): Promise<number> {
@@ -74,6 +88,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
   // The search attributes the HTTP API lists runs by (see src/temporal/searchAttributes.ts).
   for (const name of Object.keys(RUN_SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=Keyword`);
+  for (const setting of [...DEV_SERVER_DYNAMIC_CONFIG, ...(options.dynamicConfig ?? [])]) args.push('--dynamic-config-value', setting);
   if (options.dbFile) {
     fs.mkdirSync(path.dirname(path.resolve(options.dbFile)), { recursive: true });
     args.push('--db-filename', options.dbFile);

@@ -13,6 +13,7 @@ async function main(argv: string[]): Promise<number> {
       rows: { type: 'string' },
       workers: { type: 'string' },
       chunks: { type: 'string' },
+      stage: { type: 'string' },
       'run-id': { type: 'string' },
       set: { type: 'string', multiple: true },
       prune: { type: 'boolean', default: false },
@@ -100,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
         rows: values.rows,
         workers: values.workers,
         chunks: values.chunks,
+        stage: values.stage,
       });
     case 'bench-run':
       return (await import('./commands/bench.js')).benchRunCommand(config, Number(needArg('a row count')), arg2);

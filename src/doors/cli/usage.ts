@@ -28,7 +28,7 @@ Usage:
   batch-inference worker                        run a worker (needs TEMPORAL_ADDRESS or a running dev)
   batch-inference dev                           keep a local Temporal server + Web UI + worker running
   batch-inference serve                         the HTTP API on BATCH_API_HOST:BATCH_API_PORT (needs BATCH_API_TOKENS)
-  batch-inference bench [--rows 1000000,10000000] [--workers N] [--chunks 200]
+  batch-inference bench [--rows 1000000,10000000] [--workers N] [--chunks 200] [--stage local|s3]
                                                 --workers: also score the largest size with N worker processes
                                                 --chunks: the smallest size again in ~N chunks (0: skip)
   batch-inference deploy <dir> [--prune] [--dry-run] [--json]

@@ -12,7 +12,7 @@ export const { prepareRun, deleteRunFiles, discardFiles } = proxyActivities<Acti
  * One signalWithStart: a local activity runs it in the same worker right after this workflow task,
  * without a round trip through the server's task queue (it was most of a run's time in `submitted`).
  */
-export const { requestSlot } = proxyLocalActivities<Activities>({
+export const { requestSlot, requestSlotNow, releaseSlot } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 5 },
 });

@@ -1,8 +1,9 @@
 // A slice scored a group of chunks per activity (activities/scoreChunks.ts): the activity takes the
 // slice's next chunks until its time budget is spent, so a slice of many small chunks pays its task
 // hops once per group instead of once per chunk. Progress signals are not awaited: the next group is
-// scheduled in the same workflow task, and the signals are awaited before the slice closes.
-import { getExternalWorkflowHandle, workflowInfo } from '@temporalio/workflow';
+// scheduled in the same workflow task, and the signals are awaited before the slice closes (the last
+// chunks' progress travels in the slice's result instead).
+import { getExternalWorkflowHandle, patched, workflowInfo } from '@temporalio/workflow';
 import { chunkActivities } from './activities.js';
 import { explainChunkFailure } from './chunkFailure.js';
 import { sliceProgressSignal } from './contract.js';
@@ -10,6 +11,13 @@ import type { ScoreSliceInput, SliceTotals } from './scoreSlice.js';
 
 /** Runs scoreSlice in groups; recorded as a marker, so runs that began with one activity per chunk replay unchanged. */
 export const CHUNK_GROUPS_PATCH = 'chunk-groups';
+
+/**
+ * patched() id: a slice that has scored its last chunk sends no final progress signal; its result carries
+ * the same totals. Awaiting that signal cost a round trip through the server (and a workflow task) at the
+ * end of every slice, on the run's critical path.
+ */
+export const FINAL_PROGRESS_IN_RESULT = 'final-progress-in-result';
 
 /** An activity starts no further chunk after this long: long enough to amortise a group's hops, short enough for progress. */
 export const GROUP_BUDGET_MS = 2000;
@@ -68,6 +76,11 @@ export async function scoreSliceInGroups(
     chunk = result.next;
     inThisRun += result.chunksDone;
     sinceReport += result.chunksDone;
+    // The last chunks' progress reaches the parent in the slice's result (patched: older runs signal it).
+    if (chunk >= input.chunkEnd && patched(FINAL_PROGRESS_IN_RESULT)) {
+      sinceReport = 0;
+      break;
+    }
     if (sinceReport >= input.progressEvery) {
       report();
       sinceReport = 0;

@@ -1,6 +1,6 @@
 // The tenant queue's contract: how runs ask for, are granted and give back one of their tenant's
 // slots (BATCH_MAX_CONCURRENT_JOBS), and what the slots workflow holds. Workflow-safe.
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export const SLOTS_WORKFLOW_TYPE = 'tenantSlots';
 
@@ -31,6 +31,12 @@ export interface TenantSlotsState {
 }
 
 export const acquireSlotSignal = defineSignal<[SlotRequest]>('acquireSlot');
+/**
+ * The same request as an Update: the answer says whether the slot was granted at once, so a run that does
+ * not have to wait goes on in the same workflow task (no grant signal, no further task). A run told to
+ * wait is granted with slotGrantedSignal as before.
+ */
+export const acquireSlotUpdate = defineUpdate<{ granted: boolean }, [SlotRequest]>('acquireSlotNow');
 export const releaseSlotSignal = defineSignal<[SlotHolder]>('releaseSlot');
 /** Sent by the slots workflow to the run it lets through. */
 export const slotGrantedSignal = defineSignal('slotGranted');

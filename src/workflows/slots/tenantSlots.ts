@@ -12,7 +12,16 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
-import { acquireSlotSignal, releaseSlotSignal, slotGrantedSignal, slotsQuery, type SlotHolder, type TenantSlotsState } from './contract.js';
+import {
+  acquireSlotSignal,
+  acquireSlotUpdate,
+  releaseSlotSignal,
+  slotGrantedSignal,
+  slotsQuery,
+  type SlotHolder,
+  type SlotRequest,
+  type TenantSlotsState,
+} from './contract.js';
 
 const { openRuns } = proxyActivities<Activities>({ startToCloseTimeout: '1m', retry: { maximumAttempts: 3 } });
 
@@ -31,7 +40,7 @@ export async function tenantSlots(initial: TenantSlotsState): Promise<void> {
   /** Whether to ask Temporal which holders are still open before waiting again. */
   let checkHolders = false;
 
-  setHandler(acquireSlotSignal, ({ runId, executionId, submittedAt, limit }) => {
+  const enqueue = ({ runId, executionId, submittedAt, limit }: SlotRequest) => {
     const run = { runId, executionId, submittedAt };
     state.limit = limit;
     // A retried request is not a second place in the queue.
@@ -42,6 +51,19 @@ export async function tenantSlots(initial: TenantSlotsState): Promise<void> {
     // Someone has to wait: make sure every slot is really taken.
     if (state.holders.length >= state.limit) checkHolders = true;
     changed = true;
+  };
+  setHandler(acquireSlotSignal, enqueue);
+  setHandler(acquireSlotUpdate, (request) => {
+    enqueue(request);
+    const run = { runId: request.runId, executionId: request.executionId };
+    if (state.holders.some((h) => same(h, run))) return { granted: true }; // a retried request
+    // First in line with a slot free: granted in the answer, exactly as the loop below would grant it.
+    if (state.holders.length < state.limit && same(state.waiting[0], run)) {
+      state.waiting.shift();
+      state.holders.push(run);
+      return { granted: true };
+    }
+    return { granted: false };
   });
   setHandler(releaseSlotSignal, (run) => {
     state.holders = state.holders.filter((h) => !same(h, run));

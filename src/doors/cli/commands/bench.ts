@@ -14,6 +14,7 @@ import { openSession } from '../session.js';
 import { EXIT_OK, UsageError } from '../usage.js';
 import { describeGaps, runHopGaps, type RunHops } from './benchHops.js';
 import { PeerUnavailableError, runPandasPeer, type PeerResult } from './benchPeer.js';
+import { s3StageEnv, startS3Server, type S3Server } from '../../../adapters/stage/s3/motoServer.js';
 
 const BIN = fileURLToPath(new URL('../../../../bin/batch-inference.js', import.meta.url));
 const BATCH_SIZE_MB = 8;
@@ -189,6 +190,8 @@ export interface BenchOptions {
   workers?: string;
   /** The smallest size is also run in about this many chunks, for the per-chunk overhead (0: skip). */
   chunks?: string;
+  /** `local` (a folder) or `s3`: a moto_server the bench starts, so every worker process reads and writes chunks over S3. */
+  stage?: string;
 }
 
 const MB = 1024 * 1024;
@@ -219,10 +222,45 @@ export async function benchCommand(_config: Config, flags: BenchOptions = {}): P
   if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new UsageError('--rows takes whole numbers, e.g. --rows 1000000,10000000');
   const workers = wholeNumber('--workers', flags.workers, 1, 1);
   const chunkTarget = wholeNumber('--chunks', flags.chunks, 200, 0);
+  const stageKind = flags.stage ?? 'local';
+  if (stageKind !== 'local' && stageKind !== 's3') throw new UsageError(`--stage takes local or s3, got "${stageKind}"`);
   const dataDir = path.resolve('.data', 'bench');
   fs.rmSync(dataDir, { recursive: true, force: true });
   fs.mkdirSync(dataDir, { recursive: true });
-  const env = benchEnv(dataDir);
+  const s3 = stageKind === 's3' ? await startBenchS3() : undefined;
+  try {
+    return await benchWith(
+      { ...benchEnv(dataDir), ...s3?.env },
+      dataDir,
+      sizes,
+      workers,
+      chunkTarget,
+      s3 ? 'S3 stage (moto_server on loopback)' : 'local stage',
+    );
+  } finally {
+    await s3?.server.stop();
+  }
+}
+
+/** moto_server with a fresh bucket: every process of the bench (and each extra worker) gets its endpoint through the environment. */
+async function startBenchS3(): Promise<{ server: S3Server; env: Record<string, string> }> {
+  const server = await startS3Server();
+  try {
+    return { server, env: await s3StageEnv(server.endpoint, 'bench') };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+async function benchWith(
+  env: Record<string, string>,
+  dataDir: string,
+  sizes: number[],
+  workers: number,
+  chunkTarget: number,
+  stageName: string,
+): Promise<number> {
   const warehouse = new DuckDBWarehouse(path.join(dataDir, 'warehouse.duckdb'));
   loadConfig({ ...process.env, ...env });
   await prepareTable(warehouse, WARMUP_ROWS);
@@ -250,7 +288,7 @@ export async function benchCommand(_config: Config, flags: BenchOptions = {}): P
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const lines = [
     `Machine: ${os.cpus().length} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()}`,
-    `Pipeline: parallelWorkers ${benchSpec(1).parallelWorkers}, batchSizeInMb ${BATCH_SIZE_MB}, predictor linear-demo, ephemeral Temporal dev server, DuckDB warehouse, local stage, one worker warmed up by a ${WARMUP_ROWS.toLocaleString('en-US')}-row run`,
+    `Pipeline: parallelWorkers ${benchSpec(1).parallelWorkers}, batchSizeInMb ${BATCH_SIZE_MB}, predictor linear-demo, ephemeral Temporal dev server, DuckDB warehouse, ${stageName}, one worker warmed up by a ${WARMUP_ROWS.toLocaleString('en-US')}-row run`,
     '',
     '| rows | DuckDB bound | pipeline end to end | pipeline rows/s | ratio to bound | preparing / running / completing | pandas peer (scoring) | running / peer | fixed cost | chunks | worker peak RSS |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

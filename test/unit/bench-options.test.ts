@@ -1,0 +1,13 @@
+// `bench --stage` takes local or s3; anything else is refused before the bench touches .data/bench.
+import { describe, expect, it } from 'vitest';
+import { benchCommand } from '../../src/doors/cli/commands/bench.js';
+import { loadConfig } from '../../src/config.js';
+import { UsageError } from '../../src/doors/cli/usage.js';
+
+describe('bench options', () => {
+  it('refuses a stage other than local or s3, naming the flag and the value', async () => {
+    const refused = benchCommand(loadConfig({}), { stage: 'gcs' });
+    await expect(refused).rejects.toBeInstanceOf(UsageError);
+    await expect(refused).rejects.toThrow('--stage takes local or s3, got "gcs"');
+  });
+});
