@@ -39,6 +39,8 @@ export const configSchema = z
     BATCH_MAX_CONCURRENT_ACTIVITIES: intFromEnv(8, 1, 1000),
     // The V8 heap of each predictor thread; a model that goes over it is stopped (ArrayBuffers are not counted).
     BATCH_PREDICTOR_MAX_MEMORY_MB: intFromEnv(2048, 16, 65_536),
+    // Threads that score whole chunks with their own DuckDB; 0: every chunk on the main thread. Unset: a thread per core, at most one per slot.
+    BATCH_CHUNK_THREADS: z.coerce.number().int().min(0).max(1024).optional(),
     // The interpreter of Python models (a virtual environment's bin/python, say), and the resident
     // memory above which a model process is restarted between chunks.
     BATCH_PYTHON: z.string().min(1).default('python3'),
@@ -106,6 +108,8 @@ export interface Config {
   maxConcurrentActivities: number;
   /** Heap limit of each predictor thread (BATCH_PREDICTOR_MAX_MEMORY_MB). */
   predictorMaxMemoryMb: number;
+  /** BATCH_CHUNK_THREADS: size of the worker's pool of chunk threads (0: none); unset, the worker's default. */
+  chunkThreads?: number;
   /** Python model processes: BATCH_PYTHON and BATCH_PYTHON_MAX_RSS_MB. */
   python: { executable: string; maxRssMb: number };
   /** Artifact bytes of registered model versions a worker keeps loaded (BATCH_MODEL_CACHE_MB). */
@@ -158,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxSplits: c.BATCH_MAX_SPLITS,
     maxConcurrentActivities: c.BATCH_MAX_CONCURRENT_ACTIVITIES,
     predictorMaxMemoryMb: c.BATCH_PREDICTOR_MAX_MEMORY_MB,
+    chunkThreads: c.BATCH_CHUNK_THREADS,
     python: { executable: c.BATCH_PYTHON, maxRssMb: c.BATCH_PYTHON_MAX_RSS_MB },
     modelCacheMb: c.BATCH_MODEL_CACHE_MB,
     maxInputRows: c.BATCH_MAX_INPUT_ROWS,
