@@ -55,12 +55,16 @@ function dropConnections(): void {
 }
 
 const loaded = new Map<string, Promise<Predictor>>();
+/** Predictors already loaded: taking one runs no user code. */
+const ready = new Map<string, Predictor>();
+
+const sourceKey = (source: ModulePredictorSource) =>
+  source.init === undefined
+    ? `${source.moduleUrl}#${source.exportName}`
+    : `${source.moduleUrl}#${source.exportName}#${JSON.stringify(source.init)}`;
 
 function load(source: ModulePredictorSource): Promise<Predictor> {
-  const key =
-    source.init === undefined
-      ? `${source.moduleUrl}#${source.exportName}`
-      : `${source.moduleUrl}#${source.exportName}#${JSON.stringify(source.init)}`;
+  const key = sourceKey(source);
   let found = loaded.get(key);
   if (!found) {
     found = importPredictorModule(source.moduleUrl).then(async (mod) => {
@@ -72,7 +76,7 @@ function load(source: ModulePredictorSource): Promise<Predictor> {
       if (typeof made !== 'function') throw new Error(`${source.moduleUrl}'s "${source.exportName}" did not return a predictor function`);
       return made as Predictor;
     });
-    found.catch(() => loaded.delete(key));
+    found.then((predict) => ready.set(key, predict)).catch(() => loaded.delete(key));
     loaded.set(key, found);
   }
   return found;
@@ -89,7 +93,7 @@ async function inUserCode<T>(fn: () => T | Promise<T>): Promise<T> {
 }
 
 async function scoreChunk(request: ChunkRequest): Promise<number> {
-  const predict = await inUserCode(() => load(request.source));
+  const predict = ready.get(sourceKey(request.source)) ?? (await inUserCode(() => load(request.source)));
   const { reader, writer } = await connections();
   const keys = request.rowKeys ?? [];
   const output = new OutputWriter(writer, request.predictor, request.outputTableDefinition);
