@@ -34,17 +34,29 @@ function checkStop(): void {
   if (Atomics.load(state, 0) === ChunkState.STOPPING) throw new ChunkStopped();
 }
 
-let db: Promise<DuckDBInstance> | undefined;
-let conns: { reader: DuckDBConnection; writer: DuckDBConnection } | undefined;
+interface Connections {
+  reader: DuckDBConnection;
+  writer: DuckDBConnection;
+}
 
-async function connections() {
+let db: Promise<DuckDBInstance> | undefined;
+let opening: Promise<Connections> | undefined;
+/** The open connections, for interrupting them from the message handler. */
+let conns: Connections | undefined;
+
+function connections(): Promise<Connections> {
   // Row order inside a chunk carries no meaning (as in the worker's own engine, localEngine.ts).
   db ??= import('@duckdb/node-api').then(({ DuckDBInstance }) =>
     DuckDBInstance.create(':memory:', { preserve_insertion_order: 'false', threads: String(workerData.duckdbThreads) }),
   );
-  const instance = await db;
-  conns ??= { reader: await instance.connect(), writer: await instance.connect() };
-  return conns;
+  const instance = db;
+  opening ??= (async () => {
+    const open = { reader: await (await instance).connect(), writer: await (await instance).connect() };
+    conns = open;
+    return open;
+  })();
+  opening.catch(() => (opening = undefined));
+  return opening;
 }
 
 /** After a failed or stopped chunk: fresh connections for the next one (no temp table, no interrupt left over). */
@@ -52,6 +64,7 @@ function dropConnections(): void {
   conns?.reader.closeSync();
   conns?.writer.closeSync();
   conns = undefined;
+  opening = undefined;
 }
 
 const loaded = new Map<string, Promise<Predictor>>();
@@ -138,6 +151,9 @@ async function handle(request: ChunkRequest): Promise<void> {
     current = undefined;
   }
 }
+
+// Started with the thread, while its first chunk is still being fetched from the stage.
+connections().catch(() => {});
 
 parentPort!.on('message', (message: ToThread) => {
   if (message.type === 'chunk') {

@@ -1,6 +1,6 @@
 // A worker's pool of chunk threads (BATCH_CHUNK_THREADS): each scores whole chunks with its own
-// DuckDB, so one worker process uses as many cores as it has threads. Threads start when first
-// needed and are reused across chunks and runs. A chunk stopped inside user code ends its thread
+// DuckDB, so one worker process uses as many cores as it has threads. The pool starts when a chunk
+// first needs a thread, and its threads are reused across chunks and runs. A chunk stopped inside user code ends its thread
 // (terminated, replaced later); a chunk stopped inside our own code is interrupted and the thread
 // comes back to the pool when it has answered.
 import os from 'node:os';
@@ -121,7 +121,7 @@ export class ChunkThreads {
     readonly size: number,
     readonly maxMemoryMb: number,
     /** DuckDB threads of each thread's instance. */
-    readonly duckdbThreads = os.availableParallelism(),
+    readonly duckdbThreads = Number(process.env.DT ?? os.availableParallelism()),
   ) {}
 
   /** An idle thread, or a new one while the pool is below its size; undefined when all are busy. */
@@ -131,6 +131,8 @@ export class ChunkThreads {
     if (this.threads.size >= this.size) return undefined;
     const thread = new ChunkThread(this, this.maxMemoryMb);
     this.threads.add(thread);
+    // The first chunk starts the whole pool: the next chunks find a thread ready instead of paying its start.
+    while (this.threads.size < this.size) this.threads.add(new ChunkThread(this, this.maxMemoryMb));
     return thread;
   }
 
