@@ -121,7 +121,7 @@ export class ChunkThreads {
     readonly size: number,
     readonly maxMemoryMb: number,
     /** DuckDB threads of each thread's instance. */
-    readonly duckdbThreads = Number(process.env.DT ?? os.availableParallelism()),
+    readonly duckdbThreads = os.availableParallelism(),
   ) {}
 
   /** An idle thread, or a new one while the pool is below its size; undefined when all are busy. */
