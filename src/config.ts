@@ -13,6 +13,8 @@ import {
 } from './adapters/warehouse/registry.js';
 import { loadTenantsFile, TENANT_NAME, type Tenants } from './tenants/tenantsFile.js';
 
+const CHUNK_THREADS_HELP = 'set a whole number of threads from 0 (chunk threads off) to 1024, or leave it unset for one per core';
+
 const intFromEnv = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 export const configSchema = z
@@ -40,7 +42,11 @@ export const configSchema = z
     // The V8 heap of each predictor thread; a model that goes over it is stopped (ArrayBuffers are not counted).
     BATCH_PREDICTOR_MAX_MEMORY_MB: intFromEnv(2048, 16, 65_536),
     // Threads that score whole chunks with their own DuckDB; 0: every chunk on the main thread. Unset: a thread per core, at most one per slot.
-    BATCH_CHUNK_THREADS: z.coerce.number().int().min(0).max(1024).optional(),
+    BATCH_CHUNK_THREADS: z
+      .string()
+      .refine((v) => /^\d+$/.test(v.trim()) && Number(v) <= 1024, { error: (i) => `got "${String(i.input)}"; ${CHUNK_THREADS_HELP}` })
+      .transform(Number)
+      .optional(),
     // The interpreter of Python models (a virtual environment's bin/python, say), and the resident
     // memory above which a model process is restarted between chunks.
     BATCH_PYTHON: z.string().min(1).default('python3'),
