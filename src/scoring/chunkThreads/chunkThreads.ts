@@ -19,6 +19,8 @@ export function defaultChunkThreads(activitySlots: number): number {
 
 export class ChunkThread {
   private readonly worker: Worker;
+  /** Resolves when the thread has ended. */
+  readonly exited: Promise<void>;
   private readonly state = new Int32Array(new SharedArrayBuffer(4));
   private pending?: {
     id: number;
@@ -45,6 +47,7 @@ export class ChunkThread {
     });
     // An idle thread must not keep the process alive.
     this.worker.unref();
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.on('message', (message: FromThread) => {
       const waiting = this.pending;
       if (!waiting || waiting.id !== message.id) return;
@@ -145,11 +148,18 @@ export class ChunkThreads {
     }
   }
 
-  /** Ends the idle threads now and the busy ones when they answer. */
+  /**
+   * Ends every thread: idle ones now, busy ones once stopped. Awaited before the process exits: an
+   * exit while a thread's DuckDB call is in flight waits for the call and then aborts the process.
+   */
   async close(): Promise<void> {
     this.closed = true;
-    const idle = [...this.threads].filter((t) => t.idle);
-    for (const t of idle) this.threads.delete(t);
-    await Promise.all(idle.map((t) => t.terminate()));
+    const all = [...this.threads];
+    for (const t of all) {
+      if (t.idle) void t.terminate();
+      else t.stop(); // answers (then settled() terminates it) or is terminated inside user code
+    }
+    await Promise.all(all.map((t) => t.exited));
+    this.threads.clear();
   }
 }
