@@ -4,6 +4,7 @@
 // One chunk at a time; progress goes back after every batch, the output file is left at `scratch`.
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type * as arrow from 'apache-arrow';
+import fs from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { importPredictorModule } from '../../predictors/importModule.js';
 import type { ModulePredictorSource } from '../../predictors/isolation/batchScorer.js';
@@ -145,6 +146,8 @@ async function handle(request: ChunkRequest): Promise<void> {
     post({ type: 'done', id: request.id, rowsOut });
   } catch (err) {
     dropConnections();
+    // A write stopped half-way may have left a partial file; the activity may have removed it already.
+    await fs.rm(request.scratch, { force: true }).catch(() => {});
     if (err instanceof ChunkStopped || Atomics.load(state, 0) === ChunkState.STOPPING) post({ type: 'stopped', id: request.id });
     else post({ type: 'failed', id: request.id, error: toThreadError(err) });
   } finally {
