@@ -138,6 +138,7 @@ async function scoreChunk(request: ChunkRequest): Promise<number> {
 }
 
 let current: number | undefined;
+let interrupting: NodeJS.Timeout | undefined;
 
 async function handle(request: ChunkRequest): Promise<void> {
   current = request.id;
@@ -164,7 +165,18 @@ parentPort!.on('message', (message: ToThread) => {
     return;
   }
   // A stop: the DuckDB call in flight (a read, the parquet write) fails at once with an interrupt.
-  if (message.id !== current) return;
-  conns?.reader.interrupt();
-  conns?.writer.interrupt();
+  // Repeated until the chunk answers: a stop that lands between two calls would miss the next one
+  // (an interrupt only ends the statement running at that moment).
+  if (message.id !== current || interrupting) return;
+  const interrupt = () => {
+    if (current !== message.id) {
+      clearInterval(interrupting);
+      interrupting = undefined;
+      return;
+    }
+    conns?.reader.interrupt();
+    conns?.writer.interrupt();
+  };
+  interrupting = setInterval(interrupt, 20);
+  interrupt();
 });
