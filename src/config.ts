@@ -13,6 +13,8 @@ import {
 } from './adapters/warehouse/registry.js';
 import { loadTenantsFile, TENANT_NAME, type Tenants } from './tenants/tenantsFile.js';
 
+const CHUNK_THREADS_HELP = 'set a whole number of threads from 0 (chunk threads off) to 1024, or leave it unset for one per core';
+
 const intFromEnv = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 export const configSchema = z
@@ -39,6 +41,12 @@ export const configSchema = z
     BATCH_MAX_CONCURRENT_ACTIVITIES: intFromEnv(8, 1, 1000),
     // The V8 heap of each predictor thread; a model that goes over it is stopped (ArrayBuffers are not counted).
     BATCH_PREDICTOR_MAX_MEMORY_MB: intFromEnv(2048, 16, 65_536),
+    // Threads that score whole chunks with their own DuckDB; 0: every chunk on the main thread. Unset: a thread per core, at most one per slot.
+    BATCH_CHUNK_THREADS: z
+      .string()
+      .refine((v) => /^\d+$/.test(v.trim()) && Number(v) <= 1024, { error: (i) => `got "${String(i.input)}"; ${CHUNK_THREADS_HELP}` })
+      .transform(Number)
+      .optional(),
     // The interpreter of Python models (a virtual environment's bin/python, say), and the resident
     // memory above which a model process is restarted between chunks.
     BATCH_PYTHON: z.string().min(1).default('python3'),
@@ -109,6 +117,8 @@ export interface Config {
   maxConcurrentActivities: number;
   /** Heap limit of each predictor thread (BATCH_PREDICTOR_MAX_MEMORY_MB). */
   predictorMaxMemoryMb: number;
+  /** BATCH_CHUNK_THREADS: size of the worker's pool of chunk threads (0: none); unset, the worker's default. */
+  chunkThreads?: number;
   /** Python model processes: BATCH_PYTHON and BATCH_PYTHON_MAX_RSS_MB. */
   python: { executable: string; maxRssMb: number };
   /** Artifact bytes of registered model versions a worker keeps loaded (BATCH_MODEL_CACHE_MB). */
@@ -163,6 +173,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxSplits: c.BATCH_MAX_SPLITS,
     maxConcurrentActivities: c.BATCH_MAX_CONCURRENT_ACTIVITIES,
     predictorMaxMemoryMb: c.BATCH_PREDICTOR_MAX_MEMORY_MB,
+    chunkThreads: c.BATCH_CHUNK_THREADS,
     python: { executable: c.BATCH_PYTHON, maxRssMb: c.BATCH_PYTHON_MAX_RSS_MB },
     modelCacheMb: c.BATCH_MODEL_CACHE_MB,
     modelUnpack: { maxMb: c.BATCH_MODEL_UNPACK_MB, maxFiles: c.BATCH_MODEL_UNPACK_FILES },

@@ -12,6 +12,7 @@ import { createWarehouse } from './adapters/warehouse/registry.js';
 import type { Warehouse } from './adapters/warehouse/warehouse.js';
 import { loadConfig, type Config } from './config.js';
 import { PredictorThreads } from './predictors/isolation/predictorThreads.js';
+import { ChunkThreads, defaultChunkThreads } from './scoring/chunkThreads/chunkThreads.js';
 import { pythonPoolFor } from './predictors/python/pythonPool.js';
 import { unpackLimits } from './models/kinds/pythonArchiveBounds.js';
 import { buildPredictorRegistry } from './predictors/registry.js';
@@ -70,6 +71,9 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
   if (!options.warehouse) await warehouse.verifyStage?.();
   const stage = options.stage ?? (await createStage(config));
   const activitySlots = options.maxConcurrentActivities ?? config.maxConcurrentActivities;
+  // Chunk threads score whole chunks with their own DuckDB, so one worker process uses every core.
+  const threadCount = config.chunkThreads ?? defaultChunkThreads(activitySlots);
+  const chunkThreads = threadCount > 0 ? new ChunkThreads(threadCount, config.predictorMaxMemoryMb) : undefined;
   // One pool of Python model processes per worker, reused by every chunk and run of a model version.
   const python = pythonPoolFor({ python: config.python, maxConcurrentActivities: activitySlots });
   const models = new ModelCache(stage, path.resolve(config.dataDir, 'models'), config.modelCacheMb * 1024 * 1024, {
@@ -83,6 +87,7 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
     predictors: await buildPredictorRegistry(config.predictorModules, options.predictors),
     predictorSources: await modulePredictorSources(config.predictorModules, options.predictors),
     predictorThreads: new PredictorThreads(config.predictorMaxMemoryMb),
+    chunkThreads,
     schema: config.schema,
     defaultParallelism: config.defaultParallelism,
     maxSplits: config.maxSplits,
@@ -115,6 +120,7 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
     } finally {
       await models.close();
       await python.close();
+      await chunkThreads?.close();
     }
   };
   return worker;

@@ -5,6 +5,7 @@ import type { Stage } from '../adapters/stage/stage.js';
 import type { Warehouse } from '../adapters/warehouse/warehouse.js';
 import type { ModulePredictorSource } from '../predictors/isolation/batchScorer.js';
 import type { PredictorThreads } from '../predictors/isolation/predictorThreads.js';
+import type { ChunkThreads } from '../scoring/chunkThreads/chunkThreads.js';
 import type { PredictorMap } from '../predictors/types.js';
 import type { Tenants } from '../tenants/tenantsFile.js';
 import type { TenantWarehouses } from '../tenants/warehouses.js';
@@ -18,6 +19,8 @@ export interface ActivityDeps {
   /** Module predictors by name: these run in predictorThreads; the other predictors on the main thread. */
   predictorSources?: Record<string, ModulePredictorSource>;
   predictorThreads?: PredictorThreads;
+  /** Threads that score whole chunks with their own DuckDB (BATCH_CHUNK_THREADS); absent: every chunk on the main thread. */
+  chunkThreads?: ChunkThreads;
   /** Registered model versions loaded by this worker (the spec's `model`); made from the stage when absent. */
   models?: ModelCache;
   /** The schema that {schema} resolves to (from BATCH_ENV). */

@@ -8,6 +8,8 @@ import type { Chunk } from '../planning/chunks.js';
 import { deadlineFor } from '../predictors/isolation/bounded.js';
 import { scorerFor } from '../predictors/isolation/batchScorer.js';
 import { OneAhead, ownBuffers } from '../predictors/isolation/oneAhead.js';
+import { scoreOnChunkThread } from '../scoring/chunkThreads/scoreOnThread.js';
+import { chunkThreadSource } from '../scoring/chunkThreads/threadSource.js';
 import { normalizeOutput } from '../predictors/normalizeOutput.js';
 import { quoteLiteral } from '../spec/identifiers.js';
 import { modelPredictor } from '../models/modelPredictor.js';
@@ -112,61 +114,87 @@ export function chunkScorer(ctx: ActivityContext) {
           heartbeatEveryMs: Math.min(1000, (activity.info.heartbeatTimeoutMs || 4000) / 4),
         },
       };
-      // Three ways to score: a kind's own runtime (Python processes), a module in a thread, or in process.
-      const scorer = model?.batchScorer
-        ? model.batchScorer(scorerOptions)
-        : scorerFor({ predict, source, threads: ctx.predictorThreads }, scorerOptions);
+      // A whole chunk on a chunk thread when one is free and the predictor can be loaded there;
+      // else three ways to score here: a kind's own runtime (Python processes), a module in a thread, or in process.
+      const threadSource = model?.batchScorer ? undefined : chunkThreadSource(ctx, spec.predictor, source);
+      const onThread = threadSource ? ctx.chunkThreads?.tryAcquire() : undefined;
+      const scorerOnMain = onThread
+        ? undefined
+        : model?.batchScorer
+          ? model.batchScorer(scorerOptions)
+          : scorerFor({ predict, source, threads: ctx.predictorThreads }, scorerOptions);
       try {
         const keyed = spec.includeInputColumns;
         const source = keyed ? keyedChunkSource(chunk, copies) : chunkSource(chunk, copies);
         // Buffers sized to the chunk: a small chunk allocating full-size batch buffers kept the GC busy (issue 14).
         const batchRows = Math.min(spec.batchRows ?? ctx.batchRows ?? DEFAULT_BATCH_ROWS, Math.max(1, chunk.rows));
-        const rowsOut = await withEngine(async (reader, writer) => {
-          const output = new OutputWriter(writer, spec.predictor, spec.outputTableDefinition);
-          let inputColumns: string[] = [];
-          let batch = 0;
-          let rows = 0;
-          // Sent to the scorer; with a thread, one batch may be out while the next is read.
-          let dispatched = 0;
-          let sent = 0;
-          const inFlight = new OneAhead();
-          for await (const table of readRecordBatches(reader, source, batchRows)) {
-            if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');
-            inputColumns = table.schema.fields.map((f) => f.name).filter((n) => !ROW_KEYS.includes(n));
-            // The predictor sees the input columns only; the keys ride along with its output.
-            const features = keyed ? table.select(inputColumns) : table;
-            const finite = spec.allowNonFinite ? undefined : { place, firstRow: dispatched };
-            const scored = scorer.score(features, { runId, worker, chunk: index, batch: sent++ }, finite);
-            const n = table.numRows;
-            dispatched += n;
-            let keyColumns: ReturnType<typeof normalizeOutput> = [];
-            if (keyed) {
-              const keys = Object.fromEntries(ROW_KEYS.map((k) => [k, table.getChild(k)!]));
-              keyColumns = normalizeOutput(spec.predictor, keys, n);
-              if (scorer.copiesInput) keyColumns = ownBuffers(keyColumns);
-            }
-            await inFlight.add(
-              scored,
-              async (columns) => {
-                columns.push(...keyColumns);
-                await output.append(columns, n);
-                rows += n;
-                batch++;
-                Object.assign(progress, { batch, rows });
-                activity.heartbeat({ ...progress });
-              },
-              !scorer.copiesInput,
-            );
-          }
-          await inFlight.drain();
-          return output.finish(scratch, keyed ? { source, keys: ROW_KEYS, inputColumns } : undefined);
-        });
+        const request = {
+          predictor: spec.predictor,
+          source: threadSource!,
+          fromSql: source,
+          rowKeys: keyed ? ROW_KEYS : undefined,
+          batchRows,
+          runId,
+          worker,
+          chunk: index,
+          required,
+          outputTableDefinition: spec.outputTableDefinition,
+          allowNonFinite: spec.allowNonFinite ?? false,
+          scratch,
+        };
+        const onProgress = (batch: number, rows: number) => {
+          Object.assign(progress, { batch, rows });
+          activity.heartbeat({ ...progress });
+        };
+        const rowsOut = onThread
+          ? await scoreOnChunkThread(ctx.chunkThreads!, onThread, request, scorerOptions, onProgress)
+          : await withEngine(async (reader, writer) => {
+              const scorer = scorerOnMain!;
+              const output = new OutputWriter(writer, spec.predictor, spec.outputTableDefinition);
+              let inputColumns: string[] = [];
+              let batch = 0;
+              let rows = 0;
+              // Sent to the scorer; with a thread, one batch may be out while the next is read.
+              let dispatched = 0;
+              let sent = 0;
+              const inFlight = new OneAhead();
+              for await (const table of readRecordBatches(reader, source, batchRows)) {
+                if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');
+                inputColumns = table.schema.fields.map((f) => f.name).filter((n) => !ROW_KEYS.includes(n));
+                // The predictor sees the input columns only; the keys ride along with its output.
+                const features = keyed ? table.select(inputColumns) : table;
+                const finite = spec.allowNonFinite ? undefined : { place, firstRow: dispatched };
+                const scored = scorer.score(features, { runId, worker, chunk: index, batch: sent++ }, finite);
+                const n = table.numRows;
+                dispatched += n;
+                let keyColumns: ReturnType<typeof normalizeOutput> = [];
+                if (keyed) {
+                  const keys = Object.fromEntries(ROW_KEYS.map((k) => [k, table.getChild(k)!]));
+                  keyColumns = normalizeOutput(spec.predictor, keys, n);
+                  if (scorer.copiesInput) keyColumns = ownBuffers(keyColumns);
+                }
+                await inFlight.add(
+                  scored,
+                  async (columns) => {
+                    columns.push(...keyColumns);
+                    await output.append(columns, n);
+                    rows += n;
+                    batch++;
+                    Object.assign(progress, { batch, rows });
+                    activity.heartbeat({ ...progress });
+                  },
+                  !scorer.copiesInput,
+                );
+              }
+              await inFlight.drain();
+              return output.finish(scratch, keyed ? { source, keys: ROW_KEYS, inputColumns } : undefined);
+            });
         if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');
         const bytesOut = (await fs.stat(scratch)).size;
         await ctx.stage.putFile(scratch, key);
         return { rowsIn: chunk.rows, rowsOut, bytesOut, reused: false };
       } finally {
-        scorer.close();
+        scorerOnMain?.close();
         model?.release();
         await fs.rm(scratch, { force: true });
         await Promise.all(copies.map((c) => c.release()));

@@ -10,8 +10,11 @@ import { exportKey } from './registry.js';
 import type { PredictorMap } from './types.js';
 import { importPredictorModule } from './importModule.js';
 
+// Beside this module: linearDemo.ts from the sources, linearDemo.js when built to dist/.
+const moduleExtension = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
+
 export const BUILTIN_SOURCES: Record<string, ModulePredictorSource> = {
-  'linear-demo': { moduleUrl: new URL('./linearDemo.ts', import.meta.url).href, exportName: 'linearDemo' },
+  'linear-demo': { moduleUrl: new URL(`./linearDemo${moduleExtension}`, import.meta.url).href, exportName: 'linearDemo' },
 };
 
 /**

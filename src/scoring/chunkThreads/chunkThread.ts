@@ -1,0 +1,182 @@
+// Runs inside a chunk thread: scores whole chunks with the thread's own DuckDB (one in-memory
+// instance, two connections, kept across chunks) and the chunk's predictor loaded here, so that a
+// worker's chunks read, predict, append and write on as many cores as it has threads.
+// One chunk at a time; progress goes back after every batch, the output file is left at `scratch`.
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type * as arrow from 'apache-arrow';
+import fs from 'node:fs/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { importPredictorModule } from '../../predictors/importModule.js';
+import type { ModulePredictorSource } from '../../predictors/isolation/batchScorer.js';
+import { toThreadError } from '../../predictors/isolation/protocol.js';
+import { normalizeOutput, type OutputColumn } from '../../predictors/normalizeOutput.js';
+import type { Predictor } from '../../predictors/types.js';
+import { OutputWriter } from '../outputWriter.js';
+import { readRecordBatches } from '../recordBatches.js';
+import { ChunkState, type ChunkRequest, type FromThread, type ToThread } from './protocol.js';
+
+const state = new Int32Array(workerData.state as SharedArrayBuffer);
+const post = (message: FromThread) => parentPort!.postMessage(message);
+
+/** The main thread stopped this chunk (a cancel or timeoutPerBatch): answered with `stopped`. */
+class ChunkStopped extends Error {}
+
+/** Enters user code: from here until leaveUserCode the main thread may terminate this thread. */
+function enterUserCode(): void {
+  if (Atomics.compareExchange(state, 0, ChunkState.OURS, ChunkState.USER_CODE) !== ChunkState.OURS) throw new ChunkStopped();
+}
+
+/** Back in our own code; when the main thread is terminating us meanwhile, start no DuckDB call: wait for the end. */
+async function leaveUserCode(): Promise<void> {
+  if (Atomics.compareExchange(state, 0, ChunkState.USER_CODE, ChunkState.OURS) !== ChunkState.USER_CODE) await new Promise(() => {});
+}
+
+function checkStop(): void {
+  if (Atomics.load(state, 0) === ChunkState.STOPPING) throw new ChunkStopped();
+}
+
+interface Connections {
+  reader: DuckDBConnection;
+  writer: DuckDBConnection;
+}
+
+let db: Promise<DuckDBInstance> | undefined;
+let opening: Promise<Connections> | undefined;
+/** The open connections, for interrupting them from the message handler. */
+let conns: Connections | undefined;
+
+function connections(): Promise<Connections> {
+  // Row order inside a chunk carries no meaning (as in the worker's own engine, localEngine.ts).
+  db ??= import('@duckdb/node-api').then(({ DuckDBInstance }) =>
+    DuckDBInstance.create(':memory:', { preserve_insertion_order: 'false', threads: String(workerData.duckdbThreads) }),
+  );
+  const instance = db;
+  opening ??= (async () => {
+    const open = { reader: await (await instance).connect(), writer: await (await instance).connect() };
+    conns = open;
+    return open;
+  })();
+  opening.catch(() => (opening = undefined));
+  return opening;
+}
+
+/** After a failed or stopped chunk: fresh connections for the next one (no temp table, no interrupt left over). */
+function dropConnections(): void {
+  conns?.reader.closeSync();
+  conns?.writer.closeSync();
+  conns = undefined;
+  opening = undefined;
+}
+
+const loaded = new Map<string, Promise<Predictor>>();
+/** Predictors already loaded: taking one runs no user code. */
+const ready = new Map<string, Predictor>();
+
+const sourceKey = (source: ModulePredictorSource) =>
+  source.init === undefined
+    ? `${source.moduleUrl}#${source.exportName}`
+    : `${source.moduleUrl}#${source.exportName}#${JSON.stringify(source.init)}`;
+
+function load(source: ModulePredictorSource): Promise<Predictor> {
+  const key = sourceKey(source);
+  let found = loaded.get(key);
+  if (!found) {
+    found = importPredictorModule(source.moduleUrl).then(async (mod) => {
+      const fn = mod[source.exportName];
+      if (typeof fn !== 'function') throw new Error(`${source.moduleUrl} has no function export "${source.exportName}"`);
+      if (source.init === undefined) return fn as Predictor;
+      // A factory, called once per thread (e.g. opens an ONNX session).
+      const made: unknown = await (fn as (init: unknown) => unknown)(source.init);
+      if (typeof made !== 'function') throw new Error(`${source.moduleUrl}'s "${source.exportName}" did not return a predictor function`);
+      return made as Predictor;
+    });
+    found.then((predict) => ready.set(key, predict)).catch(() => loaded.delete(key));
+    loaded.set(key, found);
+  }
+  return found;
+}
+
+/** Runs user code (a module's top level, a factory, a predictor) where the main thread may terminate us. */
+async function inUserCode<T>(fn: () => T | Promise<T>): Promise<T> {
+  enterUserCode();
+  try {
+    return await fn();
+  } finally {
+    await leaveUserCode();
+  }
+}
+
+async function scoreChunk(request: ChunkRequest): Promise<number> {
+  const predict = ready.get(sourceKey(request.source)) ?? (await inUserCode(() => load(request.source)));
+  const { reader, writer } = await connections();
+  const keys = request.rowKeys ?? [];
+  const output = new OutputWriter(writer, request.predictor, request.outputTableDefinition);
+  const place = { worker: request.worker, chunk: request.chunk };
+  let inputColumns: string[] = [];
+  let batch = 0;
+  let rows = 0;
+  checkStop();
+  for await (const table of readRecordBatches(reader, request.fromSql, request.batchRows)) {
+    checkStop();
+    inputColumns = table.schema.fields.map((f) => f.name).filter((n) => !keys.includes(n));
+    // The predictor sees the input columns only; the keys ride along with its output.
+    const features: arrow.Table = keys.length ? table.select(inputColumns) : table;
+    const n = table.numRows;
+    const finite = request.allowNonFinite ? undefined : { place, firstRow: rows };
+    const context = { runId: request.runId, worker: request.worker, chunk: request.chunk, batch };
+    const columns: OutputColumn[] = await inUserCode(async () =>
+      normalizeOutput(request.predictor, await predict(features, context), n, request.required, finite),
+    );
+    if (keys.length) columns.push(...normalizeOutput(request.predictor, Object.fromEntries(keys.map((k) => [k, table.getChild(k)!])), n));
+    await output.append(columns, n);
+    rows += n;
+    batch++;
+    post({ type: 'progress', id: request.id, batch, rows });
+  }
+  checkStop();
+  return output.finish(request.scratch, keys.length ? { source: request.fromSql, keys, inputColumns } : undefined);
+}
+
+let current: number | undefined;
+let interrupting: NodeJS.Timeout | undefined;
+
+async function handle(request: ChunkRequest): Promise<void> {
+  current = request.id;
+  try {
+    const rowsOut = await scoreChunk(request);
+    post({ type: 'done', id: request.id, rowsOut });
+  } catch (err) {
+    dropConnections();
+    // A write stopped half-way may have left a partial file; the activity may have removed it already.
+    await fs.rm(request.scratch, { force: true }).catch(() => {});
+    if (err instanceof ChunkStopped || Atomics.load(state, 0) === ChunkState.STOPPING) post({ type: 'stopped', id: request.id });
+    else post({ type: 'failed', id: request.id, error: toThreadError(err) });
+  } finally {
+    current = undefined;
+  }
+}
+
+// Started with the thread, while its first chunk is still being fetched from the stage.
+connections().catch(() => {});
+
+parentPort!.on('message', (message: ToThread) => {
+  if (message.type === 'chunk') {
+    void handle(message);
+    return;
+  }
+  // A stop: the DuckDB call in flight (a read, the parquet write) fails at once with an interrupt.
+  // Repeated until the chunk answers: a stop that lands between two calls would miss the next one
+  // (an interrupt only ends the statement running at that moment).
+  if (message.id !== current || interrupting) return;
+  const interrupt = () => {
+    if (current !== message.id) {
+      clearInterval(interrupting);
+      interrupting = undefined;
+      return;
+    }
+    conns?.reader.interrupt();
+    conns?.writer.interrupt();
+  };
+  interrupting = setInterval(interrupt, 20);
+  interrupt();
+});
