@@ -31,7 +31,8 @@ def score_file(job):
         writer = writer or pq.ParquetWriter(os.path.join(out_dir, os.path.basename(path)), out.schema)
         writer.write_table(out)
         rows += out.num_rows
-    writer.close()
+    if writer:  # an empty file (an export may stage one) has no batch and nothing to write
+        writer.close()
     return rows
 
 

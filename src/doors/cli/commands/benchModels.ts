@@ -11,6 +11,7 @@ import { manifestKey } from '../../../adapters/stage/stage.js';
 import type { DuckDBWarehouse } from '../../../adapters/warehouse/duckdb/duckdbWarehouse.js';
 import { ModelRegistry, type RegisterOptions } from '../../../models/registry.js';
 import type { ModelJson } from '../../../models/modelJson.js';
+import { MIN_CHUNK_ROWS } from '../../../planning/chunks.js';
 import type { RunManifest } from '../../../planning/manifest.js';
 import type { RunMeasure, RunOptions } from './bench.js';
 import type { RunSummary } from '../../../workflows/run/contract.js';
@@ -25,6 +26,7 @@ export interface SectionContext {
   prepareTable(rows: number): Promise<void>;
   secs(ms: number): string;
   phases(s: RunSummary): string;
+  /** bench's warm-up rows (see warmupRowsFor). */
   warmupRows: number;
   batchSizeInMb: number;
   /** The bench's data dir: its warehouse, stage (and registry), peer outputs. */
@@ -71,6 +73,13 @@ export function runScript(python: string, script: string, args: string[]): void 
 }
 
 export const stageRoot = (dataDir: string) => path.join(dataDir, 'stage');
+
+/**
+ * Rows of a model section's warm-up run: enough for a chunk per core, so that every slot the measured
+ * run uses has its Python process started (or its ONNX session opened in its thread), as on a worker
+ * that has served the model before. bench's 10,000-row warm-up is one chunk: one slot.
+ */
+export const warmupRowsFor = (ctx: SectionContext) => Math.max(ctx.warmupRows, 2 * MIN_CHUNK_ROWS * ctx.cores);
 
 /** Registers a model in the bench's registry (on its stage), as `models register` does. */
 export async function registerBenchModel(ctx: SectionContext, options: Omit<RegisterOptions, 'python'>): Promise<ModelJson> {

@@ -14,6 +14,7 @@ import {
   runScript,
   SectionSkipped,
   stagedInputFiles,
+  warmupRowsFor,
   type SectionContext,
 } from './benchModels.js';
 import { runPythonPeer } from './benchPeer.js';
@@ -82,13 +83,14 @@ export async function onnxSection(ctx: SectionContext, rows: number): Promise<st
   const lacks = pythonLacks(ctx.python, MODULES);
   if (lacks) throw new SectionSkipped('ONNX', lacks, `install with: ${ctx.python} -m pip install ${PACKAGES}`);
   console.error(`ONNX: ${rows.toLocaleString('en-US')} rows, training ${MODEL} on a sample…`);
-  await prepareOnnxTable(ctx, ctx.warmupRows);
+  const warmupRows = warmupRowsFor(ctx);
+  await prepareOnnxTable(ctx, warmupRows);
   await prepareOnnxTable(ctx, rows);
   const joblibFile = await trainAndRegister(ctx, rows);
   console.error('  running the pipeline…');
   const run = await ctx.runChild(rows, {
     spec: spec(ctx, rows, `bench.onnx_predictions_${rows}`),
-    warmup: spec(ctx, ctx.warmupRows, 'bench.onnx_predictions_warmup'),
+    warmup: spec(ctx, warmupRows, 'bench.onnx_predictions_warmup'),
   });
   const files = stagedInputFiles(ctx.dataDir, run.runId);
   console.error(`  scikit-learn peer on the run's ${files.length} staged files…`);

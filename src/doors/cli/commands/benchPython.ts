@@ -13,6 +13,7 @@ import {
   registerBenchModel,
   SectionSkipped,
   stagedInputFiles,
+  warmupRowsFor,
   type SectionContext,
 } from './benchModels.js';
 import { runPythonPeer } from './benchPeer.js';
@@ -47,11 +48,13 @@ export async function pythonSection(ctx: SectionContext, rows: number): Promise<
   if (lacks) throw new SectionSkipped('Python', lacks, `install with: ${ctx.python} -m pip install ${PACKAGES}`);
   console.error(`Python: ${rows.toLocaleString('en-US')} rows with seed 000's ${FUNCTION}…`);
   const model = seedModel();
+  const warmupRows = warmupRowsFor(ctx);
+  await ctx.prepareTable(warmupRows);
   await ctx.prepareTable(rows);
   await registerBenchModel(ctx, { name: MODEL, file: model, description: "bench: seed 000's predict_fn" });
   const run = await ctx.runChild(rows, {
     spec: spec(ctx, rows, `bench.python_predictions_${rows}`),
-    warmup: spec(ctx, ctx.warmupRows, 'bench.python_predictions_warmup'),
+    warmup: spec(ctx, warmupRows, 'bench.python_predictions_warmup'),
   });
   const files = stagedInputFiles(ctx.dataDir, run.runId);
   console.error(`  multiprocessing peer on the run's ${files.length} staged files…`);
