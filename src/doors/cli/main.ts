@@ -14,6 +14,8 @@ async function main(argv: string[]): Promise<number> {
       workers: { type: 'string' },
       chunks: { type: 'string' },
       stage: { type: 'string' },
+      'onnx-rows': { type: 'string' },
+      'python-rows': { type: 'string' },
       'run-id': { type: 'string' },
       set: { type: 'string', multiple: true },
       prune: { type: 'boolean', default: false },
@@ -102,6 +104,8 @@ async function main(argv: string[]): Promise<number> {
         workers: values.workers,
         chunks: values.chunks,
         stage: values.stage,
+        onnxRows: values['onnx-rows'],
+        pythonRows: values['python-rows'],
       });
     case 'bench-run':
       return (await import('./commands/bench.js')).benchRunCommand(config, Number(needArg('a row count')), arg2);

@@ -29,8 +29,11 @@ Usage:
   batch-inference dev                           keep a local Temporal server + Web UI + worker running
   batch-inference serve                         the HTTP API on BATCH_API_HOST:BATCH_API_PORT (needs BATCH_API_TOKENS)
   batch-inference bench [--rows 1000000,10000000] [--workers N] [--chunks 200] [--stage local|s3]
+                        [--onnx-rows N] [--python-rows N]
                                                 --workers: also score the largest size with N worker processes
                                                 --chunks: the smallest size again in ~N chunks (0: skip)
+                                                --onnx-rows, --python-rows: rows of the ONNX and Python model
+                                                sections, each next to its Python peer (10000000; 0: skip)
   batch-inference deploy <dir> [--prune] [--dry-run] [--json]
                                                 one Schedule per sensor file / job spec with a schedule block
   batch-inference sensors list [--json]         name, cron, paused, last value, last check, last run

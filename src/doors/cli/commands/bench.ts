@@ -13,8 +13,11 @@ import type { RunSummary } from '../../../workflows/run/contract.js';
 import { openSession } from '../session.js';
 import { EXIT_OK, UsageError } from '../usage.js';
 import { describeGaps, runHopGaps, type RunHops } from './benchHops.js';
+import { SectionSkipped, type SectionContext } from './benchModels.js';
+import { onnxSection } from './benchOnnx.js';
 import { PeerUnavailableError, runPandasPeer, type PeerResult } from './benchPeer.js';
 import { s3StageEnv, startS3Server, type S3Server } from '../../../adapters/stage/s3/motoServer.js';
+import { pythonSection } from './benchPython.js';
 
 const BIN = fileURLToPath(new URL('../../../../bin/batch-inference.js', import.meta.url));
 const BATCH_SIZE_MB = 8;
@@ -74,9 +77,14 @@ export interface RunOptions {
   parallelWorkers?: number;
   /** Worker processes polling the run's task queue: this process's own plus workers − 1 `batch-inference worker`s. */
   workers?: number;
+  /** The measured run's job spec (a model section's); the linear-demo spec of `rows` when absent. */
+  spec?: Record<string, unknown>;
+  /** The warm-up run's job spec; the linear-demo spec of WARMUP_ROWS when absent. */
+  warmup?: Record<string, unknown>;
 }
 
-interface RunMeasure {
+export interface RunMeasure {
+  runId: string;
   ms: number;
   maxRssMb: number;
   summary: RunSummary;
@@ -140,12 +148,14 @@ export async function benchRunCommand(config: Config, rows: number, optionsJson?
   try {
     if (extra.length) await awaitPollers(session.config, session.client.temporal, extra.length + 1);
     // Warm: the bundle is loaded, DuckDB open, pollers running, as on a worker that has served runs before.
-    const warm = await session.client.startBatchInference(benchSpec(WARMUP_ROWS, { parallelWorkers: options.parallelWorkers }));
+    const warm = await session.client.startBatchInference(
+      options.warmup ?? benchSpec(WARMUP_ROWS, { parallelWorkers: options.parallelWorkers }),
+    );
     await session.client.waitForResult(warm.runId);
 
     const cpuBefore = [process.cpuUsage(), ...extra.map((c) => cpuMsOf(c.pid!))];
     const start = performance.now();
-    const { runId } = await session.client.startBatchInference(benchSpec(rows, options));
+    const { runId } = await session.client.startBatchInference(options.spec ?? benchSpec(rows, options));
     const summary = await session.client.waitForResult(runId);
     const ms = performance.now() - start;
     const own = process.cpuUsage(cpuBefore[0] as NodeJS.CpuUsage);
@@ -154,7 +164,7 @@ export async function benchRunCommand(config: Config, rows: number, optionsJson?
       ...extra.map((c, i) => ((cpuMsOf(c.pid!) ?? 0) - ((cpuBefore[i + 1] as number | undefined) ?? 0)) / ms),
     ];
     const hops = await runHopGaps(session.client.temporal, runId, summary.workers);
-    const measure: RunMeasure = { ms, maxRssMb: process.resourceUsage().maxRSS / 1024, summary, hops, coresUsed };
+    const measure: RunMeasure = { runId, ms, maxRssMb: process.resourceUsage().maxRSS / 1024, summary, hops, coresUsed };
     console.log(JSON.stringify(measure));
     return EXIT_OK;
   } finally {
@@ -192,6 +202,10 @@ export interface BenchOptions {
   chunks?: string;
   /** `local` (a folder) or `s3`: a moto_server the bench starts, so every worker process reads and writes chunks over S3. */
   stage?: string;
+  /** Rows of the ONNX model section (issue 12; 0: skip). */
+  onnxRows?: string;
+  /** Rows of the Python model section (issue 13; 0: skip). */
+  pythonRows?: string;
 }
 
 const MB = 1024 * 1024;
@@ -217,26 +231,38 @@ async function stagePeerInput(warehouse: DuckDBWarehouse, rows: number, dir: str
     .map((n) => path.join(dir, n));
 }
 
-export async function benchCommand(_config: Config, flags: BenchOptions = {}): Promise<number> {
+export async function benchCommand(config: Config, flags: BenchOptions = {}): Promise<number> {
   const sizes = (flags.rows ?? '1000000,10000000').split(',').map((s) => Number(s.replace(/_/g, '')));
   if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new UsageError('--rows takes whole numbers, e.g. --rows 1000000,10000000');
   const workers = wholeNumber('--workers', flags.workers, 1, 1);
   const chunkTarget = wholeNumber('--chunks', flags.chunks, 200, 0);
   const stageKind = flags.stage ?? 'local';
   if (stageKind !== 'local' && stageKind !== 's3') throw new UsageError(`--stage takes local or s3, got "${stageKind}"`);
+  const modelRows = {
+    onnx: wholeNumber('--onnx-rows', flags.onnxRows, 10_000_000, 0),
+    python: wholeNumber('--python-rows', flags.pythonRows, 10_000_000, 0),
+  };
   const dataDir = path.resolve('.data', 'bench');
   fs.rmSync(dataDir, { recursive: true, force: true });
   fs.mkdirSync(dataDir, { recursive: true });
   const s3 = stageKind === 's3' ? await startBenchS3() : undefined;
   try {
-    return await benchWith(
+    const code = await benchWith(
       { ...benchEnv(dataDir), ...s3?.env },
       dataDir,
       sizes,
       workers,
       chunkTarget,
       s3 ? 'S3 stage (moto_server on loopback)' : 'local stage',
+      // The model sections register models in and read staged files from the local stage folder.
+      s3 ? { onnx: 0, python: 0 } : modelRows,
+      config.python.executable,
     );
+    if (s3 && (modelRows.onnx || modelRows.python))
+      console.log(
+        '\nModel sections skipped: they run on the local stage (bench without --stage s3; --onnx-rows 0 --python-rows 0 to silence this)',
+      );
+    return code;
   } finally {
     await s3?.server.stop();
   }
@@ -260,6 +286,8 @@ async function benchWith(
   workers: number,
   chunkTarget: number,
   stageName: string,
+  modelRows: { onnx: number; python: number },
+  python: string,
 ): Promise<number> {
   const warehouse = new DuckDBWarehouse(path.join(dataDir, 'warehouse.duckdb'));
   loadConfig({ ...process.env, ...env });
@@ -340,6 +368,31 @@ async function benchWith(
       '',
       `Workers (${rows.toLocaleString('en-US')} rows, parallelWorkers ${options.parallelWorkers}, batchSizeInMb ${options.batchSizeInMb}): running ${secs(one.summary.durations.runningMs)} with 1 worker (cores used ${cores1}), ${secs(many.summary.durations.runningMs)} with ${workers} (cores used per worker ${coresN}): ${(one.summary.durations.runningMs / many.summary.durations.runningMs).toFixed(2)}× the scoring throughput`,
     );
+  }
+  // The model sections (issues 12, 13): each against its Python peer; one whose Python lacks a package says so and the rest runs.
+  const models: SectionContext = {
+    warehouse,
+    dataDir,
+    python,
+    cores,
+    batchSizeInMb: BATCH_SIZE_MB,
+    warmupRows: WARMUP_ROWS,
+    runChild: (rows, options) => runChild(rows, env, options),
+    prepareTable: (rows) => prepareTable(warehouse, rows),
+    secs,
+    phases,
+  };
+  for (const [rows, section] of [
+    [modelRows.onnx, onnxSection],
+    [modelRows.python, pythonSection],
+  ] as const) {
+    if (rows === 0) continue;
+    try {
+      lines.push('', ...(await section(models, rows)));
+    } catch (err) {
+      if (!(err instanceof SectionSkipped || err instanceof PeerUnavailableError)) throw err;
+      lines.push('', err.message);
+    }
   }
   if (notes.length) lines.push('', ...notes);
   console.log(lines.join('\n'));

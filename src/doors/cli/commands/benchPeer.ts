@@ -37,26 +37,49 @@ export interface PeerResult {
   rows: number;
 }
 
-/** The reason the peer cannot run here (no python3, or no pandas/pyarrow), or undefined. */
+/** The reason a peer cannot run here (no interpreter, or a missing module), or undefined. */
 export class PeerUnavailableError extends Error {
-  constructor(readonly reason: string) {
-    super(`pandas peer skipped: ${reason} (install with: python3 -m pip install pandas pyarrow)`);
+  constructor(
+    readonly reason: string,
+    readonly peer = 'pandas peer',
+    readonly packages = 'pandas pyarrow',
+  ) {
+    super(`${peer} skipped: ${reason} (install with: python3 -m pip install ${packages})`);
   }
 }
 
-/** Scores `files` with the pandas peer in `processes` processes; the time excludes Python's start-up and imports. */
-export function runPandasPeer(files: string[], outDir: string, processes: number, python = 'python3'): Promise<PeerResult> {
+/** Which peer runs and what it needs, for PeerUnavailableError. */
+export interface PeerName {
+  peer: string;
+  packages: string;
+}
+
+/**
+ * Runs a Python peer (`args` after the interpreter) that prints its {ms, rows} as the last line of
+ * stdout, timed by itself without Python's start-up and imports. A missing interpreter or module is a
+ * PeerUnavailableError (the bench prints it and goes on); any other failure is an error.
+ */
+export function runPythonPeer(
+  args: string[],
+  python = 'python3',
+  name: PeerName = { peer: 'pandas peer', packages: 'pandas pyarrow' },
+): Promise<PeerResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, ['-c', PEER, JSON.stringify(files), outDir, String(processes)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('error', (e) => reject(new PeerUnavailableError(e.message)));
+    child.on('error', (e) => reject(new PeerUnavailableError(e.message, name.peer, name.packages)));
     child.on('exit', (code) => {
       if (code === 0) return resolve(JSON.parse(out.trim().split('\n').pop()!) as PeerResult);
-      if (/ModuleNotFoundError/.test(err)) return reject(new PeerUnavailableError(err.trim().split('\n').pop()!));
-      reject(new Error(`pandas peer exited with ${code}: ${err}`));
+      if (/ModuleNotFoundError/.test(err)) return reject(new PeerUnavailableError(err.trim().split('\n').pop()!, name.peer, name.packages));
+      reject(new Error(`${name.peer} exited with ${code}: ${err}`));
     });
   });
+}
+
+/** Scores `files` with the pandas peer in `processes` processes; the time excludes Python's start-up and imports. */
+export function runPandasPeer(files: string[], outDir: string, processes: number, python = 'python3'): Promise<PeerResult> {
+  return runPythonPeer(['-c', PEER, JSON.stringify(files), outDir, String(processes)], python);
 }
