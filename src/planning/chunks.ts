@@ -74,7 +74,11 @@ export const MIN_CHUNK_ROWS = 16_384;
  * Chunks of about chunkBytes, cut smaller when that would leave some of the `workers` without a chunk
  * (parallelWorkers means what it says), down to MIN_CHUNK_ROWS rows a chunk. Never cuts larger chunks.
  */
-export function planChunksForWorkers(files: readonly StagedFile[], chunkBytes: number, workers: number): Chunk[] {
+export function planChunksForWorkers(staged: readonly StagedFile[], chunkBytes: number, workers: number): Chunk[] {
+  // An export can stage a file with no rows (DuckDB's COPY did for the bench's 1M rows): as a chunk of its
+  // own it took a worker's place, and the one real chunk then ran on one core (issue 14).
+  const withRows = staged.filter((f) => f.rows > 0);
+  const files = withRows.length > 0 ? withRows : staged;
   const chunks = planChunks(files, chunkBytes);
   if (chunks.length >= workers) return chunks;
   const rows = files.reduce((s, f) => s + f.rows, 0);

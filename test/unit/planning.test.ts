@@ -44,6 +44,15 @@ describe('planChunksForWorkers: parallelWorkers means what it says', () => {
     expect(planChunksForWorkers([file(0, 0.01, 500)], 256 * MB, 8)).toHaveLength(1);
   });
 
+  it('gives a file without rows no chunk: it would take a worker’s place and leave the rows on one core', () => {
+    const files = [file(0, 8, 1_000_000), { key: 'in/1.parquet', bytes: 137, rows: 0 }];
+    const chunks = planChunksForWorkers(files, 8 * MB, 2);
+    expect(chunks.map((c) => c.rows)).toEqual([500_000, 500_000]);
+    expect(coveredRows(chunks, files)).toHaveLength(1_000_000);
+    // Only empty files: planned as before (the run has nothing to score either way).
+    expect(planChunksForWorkers([{ key: 'in/0.parquet', bytes: 137, rows: 0 }], 8 * MB, 2)).toHaveLength(1);
+  });
+
   it('never makes chunks larger than batchSizeInMb asks', () => {
     const files = Array.from({ length: 10 }, (_, i) => file(i, 1));
     expect(planChunksForWorkers(files, 3 * MB, 2)).toEqual(planChunks(files, 3 * MB));
