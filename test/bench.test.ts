@@ -74,6 +74,10 @@ describe('batch-inference bench', () => {
       / {2}transfer \(Arrow IPC both ways\): round trip [\d.]+ ms of which predict_fn [\d.]+ ms: transfer \+ framing -?[\d.]+ ms a batch/,
     );
     expect(out).not.toMatch(/skipped/);
+    // Two worker processes against one (issue 14, target 4): a default part of the bench.
+    expect(out).toMatch(
+      /Workers \([\d,]+ rows, .*\): running [\d.]+ s with 1 worker \(cores used [\d.]+\), [\d.]+ s with 2 \(cores used per worker [\d.]+, [\d.]+\): [\d.]+× the scoring throughput/,
+    );
 
     // What the runs published and the peers wrote: one row per input row.
     const data = path.join(r.cwd, '.data', 'bench');
@@ -94,13 +98,41 @@ describe('batch-inference bench', () => {
     dirs.push(bare);
     const python = path.join(bare, 'python');
     fs.writeFileSync(python, '#!/bin/sh\nexec python3 -S "$@"\n', { mode: 0o755 });
-    const r = await bench(['--rows', String(ROWS), '--onnx-rows', String(ROWS), '--python-rows', String(ROWS), '--chunks', '0'], {
-      BATCH_PYTHON: python,
-    });
+    const r = await bench(
+      ['--rows', String(ROWS), '--onnx-rows', String(ROWS), '--python-rows', String(ROWS), '--chunks', '0', '--workers', '1'],
+      {
+        BATCH_PYTHON: python,
+      },
+    );
     expect(r.code, r.output).toBe(0);
     expect(r.output).toMatch(new RegExp(String.raw`\| ${n} \| `)); // the linear-demo run still ran
     expect(r.output).toMatch(/ONNX section skipped: .*No module named .*\(install with: .*python -m pip install scikit-learn skl2onnx/);
     expect(r.output).toMatch(/Python section skipped: .*No module named .*\(install with: .*python -m pip install pandas pyarrow\)/);
     expect(groupMembers(r.pid)).toEqual([]);
+  }, 600_000);
+
+  it('runs on an S3 stage (moto) with two worker processes, and stops its S3 server', async () => {
+    const r = await bench([
+      '--rows',
+      String(ROWS),
+      '--chunks',
+      '20',
+      '--workers',
+      '2',
+      '--stage',
+      's3',
+      '--onnx-rows',
+      '0',
+      '--python-rows',
+      '0',
+    ]);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/S3 stage \(moto_server on loopback\)/);
+    expect(r.output).toMatch(/Per-chunk overhead: [\d,]+ rows in \d+ chunks .* = -?[\d.]+ ms a chunk/);
+    expect(r.output).toMatch(/Workers \(.*\): running [\d.]+ s with 1 worker .* with 2 \(cores used per worker [\d.]+, [\d.]+\)/);
+    // Nothing written to a local stage folder: every run read and wrote S3.
+    expect(fs.existsSync(path.join(r.cwd, '.data', 'bench', 'stage'))).toBe(false);
+    expect(groupMembers(r.pid)).toEqual([]);
+    expect(processesUnder(r.cwd)).toEqual([]);
   }, 600_000);
 });
