@@ -47,6 +47,10 @@ export const configSchema = z
       .refine((v) => /^\d+$/.test(v.trim()) && Number(v) <= 1024, { error: (i) => `got "${String(i.input)}"; ${CHUNK_THREADS_HELP}` })
       .transform(Number)
       .optional(),
+    // `trusted`: the operator vouches for BATCH_PREDICTORS modules, which then score on chunk threads too.
+    BATCH_CHUNK_THREAD_MODULES: z
+      .enum(['trusted', 'isolated'], { error: (i) => `got "${String(i.input)}"; set trusted or isolated (the default)` })
+      .default('isolated'),
     // The interpreter of Python models (a virtual environment's bin/python, say), and the resident
     // memory above which a model process is restarted between chunks.
     BATCH_PYTHON: z.string().min(1).default('python3'),
@@ -119,6 +123,8 @@ export interface Config {
   predictorMaxMemoryMb: number;
   /** BATCH_CHUNK_THREADS: size of the worker's pool of chunk threads (0: none); unset, the worker's default. */
   chunkThreads?: number;
+  /** BATCH_CHUNK_THREAD_MODULES=trusted: BATCH_PREDICTORS modules score on chunk threads too. */
+  trustModulesOnChunkThreads: boolean;
   /** Python model processes: BATCH_PYTHON and BATCH_PYTHON_MAX_RSS_MB. */
   python: { executable: string; maxRssMb: number };
   /** Artifact bytes of registered model versions a worker keeps loaded (BATCH_MODEL_CACHE_MB). */
@@ -174,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxConcurrentActivities: c.BATCH_MAX_CONCURRENT_ACTIVITIES,
     predictorMaxMemoryMb: c.BATCH_PREDICTOR_MAX_MEMORY_MB,
     chunkThreads: c.BATCH_CHUNK_THREADS,
+    trustModulesOnChunkThreads: c.BATCH_CHUNK_THREAD_MODULES === 'trusted',
     python: { executable: c.BATCH_PYTHON, maxRssMb: c.BATCH_PYTHON_MAX_RSS_MB },
     modelCacheMb: c.BATCH_MODEL_CACHE_MB,
     modelUnpack: { maxMb: c.BATCH_MODEL_UNPACK_MB, maxFiles: c.BATCH_MODEL_UNPACK_FILES },

@@ -44,6 +44,8 @@ describe('chunk threads', () => {
   let h: Harness;
   /** The same module on a worker without chunk threads: today's path, for comparing errors. */
   let off: Harness;
+  /** Chunk threads on, but BATCH_PREDICTORS modules not vouched for (the default). */
+  let isolated: Harness;
   const arrivals: Arrived[] = [];
   const waiters: (() => void)[] = [];
   const arrived = new BroadcastChannel(ARRIVED_CHANNEL);
@@ -57,17 +59,38 @@ describe('chunk threads', () => {
   };
 
   beforeAll(async () => {
-    h = await createHarness({ BATCH_PREDICTORS: MODULE, BATCH_MAX_CONCURRENT_ACTIVITIES: '4', BATCH_CHUNK_THREADS: '2' });
+    // The operator vouches for its BATCH_PREDICTORS module: it may score on chunk threads.
+    h = await createHarness({
+      BATCH_PREDICTORS: MODULE,
+      BATCH_MAX_CONCURRENT_ACTIVITIES: '4',
+      BATCH_CHUNK_THREADS: '2',
+      BATCH_CHUNK_THREAD_MODULES: 'trusted',
+    });
     off = await createHarness({ BATCH_PREDICTORS: MODULE, BATCH_CHUNK_THREADS: '0' });
-    await createFeatures(h, 80_000);
-    await createFeatures(off, 80_000);
-    await h.startWorker({ batchRows: 4096 });
-    await off.startWorker({ batchRows: 4096 });
+    isolated = await createHarness({ BATCH_PREDICTORS: MODULE, BATCH_CHUNK_THREADS: '2' });
+    for (const harness of [h, off, isolated]) {
+      await createFeatures(harness, 80_000);
+      await harness.startWorker({ batchRows: 4096 });
+    }
   });
   afterAll(async () => {
     arrived.close();
     await h?.close();
     await off?.close();
+    await isolated?.close();
+  });
+
+  it('keeps a module the operator has not vouched for off chunk threads: it scores on predictor threads, beside no DuckDB', async () => {
+    // A module's stray asynchronous throw, process.exit or heap overflow ends its thread at any moment; on a
+    // chunk thread that moment can be inside a DuckDB call, which aborts the whole worker process.
+    const { runId } = await isolated.client.startBatchInference(
+      seedSpec({ predictor: 'whereScored', outputTableName: 'WHERE_OUT', outputTableDefinition: WHERE_DEFINITION, parallelWorkers: 2 }),
+    );
+    expect((await isolated.client.waitForResult(runId)).rowsOut).toBe(40_000);
+    const [where] = await isolated.sql<{ chunk_thread_rows: number; main: number }>(
+      `SELECT sum(on_chunk_thread)::INTEGER AS chunk_thread_rows, count(*) FILTER (WHERE thread = 0)::INTEGER AS main FROM WHERE_OUT`,
+    );
+    expect(where).toEqual({ chunk_thread_rows: 0, main: 0 });
   });
 
   it('scores chunks on chunk threads, not on the main thread; with BATCH_CHUNK_THREADS=0 not on them', async () => {

@@ -48,7 +48,11 @@ let conns: Connections | undefined;
 function connections(): Promise<Connections> {
   // Row order inside a chunk carries no meaning (as in the worker's own engine, localEngine.ts).
   db ??= import('@duckdb/node-api').then(({ DuckDBInstance }) =>
-    DuckDBInstance.create(':memory:', { preserve_insertion_order: 'false', threads: String(workerData.duckdbThreads) }),
+    DuckDBInstance.create(':memory:', {
+      preserve_insertion_order: 'false',
+      threads: String(workerData.duckdbThreads),
+      memory_limit: `${workerData.duckdbMemoryMb}MB`,
+    }),
   );
   const instance = db;
   opening ??= (async () => {
@@ -107,8 +111,9 @@ async function inUserCode<T>(fn: () => T | Promise<T>): Promise<T> {
 }
 
 async function scoreChunk(request: ChunkRequest): Promise<number> {
-  const predict = ready.get(sourceKey(request.source)) ?? (await inUserCode(() => load(request.source)));
+  // DuckDB open before any user code: a thread terminated in user code must have no DuckDB call in flight.
   const { reader, writer } = await connections();
+  const predict = ready.get(sourceKey(request.source)) ?? (await inUserCode(() => load(request.source)));
   const keys = request.rowKeys ?? [];
   const output = new OutputWriter(writer, request.predictor, request.outputTableDefinition);
   const place = { worker: request.worker, chunk: request.chunk };
@@ -144,6 +149,8 @@ async function handle(request: ChunkRequest): Promise<void> {
   current = request.id;
   try {
     const rowsOut = await scoreChunk(request);
+    // Finished as the stop arrived: nobody will upload this file, so it is not left behind.
+    if (Atomics.load(state, 0) === ChunkState.STOPPING) throw new ChunkStopped();
     post({ type: 'done', id: request.id, rowsOut });
   } catch (err) {
     dropConnections();
@@ -156,8 +163,12 @@ async function handle(request: ChunkRequest): Promise<void> {
   }
 }
 
-// Started with the thread, while its first chunk is still being fetched from the stage.
-connections().catch(() => {});
+// Started with the thread, while its first chunk is still being fetched from the stage. The pool
+// terminates an idle thread only after this has settled (a DuckDB open in flight aborts the process too).
+connections().then(
+  () => post({ type: 'ready' }),
+  () => post({ type: 'ready' }),
+);
 
 parentPort!.on('message', (message: ToThread) => {
   if (message.type === 'chunk') {

@@ -33,13 +33,16 @@ export class ChunkThread {
   private lastError?: Error & { code?: string };
   /** Asked to stop: may not take another chunk until it has answered. */
   private stopping = false;
+  /** Settles when the thread's DuckDB has opened (or the thread ended): before that it is never terminated. */
+  private readonly opened: Promise<void>;
+  private markOpened: () => void = () => {};
 
   constructor(
     private readonly pool: ChunkThreads,
     maxMemoryMb: number,
   ) {
     this.worker = new Worker(ENTRY, {
-      workerData: { state: this.state.buffer, duckdbThreads: pool.duckdbThreads },
+      workerData: { state: this.state.buffer, duckdbThreads: pool.duckdbThreads, duckdbMemoryMb: pool.duckdbMemoryMb },
       // User code runs here as in a predictor thread: the same heap bound (BATCH_PREDICTOR_MAX_MEMORY_MB).
       resourceLimits: { maxOldGenerationSizeMb: maxMemoryMb },
       stdout: false,
@@ -48,7 +51,12 @@ export class ChunkThread {
     // An idle thread must not keep the process alive.
     this.worker.unref();
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+    this.opened = new Promise((resolve) => {
+      this.markOpened = resolve;
+      this.worker.once('exit', () => resolve());
+    });
     this.worker.on('message', (message: FromThread) => {
+      if (message.type === 'ready') return this.markOpened();
       const waiting = this.pending;
       if (!waiting || waiting.id !== message.id) return;
       if (message.type === 'progress') return waiting.progress(message.batch, message.rows);
@@ -111,6 +119,7 @@ export class ChunkThread {
 
   /** Only when idle or inside user code: never while a DuckDB call of the thread may be in flight. */
   async terminate(): Promise<void> {
+    await this.opened;
     await this.worker.terminate();
   }
 }
@@ -123,8 +132,12 @@ export class ChunkThreads {
     /** At most this many threads (BATCH_CHUNK_THREADS). */
     readonly size: number,
     readonly maxMemoryMb: number,
-    /** DuckDB threads of each thread's instance. */
-    readonly duckdbThreads = os.availableParallelism(),
+    /** BATCH_CHUNK_THREAD_MODULES=trusted: the operator's BATCH_PREDICTORS modules may score here too (threadSource.ts). */
+    readonly trustModules = false,
+    /** DuckDB threads of each thread's instance: the cores shared out, so N threads do not run N × cores. */
+    readonly duckdbThreads = Math.max(1, Math.floor(os.availableParallelism() / size)),
+    /** DuckDB memory of each thread's instance: 80 % of the machine shared by the threads and the worker's own engine. */
+    readonly duckdbMemoryMb = Math.max(256, Math.floor((0.8 * os.totalmem()) / 2 ** 20 / (size + 1))),
   ) {}
 
   /** An idle thread, or a new one while the pool is below its size; undefined when all are busy. */

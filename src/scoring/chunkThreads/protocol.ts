@@ -50,6 +50,8 @@ export interface StopRequest {
 export type ToThread = ChunkRequest | StopRequest;
 
 export type FromThread =
+  /** The thread's DuckDB has opened (or failed to): from now on it may be terminated while idle. */
+  | { type: 'ready' }
   | { type: 'progress'; id: number; batch: number; rows: number }
   | { type: 'done'; id: number; rowsOut: number }
   | { type: 'stopped'; id: number }
