@@ -20,3 +20,17 @@ describe('BATCH_CHUNK_THREADS', () => {
     );
   });
 });
+
+describe('BATCH_CHUNK_THREAD_MODULES', () => {
+  it('keeps BATCH_PREDICTORS modules off chunk threads unless set to trusted', () => {
+    expect(loadConfig({}).trustModulesOnChunkThreads).toBe(false);
+    expect(loadConfig({ BATCH_CHUNK_THREAD_MODULES: 'isolated' }).trustModulesOnChunkThreads).toBe(false);
+    expect(loadConfig({ BATCH_CHUNK_THREAD_MODULES: 'trusted' }).trustModulesOnChunkThreads).toBe(true);
+  });
+
+  it('refuses anything else naming the variable, the value and the fix', () => {
+    expect(() => loadConfig({ BATCH_CHUNK_THREAD_MODULES: 'yes' })).toThrow(
+      'BATCH_CHUNK_THREAD_MODULES: got "yes"; set trusted or isolated (the default)',
+    );
+  });
+});
