@@ -20,7 +20,7 @@ const BOMB = fileURLToPath(new URL('./fixtures/python/bomb_tar.py', import.meta.
 const GiB = 1024 * 1024 * 1024;
 const MiB = 1024 * 1024;
 
-type Kind = 'sparse' | 'entries' | 'truncated' | 'exact';
+type Kind = 'sparse' | 'entries' | 'truncated' | 'exact' | 'deep' | 'deeper';
 
 describe('python model archives are bounded in what they unpack to', () => {
   let h: Harness;
@@ -67,6 +67,18 @@ describe('python model archives are bounded in what they unpack to', () => {
     expect(err!.message).toMatch(
       /^model bomb@1: refused to unpack its Python archive: it holds more than 10000 entries, over BATCH_MODEL_UNPACK_FILES=10000;/,
     );
+    expect(left).toEqual([]);
+  });
+
+  it('counts the folders an entry implies: 10 headers 60 folders deep each are 610 paths, over a bound of 100', async () => {
+    const { err, left } = await unpack(bomb('deep', 10), { maxBytes: MiB, maxEntries: 100 });
+    expect(err).toMatchObject({ limit: 'entries', bound: 100, where: 'headers' });
+    expect(left).toEqual([]);
+  });
+
+  it('refuses an entry nested deeper than 64 folders, writing nothing', async () => {
+    const { err, left } = await unpack(bomb('deeper', 2000));
+    expect(String(err)).toMatch(/nests deeper than 64 folders/);
     expect(left).toEqual([]);
   });
 

@@ -64,9 +64,21 @@ def pack(folder, out, max_bytes, max_entries):
                     tar.addfile(info, f)
 
 
+# Deeper than any real model folder; also keeps os.makedirs' recursion far from Python's limit.
+MAX_DEPTH = 64
+
+
+def folders_and_self(name):
+    """The entry's path and every folder above it: what unpacking it creates."""
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
 def check(member):
     name = member.name
     parts = name.split("/")
+    if len([p for p in parts if p not in ("", ".")]) > MAX_DEPTH:
+        raise Refused(f"entry {name[:200]!r}… nests deeper than {MAX_DEPTH} folders")
     if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
         raise Refused(f"entry {name!r} has an absolute path")
     if ".." in parts:
@@ -82,12 +94,18 @@ def unpack(archive, destination, max_bytes, max_entries):
         # Headers first, one at a time (never more than max_entries + 1 of them held): every entry
         # checked, and the bytes they declare summed (a sparse member declares its full size).
         members = []
+        # Paths unpacking creates, folders above an entry included: a name 900 folders deep is one
+        # header but 900 folders on disk, so the entry bound counts these too.
+        created = set()
         declared = 0
         for member in tar:
             members.append(member)
             if len(members) > max_entries:
                 raise Bound("entries", max_entries, len(members), "headers")
             check(member)
+            created.update(folders_and_self(member.name))
+            if len(created) > max_entries:
+                raise Bound("entries", max_entries, len(created), "headers")
             if member.isfile():
                 declared += member.size
                 # At once: a header declaring more than the archive holds is refused as what it claims.
@@ -129,7 +147,7 @@ def main():
     except Bound as e:
         sys.stderr.write(f"Bound: {e}\n")
         sys.exit(4)
-    except (Refused, tarfile.TarError, OSError, TypeError) as e:
+    except (Refused, tarfile.TarError, OSError, TypeError, ValueError, RecursionError) as e:
         sys.stderr.write(f"{type(e).__name__}: {e}\n")
         sys.exit(3)
 
