@@ -24,7 +24,7 @@ export async function startS3Server(): Promise<S3Server> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`moto_server exited (${child.exitCode}):\n${stderr}`);
     try {
-      if ((await fetch(`${endpoint}/moto-api/`)).status < 500) break;
+      if ((await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2000) })).status < 500) break;
     } catch {
       // not listening yet
     }

@@ -3,6 +3,7 @@
 // parquet), one process per core, over the same staged files. The pipeline's `running` phase is
 // compared with it (issue 14, target 2).
 import { spawn } from 'node:child_process';
+import { killOnExit } from '../../../temporal/killOnExit.js';
 
 const PEER = String.raw`
 import json, os, sys, time
@@ -66,6 +67,8 @@ export function runPythonPeer(
 ): Promise<PeerResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A bench stopped while its peer runs does not leave the peer's pool behind.
+    killOnExit(child);
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
