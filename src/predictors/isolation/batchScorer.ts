@@ -6,12 +6,13 @@
 // never yields (a busy loop) still blocks the worker. Only module predictors are isolated.
 import { CancelledFailure } from '@temporalio/activity';
 import * as arrow from 'apache-arrow';
-import { PredictorCrashError, PredictorMemoryError, PredictorTimeoutError, type ChunkPlace } from '../errors.js';
+import { PredictorTimeoutError, type ChunkPlace } from '../errors.js';
 import { normalizeOutput, type FiniteCheck, type OutputColumn } from '../normalizeOutput.js';
 import type { Predictor, PredictorContext } from '../types.js';
 import { bounded, type CallBounds } from './bounded.js';
-import { type PredictorThread, ThreadEndedError, type PredictorThreads } from './predictorThreads.js';
+import type { PredictorThread, PredictorThreads } from './predictorThreads.js';
 import { fromThreadError } from './protocol.js';
+import { threadAnswer } from './threadCall.js';
 
 /** Where a module predictor comes from, for loading it inside a thread. */
 export interface ModulePredictorSource {
@@ -91,24 +92,11 @@ export function threadScorer(source: ModulePredictorSource, threads: PredictorTh
         required: options.required,
         finite,
       });
-      let result;
-      try {
-        result = await bounded(call, options.bounds);
-      } catch (err) {
-        if (!(err instanceof ThreadEndedError)) {
-          drop(); // the batch never reached the thread: do not reuse a thread in an unknown state
-          throw err;
-        }
-        thread = undefined;
-        if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') throw new PredictorMemoryError(options.place, options.predictor, threads.maxMemoryMb);
-        throw new PredictorCrashError(options.place, options.predictor, err.exitCode, err.reason);
-      }
-      if ('stopped' in result) {
-        call.catch(() => {}); // rejects when the thread is terminated: nobody waits for it any more
+      const reply = await threadAnswer(call, options, threads.maxMemoryMb, drop).catch((err: unknown) => {
+        // Ended, stopped, or the batch never reached it: a thread in an unknown state is not reused.
         drop();
-        throw stoppedError(result.stopped, options);
-      }
-      const reply = result.value;
+        throw err;
+      });
       if (!reply.ok) throw fromThreadError(reply.error);
       return reply.columns;
     },
