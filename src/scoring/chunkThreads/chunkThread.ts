@@ -3,7 +3,6 @@
 // worker's chunks read, predict, append and write on as many cores as it has threads.
 // One chunk at a time; progress goes back after every batch, the output file is left at `scratch`.
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type * as arrow from 'apache-arrow';
 import fs from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { importPredictorModule } from '../../predictors/importModule.js';
@@ -11,6 +10,7 @@ import { LoadedPredictors } from '../../predictors/isolation/loadSource.js';
 import { toThreadError } from '../../predictors/isolation/protocol.js';
 import { normalizeOutput, type OutputColumn } from '../../predictors/normalizeOutput.js';
 import { OutputWriter } from '../outputWriter.js';
+import { predictorInput } from '../predictorInput.js';
 import { readRecordBatches } from '../recordBatches.js';
 import { ChunkState, type ChunkRequest, type FromThread, type ToThread } from './protocol.js';
 
@@ -96,16 +96,15 @@ async function scoreChunk(request: ChunkRequest): Promise<number> {
   checkStop();
   for await (const table of readRecordBatches(reader, request.fromSql, request.batchRows)) {
     checkStop();
-    inputColumns = table.schema.fields.map((f) => f.name).filter((n) => !keys.includes(n));
-    // The predictor sees the input columns only; the keys ride along with its output.
-    const features: arrow.Table = keys.length ? table.select(inputColumns) : table;
+    const input = predictorInput(table, request.predictor, keys);
+    inputColumns = input.inputColumns;
     const n = table.numRows;
     const finite = request.allowNonFinite ? undefined : { place, firstRow: rows };
     const context = { runId: request.runId, worker: request.worker, chunk: request.chunk, batch };
     const columns: OutputColumn[] = await inUserCode(async () =>
-      normalizeOutput(request.predictor, await predict(features, context), n, request.required, finite),
+      normalizeOutput(request.predictor, await predict(input.features, context), n, request.required, finite),
     );
-    if (keys.length) columns.push(...normalizeOutput(request.predictor, Object.fromEntries(keys.map((k) => [k, table.getChild(k)!])), n));
+    columns.push(...input.keyColumns);
     await output.append(columns, n);
     rows += n;
     batch++;
