@@ -15,7 +15,7 @@ import { ChunkThreads } from '../src/scoring/chunkThreads/chunkThreads.js';
 import { ARRIVED_CHANNEL, RELEASE_CHANNEL, type Arrived } from './fixtures/chunkThreadPredictors.js';
 import { compareWithExpected, createFeatures, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';
-import { failureOf, until } from './support/wait.js';
+import { failureOf, until, within } from './support/wait.js';
 
 const MODULE = fileURLToPath(new URL('./fixtures/chunkThreadPredictors.ts', import.meta.url));
 
@@ -26,19 +26,6 @@ const WHERE_DEFINITION = [
   ['thread', 'NUMBER'],
   ['on_chunk_thread', 'NUMBER'],
 ];
-
-/** A bound on a wait that only a broken pool can make endless, so that the test fails with its reason. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms / 1000} s`)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe('chunk threads', () => {
   let h: Harness;

@@ -9,22 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STARTED_CHANNEL } from './fixtures/hostilePredictors.js';
 import { compareWithExpected, createFeatures, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';
-import { failureOf } from './support/wait.js';
+import { failureOf, within } from './support/wait.js';
 
 const MODULE = fileURLToPath(new URL('./fixtures/hostilePredictors.ts', import.meta.url));
-
-/** A bound on a wait that only a held slot can make endless, so that such a test fails with its reason. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms / 1000} s`)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 interface Started {
   predictor: string;
