@@ -2,7 +2,8 @@
 // terminated on timeout, cancel and a memory bound; a function injected in code is given up on at
 // its deadline. Every case ends with a good run on the same worker, whose two activity slots would
 // both still be taken if a stopped chunk had kept its slot. No sleeps: a predictor that blocks
-// forever is the gate, and each one announces its start on a BroadcastChannel.
+// forever is the gate, and each one announces its start on a BroadcastChannel. The worker scores whole
+// chunks on chunk threads (BATCH_CHUNK_THREADS=2), and each stop case checks its calls ran on one.
 import { BroadcastChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,8 @@ interface Started {
   runId: string;
   worker: number;
   chunk: number;
+  /** 1 when the call ran on a chunk thread. */
+  onChunkThread: number;
 }
 
 describe('security: stuck and runaway predictors', () => {
@@ -29,6 +32,8 @@ describe('security: stuck and runaway predictors', () => {
     started.push((event as unknown as { data: Started }).data);
     waiters.splice(0).forEach((wake) => wake());
   };
+  /** Which kinds of thread the run's predictor calls started on (1: a chunk thread). */
+  const threadKindsOf = (runId: string) => [...new Set(started.filter((s) => s.runId === runId).map((s) => s.onChunkThread))];
   /** Resolves once `count` calls of the run's predictor have started. */
   const startsOf = async (runId: string, count: number) => {
     while (started.filter((s) => s.runId === runId).length < count) await new Promise<void>((r) => waiters.push(r));
@@ -39,6 +44,8 @@ describe('security: stuck and runaway predictors', () => {
       BATCH_PREDICTORS: MODULE,
       BATCH_MAX_CONCURRENT_ACTIVITIES: '2',
       BATCH_PREDICTOR_MAX_MEMORY_MB: '64',
+      // Whole chunks on chunk threads whatever the machine's core count: their stop paths are the ones under test.
+      BATCH_CHUNK_THREADS: '2',
     });
     await createFeatures(h, 40_000);
     await h.startWorker({
@@ -90,6 +97,8 @@ describe('security: stuck and runaway predictors', () => {
     expect(neverFailure).toEqual({ message: timeoutMessage('neverResolves'), type: 'PredictorTimeoutError' });
     expect(busyFailure).toEqual({ message: timeoutMessage('busyLoop'), type: 'PredictorTimeoutError' });
     expect(await h.client.getProgress(busy.runId)).toMatchObject({ state: 'failed', error: timeoutMessage('busyLoop') });
+    expect(threadKindsOf(never.runId)).toEqual([1]);
+    expect(threadKindsOf(busy.runId)).toEqual([1]);
     await goodRunCompletes('AFTER_STUCK');
   });
 
@@ -125,6 +134,7 @@ describe('security: stuck and runaway predictors', () => {
       /Workflow execution cancelled/,
     );
     expect(await h.client.getProgress(runId)).toMatchObject({ state: 'cancelled' });
+    expect(threadKindsOf(runId)).toEqual([1]);
     await goodRunCompletes('AFTER_CANCEL');
   });
 
@@ -138,6 +148,7 @@ describe('security: stuck and runaway predictors', () => {
       type: 'PredictorMemoryError',
     });
     expect(started.filter((s) => s.runId === runId)).toHaveLength(1); // not retried
+    expect(threadKindsOf(runId)).toEqual([1]);
     await goodRunCompletes('AFTER_HOG');
   });
 
