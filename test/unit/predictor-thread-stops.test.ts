@@ -1,6 +1,6 @@
 // A predictor thread (the batch path, used when no chunk thread is free or BATCH_CHUNK_THREADS=0) that
 // is stopped or ends: a timeout and a cancel terminate it, its memory bound and an uncaught error end
-// it, each with the error a chunk thread's chunk raises too (threadCall.ts), and the pool's next batch
+// it, each with the error a chunk thread's chunk raises too (threadAnswer), and the pool's next batch
 // gets a fresh thread. test/security-predictors.test.ts covers the same cases on chunk threads.
 import { CancelledFailure } from '@temporalio/activity';
 import * as arrow from 'apache-arrow';

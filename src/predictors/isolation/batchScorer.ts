@@ -6,13 +6,12 @@
 // never yields (a busy loop) still blocks the worker. Only module predictors are isolated.
 import { CancelledFailure } from '@temporalio/activity';
 import * as arrow from 'apache-arrow';
-import { PredictorTimeoutError, type ChunkPlace } from '../errors.js';
+import { PredictorCrashError, PredictorMemoryError, PredictorTimeoutError, type ChunkPlace } from '../errors.js';
 import { normalizeOutput, type FiniteCheck, type OutputColumn } from '../normalizeOutput.js';
 import type { Predictor, PredictorContext } from '../types.js';
 import { bounded, type CallBounds } from './bounded.js';
-import type { PredictorThread, PredictorThreads } from './predictorThreads.js';
+import { type PredictorThread, ThreadEndedError, type PredictorThreads } from './predictorThreads.js';
 import { fromThreadError } from './protocol.js';
-import { threadAnswer } from './threadCall.js';
 
 /** Where a module predictor comes from, for loading it inside a thread. */
 export interface ModulePredictorSource {
@@ -50,6 +49,29 @@ export function stoppedError(stopped: 'timeout' | 'cancelled', options: ScorerOp
   return stopped === 'timeout'
     ? new PredictorTimeoutError(options.place, options.predictor, options.timeoutPerBatch)
     : new CancelledFailure(`${options.predictor} stopped: the chunk was cancelled`);
+}
+
+/**
+ * The answer of a call to a thread (a predictor thread's batch, a chunk thread's chunk) within the
+ * chunk's bounds. A thread that ended first throws PredictorMemoryError (over maxMemoryMb) or
+ * PredictorCrashError; at the deadline or a cancel, `stop` is called (not awaited) and
+ * PredictorTimeoutError or a CancelledFailure is thrown. The same errors for both kinds of thread.
+ */
+export async function threadAnswer<T>(call: Promise<T>, options: ScorerOptions, maxMemoryMb: number, stop: () => void): Promise<T> {
+  let result;
+  try {
+    result = await bounded(call, options.bounds);
+  } catch (err) {
+    if (!(err instanceof ThreadEndedError)) throw err;
+    if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') throw new PredictorMemoryError(options.place, options.predictor, maxMemoryMb);
+    throw new PredictorCrashError(options.place, options.predictor, err.exitCode, err.reason);
+  }
+  if ('stopped' in result) {
+    call.catch(() => {}); // rejects when the thread is terminated: nobody waits for it any more
+    stop();
+    throw stoppedError(result.stopped, options);
+  }
+  return result.value;
 }
 
 /** A function on the main thread: bounded in time, not isolated. */

@@ -1,9 +1,8 @@
 // The activity's side of a chunk scored on a chunk thread: the thread reads, predicts and writes;
 // here the chunk stays bounded (timeoutPerBatch, cancel, heartbeats) and its errors come back as
 // the same errors a chunk scored on the main thread raises.
-import { stoppedError, type ScorerOptions } from '../../predictors/isolation/batchScorer.js';
+import { stoppedError, threadAnswer, type ScorerOptions } from '../../predictors/isolation/batchScorer.js';
 import { fromThreadError } from '../../predictors/isolation/protocol.js';
-import { threadAnswer } from '../../predictors/isolation/threadCall.js';
 import type { ChunkThread, ChunkThreads } from './chunkThreads.js';
 import type { ChunkRequest } from './protocol.js';
 
