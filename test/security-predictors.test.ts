@@ -186,8 +186,8 @@ describe('security: stuck and runaway predictors', () => {
   });
 
   it('a module predictor in a thread with includeInputColumns: every row keeps its own input (batches overlap reading)', async () => {
-    // The row keys of a batch are read while the previous batch is still out in the thread: a key
-    // buffer shared with the next batch would join predictions to the wrong rows.
+    // On a chunk thread here; the predictor-thread path, where the row keys of a batch are read while the
+    // previous batch is still out in the thread, is checked in test/chunk-threads.test.ts.
     const { runId } = await h.client.startBatchInference(
       seedSpec({ predictor: 'good', outputTableName: 'WIDE_OUT', includeInputColumns: true, parallelWorkers: 1, batchSizeInMb: 100 }),
     );
