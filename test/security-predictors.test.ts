@@ -3,7 +3,7 @@
 // its deadline. Every case ends with a good run on the same worker, whose two activity slots would
 // both still be taken if a stopped chunk had kept its slot. No sleeps: a predictor that blocks
 // forever is the gate, and each one announces its start on a BroadcastChannel. The worker scores whole
-// chunks on chunk threads (BATCH_CHUNK_THREADS=2), and each stop case checks its calls ran on one.
+// chunks on chunk threads (BATCH_CHUNK_THREADS=2, modules trusted), and each stop case checks its calls ran on one.
 import { BroadcastChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,8 +44,11 @@ describe('security: stuck and runaway predictors', () => {
       BATCH_PREDICTORS: MODULE,
       BATCH_MAX_CONCURRENT_ACTIVITIES: '2',
       BATCH_PREDICTOR_MAX_MEMORY_MB: '64',
-      // Whole chunks on chunk threads whatever the machine's core count: their stop paths are the ones under test.
+      // Whole chunks on chunk threads whatever the machine's core count: their stop paths are the ones
+      // under test (a trusted module scores there as the built-ins and ONNX models do; an untrusted one
+      // never does, and its predictor-thread path: test/unit/predictor-thread-stops.test.ts).
       BATCH_CHUNK_THREADS: '2',
+      BATCH_CHUNK_THREAD_MODULES: 'trusted',
     });
     await createFeatures(h, 40_000);
     await h.startWorker({
