@@ -73,7 +73,8 @@ export async function createWorker(options: CreateWorkerOptions = {}): Promise<W
   const activitySlots = options.maxConcurrentActivities ?? config.maxConcurrentActivities;
   // Chunk threads score whole chunks with their own DuckDB, so one worker process uses every core.
   const threadCount = config.chunkThreads ?? defaultChunkThreads(activitySlots);
-  const chunkThreads = threadCount > 0 ? new ChunkThreads(threadCount, config.predictorMaxMemoryMb, config.trustModulesOnChunkThreads) : undefined;
+  const chunkThreads =
+    threadCount > 0 ? new ChunkThreads(threadCount, config.predictorMaxMemoryMb, config.trustModulesOnChunkThreads) : undefined;
   // One pool of Python model processes per worker, reused by every chunk and run of a model version.
   const python = pythonPoolFor({ python: config.python, maxConcurrentActivities: activitySlots });
   const models = new ModelCache(stage, path.resolve(config.dataDir, 'models'), config.modelCacheMb * 1024 * 1024, {

@@ -3,7 +3,8 @@
 // where it ran), two chunks are scored at once on two threads (both reach the predictor before the
 // test releases either: BroadcastChannel messages, no timing), errors thrown in a thread arrive as on
 // the main-thread path (BATCH_CHUNK_THREADS=0), and a chunk stopped inside our own code (reading
-// with DuckDB) leaves its thread alive and reusable. Timeouts, cancels, crashes and the memory bound
+// with DuckDB) leaves its thread alive and reusable; includeInputColumns keeps every row's input on both
+// paths. Timeouts, cancels, crashes and the memory bound
 // inside user code on a chunk thread: test/security-predictors.test.ts (module predictors now score
 // there).
 import fs from 'node:fs';
@@ -15,7 +16,7 @@ import { ChunkThreads } from '../src/scoring/chunkThreads/chunkThreads.js';
 import { ARRIVED_CHANNEL, RELEASE_CHANNEL, type Arrived } from './fixtures/chunkThreadPredictors.js';
 import { compareWithExpected, createFeatures, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';
-import { failureOf, until } from './support/wait.js';
+import { failureOf, until, within } from './support/wait.js';
 
 const MODULE = fileURLToPath(new URL('./fixtures/chunkThreadPredictors.ts', import.meta.url));
 
@@ -26,19 +27,6 @@ const WHERE_DEFINITION = [
   ['thread', 'NUMBER'],
   ['on_chunk_thread', 'NUMBER'],
 ];
-
-/** A bound on a wait that only a broken pool can make endless, so that the test fails with its reason. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms / 1000} s`)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe('chunk threads', () => {
   let h: Harness;
@@ -115,6 +103,32 @@ describe('chunk threads', () => {
       `SELECT sum(on_chunk_thread)::INTEGER AS chunk_thread_rows FROM WHERE_OUT`,
     );
     expect(offWhere.chunk_thread_rows).toBe(0);
+  });
+
+  it('with includeInputColumns every row keeps its own input, on a chunk thread and on a predictor thread', async () => {
+    // On a predictor thread (BATCH_CHUNK_THREADS=0) a batch's row keys are read while the previous batch
+    // is still out in the thread: a key buffer shared with the next batch would join predictions to the wrong rows.
+    const spec = seedSpec({
+      predictor: 'whereScored',
+      outputTableName: 'WIDE_OUT',
+      outputTableDefinition: WHERE_DEFINITION,
+      includeInputColumns: true,
+      parallelWorkers: 1,
+      batchSizeInMb: 100,
+    });
+    for (const [harness, onChunkThread] of [
+      [h, 1],
+      [off, 0],
+    ] as const) {
+      const { runId } = await harness.client.startBatchInference(spec);
+      expect((await harness.client.waitForResult(runId)).rowsOut).toBe(40_000);
+      expect(await compareWithExpected(harness, 'WIDE_OUT')).toMatchObject({ missing: 0, extra: 0, wrong: 0 });
+      const [where] = await harness.sql<{ mismatched: number; kinds: number[]; main: number }>(`SELECT
+          count(*) FILTER (WHERE w.feature_1 IS DISTINCT FROM f.feature_1 OR w.feature_2 IS DISTINCT FROM f.feature_2)::INTEGER AS mismatched,
+          list(DISTINCT w.on_chunk_thread::INTEGER) AS kinds, count(*) FILTER (WHERE w.thread = 0)::INTEGER AS main
+        FROM WIDE_OUT w JOIN dev.model_features f USING (id)`);
+      expect(where).toEqual({ mismatched: 0, kinds: [onChunkThread], main: 0 });
+    }
   });
 
   it('scores two chunks at once on two chunk threads: both reach the predictor before either is released', async () => {

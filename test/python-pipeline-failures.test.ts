@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelRegistry } from '../src/models/registry.js';
 import { createHarness, type Harness } from './support/harness.js';
+import { alive } from './support/processGroup.js';
 import { until } from './support/wait.js';
 
 type Row = Record<string, unknown>;
@@ -47,16 +48,6 @@ const computing = (dir: string) =>
     .readdirSync(dir)
     .filter((n) => n.startsWith('computing-'))
     .map((n) => Number(n.slice('computing-'.length)));
-
-/** Whether a pid is a live process (not gone, not a zombie). */
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('a python model process killed or cancelled in the middle of a chunk, through the pipeline', () => {
   let h: Harness;

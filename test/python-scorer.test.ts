@@ -26,6 +26,7 @@ import { resolvePythonModel } from '../src/predictors/python/modelSource.js';
 import { PythonPool, type PythonPoolOptions } from '../src/predictors/python/pythonPool.js';
 import { pythonScorer } from '../src/predictors/python/pythonScorer.js';
 import type { OutputColumn } from '../src/predictors/normalizeOutput.js';
+import { alive } from './support/processGroup.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/python/', import.meta.url));
 const SEED = path.join(FIXTURES, 'seed000');
@@ -91,16 +92,6 @@ async function computingPid(): Promise<number> {
     const found = fs.readdirSync(gateDir).find((n) => n.startsWith('computing-'));
     if (found) return Number(found.slice('computing-'.length));
     await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Whether a pid is a live process (not gone, not a zombie). */
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
   }
 }
 

@@ -2,35 +2,25 @@
 // terminated on timeout, cancel and a memory bound; a function injected in code is given up on at
 // its deadline. Every case ends with a good run on the same worker, whose two activity slots would
 // both still be taken if a stopped chunk had kept its slot. No sleeps: a predictor that blocks
-// forever is the gate, and each one announces its start on a BroadcastChannel.
+// forever is the gate, and each one announces its start on a BroadcastChannel. The worker scores whole
+// chunks on chunk threads (BATCH_CHUNK_THREADS=2, modules trusted), and each stop case checks its calls ran on one.
 import { BroadcastChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STARTED_CHANNEL } from './fixtures/hostilePredictors.js';
 import { compareWithExpected, createFeatures, seedSpec } from './support/data.js';
 import { createHarness, type Harness } from './support/harness.js';
-import { failureOf } from './support/wait.js';
+import { failureOf, within } from './support/wait.js';
 
 const MODULE = fileURLToPath(new URL('./fixtures/hostilePredictors.ts', import.meta.url));
-
-/** A bound on a wait that only a held slot can make endless, so that such a test fails with its reason. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms / 1000} s`)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 interface Started {
   predictor: string;
   runId: string;
   worker: number;
   chunk: number;
+  /** 1 when the call ran on a chunk thread. */
+  onChunkThread: number;
 }
 
 describe('security: stuck and runaway predictors', () => {
@@ -42,6 +32,8 @@ describe('security: stuck and runaway predictors', () => {
     started.push((event as unknown as { data: Started }).data);
     waiters.splice(0).forEach((wake) => wake());
   };
+  /** Which kinds of thread the run's predictor calls started on (1: a chunk thread). */
+  const threadKindsOf = (runId: string) => [...new Set(started.filter((s) => s.runId === runId).map((s) => s.onChunkThread))];
   /** Resolves once `count` calls of the run's predictor have started. */
   const startsOf = async (runId: string, count: number) => {
     while (started.filter((s) => s.runId === runId).length < count) await new Promise<void>((r) => waiters.push(r));
@@ -52,6 +44,11 @@ describe('security: stuck and runaway predictors', () => {
       BATCH_PREDICTORS: MODULE,
       BATCH_MAX_CONCURRENT_ACTIVITIES: '2',
       BATCH_PREDICTOR_MAX_MEMORY_MB: '64',
+      // Whole chunks on chunk threads whatever the machine's core count: their stop paths are the ones
+      // under test (a trusted module scores there as the built-ins and ONNX models do; an untrusted one
+      // never does, and its predictor-thread path: test/unit/predictor-thread-stops.test.ts).
+      BATCH_CHUNK_THREADS: '2',
+      BATCH_CHUNK_THREAD_MODULES: 'trusted',
     });
     await createFeatures(h, 40_000);
     await h.startWorker({
@@ -103,6 +100,8 @@ describe('security: stuck and runaway predictors', () => {
     expect(neverFailure).toEqual({ message: timeoutMessage('neverResolves'), type: 'PredictorTimeoutError' });
     expect(busyFailure).toEqual({ message: timeoutMessage('busyLoop'), type: 'PredictorTimeoutError' });
     expect(await h.client.getProgress(busy.runId)).toMatchObject({ state: 'failed', error: timeoutMessage('busyLoop') });
+    expect(threadKindsOf(never.runId)).toEqual([1]);
+    expect(threadKindsOf(busy.runId)).toEqual([1]);
     await goodRunCompletes('AFTER_STUCK');
   });
 
@@ -138,6 +137,7 @@ describe('security: stuck and runaway predictors', () => {
       /Workflow execution cancelled/,
     );
     expect(await h.client.getProgress(runId)).toMatchObject({ state: 'cancelled' });
+    expect(threadKindsOf(runId)).toEqual([1]);
     await goodRunCompletes('AFTER_CANCEL');
   });
 
@@ -151,6 +151,7 @@ describe('security: stuck and runaway predictors', () => {
       type: 'PredictorMemoryError',
     });
     expect(started.filter((s) => s.runId === runId)).toHaveLength(1); // not retried
+    expect(threadKindsOf(runId)).toEqual([1]);
     await goodRunCompletes('AFTER_HOG');
   });
 
@@ -188,8 +189,8 @@ describe('security: stuck and runaway predictors', () => {
   });
 
   it('a module predictor in a thread with includeInputColumns: every row keeps its own input (batches overlap reading)', async () => {
-    // The row keys of a batch are read while the previous batch is still out in the thread: a key
-    // buffer shared with the next batch would join predictions to the wrong rows.
+    // On a chunk thread here; the predictor-thread path, where the row keys of a batch are read while the
+    // previous batch is still out in the thread, is checked in test/chunk-threads.test.ts.
     const { runId } = await h.client.startBatchInference(
       seedSpec({ predictor: 'good', outputTableName: 'WIDE_OUT', includeInputColumns: true, parallelWorkers: 1, batchSizeInMb: 100 }),
     );

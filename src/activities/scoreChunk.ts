@@ -2,6 +2,7 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import fs from 'node:fs/promises';
 import { sqlPathList, withEngine } from '../adapters/localEngine/localEngine.js';
 import { OutputWriter } from '../scoring/outputWriter.js';
+import { predictorInput } from '../scoring/predictorInput.js';
 import { readRecordBatches } from '../scoring/recordBatches.js';
 import { chunkOutputKey, localCopies, type LocalCopy } from '../adapters/stage/stage.js';
 import type { Chunk } from '../planning/chunks.js';
@@ -10,7 +11,6 @@ import { scorerFor } from '../predictors/isolation/batchScorer.js';
 import { OneAhead, ownBuffers } from '../predictors/isolation/oneAhead.js';
 import { scoreOnChunkThread } from '../scoring/chunkThreads/scoreOnThread.js';
 import { chunkThreadSource } from '../scoring/chunkThreads/threadSource.js';
-import { normalizeOutput } from '../predictors/normalizeOutput.js';
 import { quoteLiteral } from '../spec/identifiers.js';
 import { modelPredictor } from '../models/modelPredictor.js';
 import type { RunRef } from '../workflows/run/contract.js';
@@ -160,19 +160,14 @@ export function chunkScorer(ctx: ActivityContext) {
               const inFlight = new OneAhead();
               for await (const table of readRecordBatches(reader, source, batchRows)) {
                 if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');
-                inputColumns = table.schema.fields.map((f) => f.name).filter((n) => !ROW_KEYS.includes(n));
-                // The predictor sees the input columns only; the keys ride along with its output.
-                const features = keyed ? table.select(inputColumns) : table;
+                const input = predictorInput(table, spec.predictor, keyed ? ROW_KEYS : []);
+                inputColumns = input.inputColumns;
                 const finite = spec.allowNonFinite ? undefined : { place, firstRow: dispatched };
-                const scored = scorer.score(features, { runId, worker, chunk: index, batch: sent++ }, finite);
+                const scored = scorer.score(input.features, { runId, worker, chunk: index, batch: sent++ }, finite);
                 const n = table.numRows;
                 dispatched += n;
-                let keyColumns: ReturnType<typeof normalizeOutput> = [];
-                if (keyed) {
-                  const keys = Object.fromEntries(ROW_KEYS.map((k) => [k, table.getChild(k)!]));
-                  keyColumns = normalizeOutput(spec.predictor, keys, n);
-                  if (scorer.copiesInput) keyColumns = ownBuffers(keyColumns);
-                }
+                // The next batch is read into the same buffers while this one is out.
+                const keyColumns = scorer.copiesInput ? ownBuffers(input.keyColumns) : input.keyColumns;
                 await inFlight.add(
                   scored,
                   async (columns) => {

@@ -39,19 +39,30 @@ export function spawnCliGroup(args: string[], env: NodeJS.ProcessEnv, cwd?: stri
   };
 }
 
+/** The fields of /proc/<pid>/stat after the command name (the state first); undefined when the process is gone. */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces: the fields start after the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined; // the process ended while we looked
+  }
+}
+
+/** Whether a pid is a live process (not gone, not a zombie). */
+export function alive(pid: number): boolean {
+  const fields = statFields(pid);
+  return fields !== undefined && fields[0] !== 'Z';
+}
+
 /** Live (not zombie) processes whose process group id is pgid, read from /proc. */
 export function groupMembers(pgid: number): number[] {
   const members: number[] = [];
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      // Fields after the command name (which may hold spaces) start after the last ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[0] !== 'Z' && Number(fields[2]) === pgid) members.push(Number(name));
-    } catch {
-      // the process ended while we looked
-    }
+    const fields = statFields(Number(name));
+    if (fields && fields[0] !== 'Z' && Number(fields[2]) === pgid) members.push(Number(name));
   }
   return members;
 }

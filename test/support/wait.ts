@@ -19,3 +19,16 @@ export async function failureOf(promise: Promise<unknown>): Promise<{ message: s
   }
   throw new Error('expected the run to fail');
 }
+
+/** A bound on a wait that only a broken part (a held slot, a stuck pool) can make endless, so that the test fails with its reason. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -51,6 +51,29 @@ export function stoppedError(stopped: 'timeout' | 'cancelled', options: ScorerOp
     : new CancelledFailure(`${options.predictor} stopped: the chunk was cancelled`);
 }
 
+/**
+ * The answer of a call to a thread (a predictor thread's batch, a chunk thread's chunk) within the
+ * chunk's bounds. A thread that ended first throws PredictorMemoryError (over maxMemoryMb) or
+ * PredictorCrashError; at the deadline or a cancel, `stop` is called (not awaited) and
+ * PredictorTimeoutError or a CancelledFailure is thrown. The same errors for both kinds of thread.
+ */
+export async function threadAnswer<T>(call: Promise<T>, options: ScorerOptions, maxMemoryMb: number, stop: () => void): Promise<T> {
+  let result;
+  try {
+    result = await bounded(call, options.bounds);
+  } catch (err) {
+    if (!(err instanceof ThreadEndedError)) throw err;
+    if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') throw new PredictorMemoryError(options.place, options.predictor, maxMemoryMb);
+    throw new PredictorCrashError(options.place, options.predictor, err.exitCode, err.reason);
+  }
+  if ('stopped' in result) {
+    call.catch(() => {}); // rejects when the thread is terminated: nobody waits for it any more
+    stop();
+    throw stoppedError(result.stopped, options);
+  }
+  return result.value;
+}
+
 /** A function on the main thread: bounded in time, not isolated. */
 export function inProcessScorer(predict: Predictor, options: ScorerOptions): BatchScorer {
   return {
@@ -91,24 +114,11 @@ export function threadScorer(source: ModulePredictorSource, threads: PredictorTh
         required: options.required,
         finite,
       });
-      let result;
-      try {
-        result = await bounded(call, options.bounds);
-      } catch (err) {
-        if (!(err instanceof ThreadEndedError)) {
-          drop(); // the batch never reached the thread: do not reuse a thread in an unknown state
-          throw err;
-        }
-        thread = undefined;
-        if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') throw new PredictorMemoryError(options.place, options.predictor, threads.maxMemoryMb);
-        throw new PredictorCrashError(options.place, options.predictor, err.exitCode, err.reason);
-      }
-      if ('stopped' in result) {
-        call.catch(() => {}); // rejects when the thread is terminated: nobody waits for it any more
+      const reply = await threadAnswer(call, options, threads.maxMemoryMb, drop).catch((err: unknown) => {
+        // Ended, stopped, or the batch never reached it: a thread in an unknown state is not reused.
         drop();
-        throw stoppedError(result.stopped, options);
-      }
-      const reply = result.value;
+        throw err;
+      });
       if (!reply.ok) throw fromThreadError(reply.error);
       return reply.columns;
     },

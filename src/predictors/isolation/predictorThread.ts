@@ -3,30 +3,11 @@
 import * as arrow from 'apache-arrow';
 import { parentPort } from 'node:worker_threads';
 import { normalizeOutput, type OutputColumn } from '../normalizeOutput.js';
-import type { Predictor } from '../types.js';
+import { LoadedPredictors } from './loadSource.js';
 import { toThreadError, type ScoreReply, type ScoreRequest } from './protocol.js';
 
-const loaded = new Map<string, Promise<Predictor>>();
-
-function load(moduleUrl: string, exportName: string, init: unknown): Promise<Predictor> {
-  const key = init === undefined ? `${moduleUrl}#${exportName}` : `${moduleUrl}#${exportName}#${JSON.stringify(init)}`;
-  let found = loaded.get(key);
-  if (!found) {
-    found = import(moduleUrl).then(async (mod: Record<string, unknown>) => {
-      const fn = mod[exportName];
-      if (typeof fn !== 'function') throw new Error(`${moduleUrl} has no function export "${exportName}"`);
-      // With init the export is a factory, called once per thread (e.g. opens an ONNX session).
-      if (init === undefined) return fn as Predictor;
-      const made: unknown = await (fn as (init: unknown) => unknown)(init);
-      if (typeof made !== 'function') throw new Error(`${moduleUrl}'s "${exportName}" did not return a predictor function`);
-      return made as Predictor;
-    });
-    // A failed load (e.g. an unreadable artifact) is not cached: the next batch tries again.
-    found.catch(() => loaded.delete(key));
-    loaded.set(key, found);
-  }
-  return found;
-}
+// tsx is registered by threadEntry.mjs already: a plain import loads TypeScript modules too.
+const predictors = new LoadedPredictors((url) => import(url) as Promise<Record<string, unknown>>);
 
 /**
  * Buffers to hand back without copying. The request's own IPC buffer belongs to this call, so
@@ -61,7 +42,7 @@ async function score(request: ScoreRequest): Promise<void> {
   let reply: ScoreReply;
   let transfer: ArrayBuffer[] = [];
   try {
-    const predict = await load(request.moduleUrl, request.exportName, request.init);
+    const predict = await predictors.load(request);
     const input = arrow.tableFromIPC(request.ipc);
     const output = await predict(input, request.context);
     const columns = normalizeOutput(request.predictor, output, input.numRows, request.required, request.finite);

@@ -20,12 +20,20 @@ export class ThreadEndedError extends Error {
   }
 }
 
+/** Calls `ended` when the thread has exited, with why: its exit code and the uncaught error, if any. */
+export function onThreadEnd(worker: Worker, ended: (err: ThreadEndedError) => void): void {
+  let lastError: (Error & { code?: string }) | undefined;
+  worker.on('error', (err: Error & { code?: string }) => {
+    lastError = err;
+  });
+  worker.on('exit', (exitCode) => ended(new ThreadEndedError(exitCode, lastError?.code, lastError?.message)));
+}
+
 export class PredictorThread {
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: (reply: ScoreReply) => void; reject: (err: Error) => void }>();
   private nextId = 0;
   private ended?: ThreadEndedError;
-  private lastError?: Error & { code?: string };
 
   constructor(maxMemoryMb: number) {
     // The old generation is where a runaway model's objects pile up; the young one keeps V8's default.
@@ -37,11 +45,8 @@ export class PredictorThread {
       this.pending.delete(reply.id);
       waiting?.resolve(reply);
     });
-    this.worker.on('error', (err: Error & { code?: string }) => {
-      this.lastError = err;
-    });
-    this.worker.on('exit', (exitCode) => {
-      this.ended = new ThreadEndedError(exitCode, this.lastError?.code, this.lastError?.message);
+    onThreadEnd(this.worker, (ended) => {
+      this.ended = ended;
       for (const waiting of this.pending.values()) waiting.reject(this.ended);
       this.pending.clear();
     });

@@ -3,15 +3,14 @@
 // worker's chunks read, predict, append and write on as many cores as it has threads.
 // One chunk at a time; progress goes back after every batch, the output file is left at `scratch`.
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type * as arrow from 'apache-arrow';
 import fs from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { importPredictorModule } from '../../predictors/importModule.js';
-import type { ModulePredictorSource } from '../../predictors/isolation/batchScorer.js';
+import { LoadedPredictors } from '../../predictors/isolation/loadSource.js';
 import { toThreadError } from '../../predictors/isolation/protocol.js';
 import { normalizeOutput, type OutputColumn } from '../../predictors/normalizeOutput.js';
-import type { Predictor } from '../../predictors/types.js';
 import { OutputWriter } from '../outputWriter.js';
+import { predictorInput } from '../predictorInput.js';
 import { readRecordBatches } from '../recordBatches.js';
 import { ChunkState, type ChunkRequest, type FromThread, type ToThread } from './protocol.js';
 
@@ -72,33 +71,7 @@ function dropConnections(): void {
   opening = undefined;
 }
 
-const loaded = new Map<string, Promise<Predictor>>();
-/** Predictors already loaded: taking one runs no user code. */
-const ready = new Map<string, Predictor>();
-
-const sourceKey = (source: ModulePredictorSource) =>
-  source.init === undefined
-    ? `${source.moduleUrl}#${source.exportName}`
-    : `${source.moduleUrl}#${source.exportName}#${JSON.stringify(source.init)}`;
-
-function load(source: ModulePredictorSource): Promise<Predictor> {
-  const key = sourceKey(source);
-  let found = loaded.get(key);
-  if (!found) {
-    found = importPredictorModule(source.moduleUrl).then(async (mod) => {
-      const fn = mod[source.exportName];
-      if (typeof fn !== 'function') throw new Error(`${source.moduleUrl} has no function export "${source.exportName}"`);
-      if (source.init === undefined) return fn as Predictor;
-      // A factory, called once per thread (e.g. opens an ONNX session).
-      const made: unknown = await (fn as (init: unknown) => unknown)(source.init);
-      if (typeof made !== 'function') throw new Error(`${source.moduleUrl}'s "${source.exportName}" did not return a predictor function`);
-      return made as Predictor;
-    });
-    found.then((predict) => ready.set(key, predict)).catch(() => loaded.delete(key));
-    loaded.set(key, found);
-  }
-  return found;
-}
+const predictors = new LoadedPredictors(importPredictorModule);
 
 /** Runs user code (a module's top level, a factory, a predictor) where the main thread may terminate us. */
 async function inUserCode<T>(fn: () => T | Promise<T>): Promise<T> {
@@ -113,7 +86,7 @@ async function inUserCode<T>(fn: () => T | Promise<T>): Promise<T> {
 async function scoreChunk(request: ChunkRequest): Promise<number> {
   // DuckDB open before any user code: a thread terminated in user code must have no DuckDB call in flight.
   const { reader, writer } = await connections();
-  const predict = ready.get(sourceKey(request.source)) ?? (await inUserCode(() => load(request.source)));
+  const predict = predictors.ready(request.source) ?? (await inUserCode(() => predictors.load(request.source)));
   const keys = request.rowKeys ?? [];
   const output = new OutputWriter(writer, request.predictor, request.outputTableDefinition);
   const place = { worker: request.worker, chunk: request.chunk };
@@ -123,16 +96,15 @@ async function scoreChunk(request: ChunkRequest): Promise<number> {
   checkStop();
   for await (const table of readRecordBatches(reader, request.fromSql, request.batchRows)) {
     checkStop();
-    inputColumns = table.schema.fields.map((f) => f.name).filter((n) => !keys.includes(n));
-    // The predictor sees the input columns only; the keys ride along with its output.
-    const features: arrow.Table = keys.length ? table.select(inputColumns) : table;
+    const input = predictorInput(table, request.predictor, keys);
+    inputColumns = input.inputColumns;
     const n = table.numRows;
     const finite = request.allowNonFinite ? undefined : { place, firstRow: rows };
     const context = { runId: request.runId, worker: request.worker, chunk: request.chunk, batch };
     const columns: OutputColumn[] = await inUserCode(async () =>
-      normalizeOutput(request.predictor, await predict(features, context), n, request.required, finite),
+      normalizeOutput(request.predictor, await predict(input.features, context), n, request.required, finite),
     );
-    if (keys.length) columns.push(...normalizeOutput(request.predictor, Object.fromEntries(keys.map((k) => [k, table.getChild(k)!])), n));
+    columns.push(...input.keyColumns);
     await output.append(columns, n);
     rows += n;
     batch++;

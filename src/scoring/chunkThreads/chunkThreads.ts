@@ -5,7 +5,7 @@
 // comes back to the pool when it has answered.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ThreadEndedError } from '../../predictors/isolation/predictorThreads.js';
+import { onThreadEnd, type ThreadEndedError } from '../../predictors/isolation/predictorThreads.js';
 import { ChunkState, type ChunkRequest, type FromThread, type ToThread } from './protocol.js';
 
 const ENTRY = new URL('./chunkThreadEntry.mjs', import.meta.url);
@@ -30,7 +30,6 @@ export class ChunkThread {
   };
   private nextId = 0;
   private ended?: ThreadEndedError;
-  private lastError?: Error & { code?: string };
   /** Asked to stop: may not take another chunk until it has answered. */
   private stopping = false;
   /** Settles when the thread's DuckDB has opened (or the thread ended): before that it is never terminated. */
@@ -65,11 +64,8 @@ export class ChunkThread {
       this.pool.settled(this);
       waiting.resolve(message);
     });
-    this.worker.on('error', (err: Error & { code?: string }) => {
-      this.lastError = err;
-    });
-    this.worker.on('exit', (exitCode) => {
-      this.ended = new ThreadEndedError(exitCode, this.lastError?.code, this.lastError?.message);
+    onThreadEnd(this.worker, (ended) => {
+      this.ended = ended;
       this.pool.settled(this);
       this.pending?.reject(this.ended);
       this.pending = undefined;
