@@ -25,6 +25,10 @@ def load(path):
 def score_file(job):
     function, out_dir, path = job
     df = pq.read_table(path).to_pandas()
+    # An export may stage a file without rows (the pipeline plans no chunk for it); scikit-learn refuses
+    # an empty frame.
+    if len(df) == 0:
+        return 0
     x = df[list(model.feature_names_in_)]
     if function == "predict_proba":
         proba = model.predict_proba(x)
