@@ -150,47 +150,30 @@ describe('registered models', () => {
       expect((await api.call('GET', '/api/v1/models', { token: null })).status).toBe(401);
       expect((await api.call('DELETE', '/api/v1/models/churn@1', { token: TOKEN_A })).status).toBe(404);
       // A seed-shaped request with model_id name@version scores with the registered model.
-      const submitted = await api.call('POST', '/api/v1/inference/batch', {
-        token: TOKEN_DEFAULT,
-        body: {
-          model_id: 'churn@1',
-          input: {
-            source: 'sql',
-            query: 'SELECT id, f1, f2, f3, f4 FROM dev.model_inputs WHERE f2 IS NOT NULL AND f3 IS NOT NULL LIMIT 10',
-          },
-          output: { destination: 'table', table_name: 'HTTP_SCORES' },
-        },
-      });
+      // A seed-shaped request: model_id, a SQL input, a table to write.
+      const submit = (
+        modelId: string,
+        table: string,
+        query = 'SELECT id, f1, f2, f3, f4 FROM dev.model_inputs WHERE f2 IS NOT NULL AND f3 IS NOT NULL LIMIT 10',
+      ) =>
+        api.call('POST', '/api/v1/inference/batch', {
+          token: TOKEN_DEFAULT,
+          body: { model_id: modelId, input: { source: 'sql', query }, output: { destination: 'table', table_name: table } },
+        });
+      const submitted = await submit('churn@1', 'HTTP_SCORES');
       expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
       await h.client.waitForResult(submitted.body.job_id);
       const job = await api.call('GET', `/api/v1/inference/batch/${submitted.body.job_id}`, { token: TOKEN_DEFAULT });
       expect(job.body).toMatchObject({ model_id: 'churn@1', model: { name: 'churn', version: 1, function: 'predict' } });
       // An unknown model or version is the caller's mistake: 400 naming model_id and what exists, not a 500.
       // A bare model_id that no worker predictor has names the registered model's latest version.
-      const bare = await api.call('POST', '/api/v1/inference/batch', {
-        token: TOKEN_DEFAULT,
-        body: {
-          model_id: 'churn',
-          input: {
-            source: 'sql',
-            query: 'SELECT id, f1, f2, f3, f4 FROM dev.model_inputs WHERE f2 IS NOT NULL AND f3 IS NOT NULL LIMIT 10',
-          },
-          output: { destination: 'table', table_name: 'HTTP_SCORES_BARE' },
-        },
-      });
+      const bare = await submit('churn', 'HTTP_SCORES_BARE');
       expect(bare.status, JSON.stringify(bare.body)).toBe(202);
       await h.client.waitForResult(bare.body.job_id);
       const bareJob = await api.call('GET', `/api/v1/inference/batch/${bare.body.job_id}`, { token: TOKEN_DEFAULT });
       expect(bareJob.body.model).toMatchObject({ name: 'churn', function: 'predict' });
       for (const modelId of ['nosuch@1', 'churn@99', 'nosuch']) {
-        const refused = await api.call('POST', '/api/v1/inference/batch', {
-          token: TOKEN_DEFAULT,
-          body: {
-            model_id: modelId,
-            input: { source: 'sql', query: 'SELECT id, f1, f2, f3, f4 FROM dev.model_inputs LIMIT 10' },
-            output: { destination: 'table', table_name: 'HTTP_SCORES_NONE' },
-          },
-        });
+        const refused = await submit(modelId, 'HTTP_SCORES_NONE', 'SELECT id, f1, f2, f3, f4 FROM dev.model_inputs LIMIT 10');
         expect(refused.status, JSON.stringify(refused.body)).toBe(400);
         expect(JSON.stringify(refused.body)).toContain('model_id');
       }
