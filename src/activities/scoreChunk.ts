@@ -174,9 +174,7 @@ export function chunkScorer(ctx: ActivityContext) {
                     columns.push(...keyColumns);
                     await output.append(columns, n);
                     rows += n;
-                    batch++;
-                    Object.assign(progress, { batch, rows });
-                    activity.heartbeat({ ...progress });
+                    onProgress(++batch, rows);
                   },
                   !scorer.copiesInput,
                 );
