@@ -89,7 +89,7 @@ export function chunkScorer(ctx: ActivityContext) {
       };
       // A whole chunk on a chunk thread when one is free and the predictor can be loaded there;
       // else three ways to score here: a kind's own runtime (Python processes), a module in a thread, or in process.
-      const threadSource = model?.batchScorer ? undefined : chunkThreadSource(ctx, spec.predictor, model);
+      const threadSource = chunkThreadSource(ctx, spec.predictor, model);
       const onThread = threadSource ? ctx.chunkThreads?.tryAcquire() : undefined;
       const scorerOnMain = onThread
         ? undefined

@@ -54,7 +54,10 @@ async function* asInputs(tables: AsyncIterable<arrow.Table>, predictor: string, 
   for await (const table of tables) yield predictorInput(table, predictor, keys);
 }
 
-export async function openChunkIO(conns: { reader: DuckDBConnection; writer: DuckDBConnection }, options: ChunkIOOptions): Promise<ChunkIO> {
+export async function openChunkIO(
+  conns: { reader: DuckDBConnection; writer: DuckDBConnection },
+  options: ChunkIOOptions,
+): Promise<ChunkIO> {
   const { parts, batchRows, predictor, includeInputColumns, outputTableDefinition } = options;
   const wasmWrites = !outputTableDefinition;
   // Input columns kept: both sides by parquet-wasm (batch by batch) or both by DuckDB (a join by keys).

@@ -59,7 +59,10 @@ export async function parquetBatches(parts: ParquetPart[], batchRows: number): P
     let yielded = false;
     for (let i = 0; i < parts.length; i++) {
       const { rowStart = 0, rowEnd } = parts[i];
-      const options = rowEnd === undefined ? { batchSize: batchRows, offset: rowStart } : { batchSize: batchRows, offset: rowStart, limit: rowEnd - rowStart };
+      const options =
+        rowEnd === undefined
+          ? { batchSize: batchRows, offset: rowStart }
+          : { batchSize: batchRows, offset: rowStart, limit: rowEnd - rowStart };
       // A part is decoded at once (about 70 ms per million rows of three columns) and handed out batch by batch.
       const table = pw.readParquet(files[i], options);
       const batches = table.recordBatches();

@@ -41,7 +41,11 @@ function toVector(column: OutputColumn, n: number): arrow.Vector {
   const nullBitmap = column.validity?.subarray(0, Math.ceil(n / 8)) ?? undefined;
   if (column.storage === 'LIST') {
     const offsets = column.offsets!.subarray(0, n + 1);
-    const child = arrow.makeData({ type: new arrow.Float64(), length: offsets[n], data: (column.values as Float64Array).subarray(0, offsets[n]) });
+    const child = arrow.makeData({
+      type: new arrow.Float64(),
+      length: offsets[n],
+      data: (column.values as Float64Array).subarray(0, offsets[n]),
+    });
     const type = new arrow.List(new arrow.Field('item', new arrow.Float64(), true));
     return arrow.makeVector(arrow.makeData({ type, length: n, valueOffsets: offsets, child, nullBitmap }));
   }
@@ -100,7 +104,10 @@ export class ParquetWriter {
     const kept = input ? input.schema.fields.map((f) => f.name).filter((name) => !predicted.has(name.toLowerCase())) : [];
     const layout = JSON.stringify([kept, columns.map((c) => [c.name, c.storage, !!c.epochMs])]);
     if (this.layout !== undefined && layout !== this.layout) {
-      throw new PredictorOutputError(this.predictor, 'its columns or their types changed between batches; return the same columns and types for every batch');
+      throw new PredictorOutputError(
+        this.predictor,
+        'its columns or their types changed between batches; return the same columns and types for every batch',
+      );
     }
     this.layout = layout;
     if (!this.controller) this.open();

@@ -10,6 +10,7 @@ import { LoadedPredictors } from '../../predictors/isolation/loadSource.js';
 import { toThreadError } from '../../predictors/isolation/protocol.js';
 import { normalizeOutput, type OutputColumn } from '../../predictors/normalizeOutput.js';
 import { openChunkIO } from '../chunkIO.js';
+import { encodedIpc, rememberIpc } from '../encodedIpc.js';
 import { ChunkState, type ChunkRequest, type FromThread, type ToThread } from './protocol.js';
 
 const state = new Int32Array(workerData.state as SharedArrayBuffer);
@@ -96,9 +97,14 @@ async function scoreChunk(request: ChunkRequest): Promise<number> {
       const n = input.features.numRows;
       const finite = request.allowNonFinite ? undefined : { place, firstRow: rows };
       const context = { runId: request.runId, worker: request.worker, chunk: request.chunk, batch };
-      const columns: OutputColumn[] = await inUserCode(async () =>
-        normalizeOutput(request.predictor, await predict(input.features, context), n, request.required, finite),
-      );
+      const columns: OutputColumn[] = await inUserCode(async () => {
+        const output = await predict(input.features, context);
+        const checked = normalizeOutput(request.predictor, output, n, request.required, finite);
+        // A Python model's answer: the writer may take its bytes as they are (when the types agree).
+        const ipc = encodedIpc(output);
+        if (ipc) rememberIpc(checked, ipc);
+        return checked;
+      });
       await io.append(columns, n, input);
       rows += n;
       batch++;

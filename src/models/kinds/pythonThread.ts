@@ -1,0 +1,63 @@
+// A Python model's function on a chunk thread: the thread reads the chunk, sends each batch's Arrow IPC
+// bytes to a Python process of its own and writes the answer, so a worker's chunks move their data
+// on as many cores as it has chunk threads, and the main thread (whose large heap made every
+// collection of those buffers slow) moves none of it (issue 13). The model's code runs in the Python
+// process, never in the thread. Each thread keeps its processes in a pool of its own; a thread that
+// is terminated (timeoutPerBatch, cancel, shutdown) takes them with it: the runner dies with the
+// thread that started it (PR_SET_PDEATHSIG) and at the end of its input pipe.
+import * as arrow from 'apache-arrow';
+import { PredictorOutputError } from '../../predictors/errors.js';
+import { chooseFunction } from '../../predictors/python/describe.js';
+import { PythonModelError, PythonProcessDiedError } from '../../predictors/python/errors.js';
+import type { PythonModelSource } from '../../predictors/python/modelSource.js';
+import { PythonPool } from '../../predictors/python/pythonPool.js';
+import type { Predictor } from '../../predictors/types.js';
+import { encodedIpc, rememberIpc } from '../../scoring/encodedIpc.js';
+
+/** What the main thread passes to a chunk thread for one Python function (plain JSON). */
+export interface PythonThreadInit {
+  source: PythonModelSource;
+  functionName: string;
+  /** Pool key: the model's name@version. */
+  key: string;
+  /** name@version, for messages. */
+  ref: string;
+  /** BATCH_PYTHON. */
+  python: string;
+  /** BATCH_PYTHON_MAX_RSS_MB: a process above it is replaced before the next batch. */
+  maxRssMb: number;
+}
+
+/** This thread's processes; one chunk at a time runs here, so one idle process per model is enough. */
+let pool: PythonPool | undefined;
+
+export async function pythonThreadPredictor(init: PythonThreadInit): Promise<Predictor> {
+  pool ??= new PythonPool({ python: init.python, maxRssMb: init.maxRssMb, maxIdle: 1 });
+  const threadPool = pool;
+  return async (table, context) => {
+    const process = threadPool.acquire(init.source, init.key);
+    const place = { worker: context.worker, chunk: context.chunk };
+    let answer;
+    try {
+      const name = chooseFunction(await process.ready, init.source.modulePath, init.functionName);
+      answer = await process.score(name, encodedIpc(table) ?? arrow.tableToIPC(table, 'stream'));
+    } catch (err) {
+      process.kill();
+      if (err instanceof PythonProcessDiedError) throw err.at(place, init.ref);
+      throw err;
+    }
+    threadPool.release(process); // over BATCH_PYTHON_MAX_RSS_MB: stopped, and the next batch starts a fresh one
+    if (!answer.ok) {
+      if (answer.kind === 'user') throw new PythonModelError(place, init.ref, answer.exception);
+      throw new PredictorOutputError(init.ref, `${answer.exception.excType}: ${answer.exception.message}`);
+    }
+    let output: arrow.Table;
+    try {
+      output = arrow.tableFromIPC(answer.ipc);
+    } catch (err) {
+      throw new PredictorOutputError(init.ref, `its Arrow output cannot be read: ${(err as Error).message}`);
+    }
+    rememberIpc(output, answer.ipc); // checked on the thread, then written as the bytes it came in
+    return output;
+  };
+}
