@@ -66,7 +66,8 @@ function sameColumns(ipc: Uint8Array, columns: OutputColumn[]): boolean {
     columns.every((c, i) => {
       if (c.storage === 'LIST' || c.epochMs || fields[i].name !== c.name) return false;
       const type = fields[i].type;
-      if (arrow.DataType.isTimestamp(type) && type.timezone) return false;
+      // A decoded timestamp without a zone has timezone null, a new one undefined: compareTypes tells them apart.
+      if (arrow.DataType.isTimestamp(type)) return c.storage === 'TIMESTAMP' && !type.timezone && type.unit === arrow.TimeUnit.MICROSECOND;
       return arrow.util.compareTypes(type, ARROW_TYPES[c.storage]());
     })
   );
