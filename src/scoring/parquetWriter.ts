@@ -70,10 +70,21 @@ function sameColumns(ipc: Uint8Array, columns: OutputColumn[]): boolean {
     columns.every((c, i) => {
       if (c.storage === 'LIST' || c.epochMs || fields[i].name !== c.name) return false;
       const type = fields[i].type;
-      if (arrow.DataType.isTimestamp(type) && type.timezone) return false;
+      // A decoded timestamp without a zone has timezone null, a new one undefined: compareTypes tells them apart.
+      if (arrow.DataType.isTimestamp(type)) return c.storage === 'TIMESTAMP' && !type.timezone && type.unit === arrow.TimeUnit.MICROSECOND;
       return arrow.util.compareTypes(type, ARROW_TYPES[c.storage]());
     })
   );
+}
+
+/**
+ * The vectors as a table with these column names in this order. A table made from an object of
+ * vectors would put integer-like names ("0", "1", as a pandas frame's columns may be) first.
+ */
+function tableOf(names: string[], vectors: arrow.Vector[]): arrow.Table {
+  const table = new arrow.Table(Object.fromEntries(vectors.map((v, i) => [`c${i}`, v])));
+  const schema = new arrow.Schema(table.schema.fields.map((f, i) => f.clone({ name: names[i] })));
+  return new arrow.Table(schema, table.batches.map((b) => new arrow.RecordBatch(schema, b.data)));
 }
 
 export class ParquetWriter {
@@ -113,10 +124,9 @@ export class ParquetWriter {
     if (!this.controller) this.open();
     let ipc = encodedIpc(columns);
     if (!ipc || kept.length || !sameColumns(ipc, columns)) {
-      const vectors: Record<string, arrow.Vector> = {};
-      for (const name of kept) vectors[name] = input!.getChild(name)!;
-      for (const c of columns) vectors[c.name] = toVector(c, rowCount);
-      ipc = arrow.tableToIPC(new arrow.Table(vectors), 'stream');
+      const names = [...kept, ...columns.map((c) => c.name)];
+      const vectors = [...kept.map((name) => input!.getChild(name)!), ...columns.map((c) => toVector(c, rowCount))];
+      ipc = arrow.tableToIPC(tableOf(names, vectors), 'stream');
     }
     const table = pw.Table.fromIPCStream(ipc);
     for (const batch of table.recordBatches()) this.controller!.enqueue(batch);
