@@ -12,6 +12,7 @@ import * as pw from 'parquet-wasm';
 import type { OutputColumn, StorageType } from '../predictors/normalizeOutput.js';
 import { PredictorOutputError } from '../predictors/errors.js';
 import { encodedIpc } from './encodedIpc.js';
+import { tableOf } from './tableOf.js';
 
 const ARROW_TYPES: Record<Exclude<StorageType, 'LIST'>, () => arrow.DataType> = {
   DOUBLE: () => new arrow.Float64(),
@@ -75,16 +76,6 @@ function sameColumns(ipc: Uint8Array, columns: OutputColumn[]): boolean {
       return arrow.util.compareTypes(type, ARROW_TYPES[c.storage]());
     })
   );
-}
-
-/**
- * The vectors as a table with these column names in this order. A table made from an object of
- * vectors would put integer-like names ("0", "1", as a pandas frame's columns may be) first.
- */
-function tableOf(names: string[], vectors: arrow.Vector[]): arrow.Table {
-  const table = new arrow.Table(Object.fromEntries(vectors.map((v, i) => [`c${i}`, v])));
-  const schema = new arrow.Schema(table.schema.fields.map((f, i) => f.clone({ name: names[i] })));
-  return new arrow.Table(schema, table.batches.map((b) => new arrow.RecordBatch(schema, b.data)));
 }
 
 export class ParquetWriter {

@@ -2,9 +2,10 @@
 // bytes to a Python process of its own and writes the answer, so a worker's chunks move their data
 // on as many cores as it has chunk threads, and the main thread (whose large heap made every
 // collection of those buffers slow) moves none of it (issue 13). The model's code runs in the Python
-// process, never in the thread. Each thread keeps its processes in a pool of its own; a thread that
-// is terminated (timeoutPerBatch, cancel, shutdown) takes them with it: the runner dies with the
-// thread that started it (PR_SET_PDEATHSIG) and at the end of its input pipe.
+// process, never in the thread. Each thread keeps its processes in a pool of its own: a stopped chunk
+// kills its process, and the pool is closed before the thread ends (threadHooks.ts), so that the
+// thread's event loop reaps them; a thread that ends anyway (a crash) takes them with it: the runner
+// dies with the thread that started it (PR_SET_PDEATHSIG).
 import * as arrow from 'apache-arrow';
 import { PredictorOutputError } from '../../predictors/errors.js';
 import { chooseFunction } from '../../predictors/python/describe.js';
@@ -13,6 +14,7 @@ import type { PythonModelSource } from '../../predictors/python/modelSource.js';
 import { PythonPool } from '../../predictors/python/pythonPool.js';
 import type { Predictor } from '../../predictors/types.js';
 import { encodedIpc, rememberIpc } from '../../scoring/encodedIpc.js';
+import { onChunkStop, onThreadClose } from '../../scoring/chunkThreads/threadHooks.js';
 
 /** What the main thread passes to a chunk thread for one Python function (plain JSON). */
 export interface PythonThreadInit {
@@ -32,19 +34,38 @@ export interface PythonThreadInit {
 let pool: PythonPool | undefined;
 
 export async function pythonThreadPredictor(init: PythonThreadInit): Promise<Predictor> {
-  pool ??= new PythonPool({ python: init.python, maxRssMb: init.maxRssMb, maxIdle: 1 });
+  if (!pool) {
+    const created = new PythonPool({ python: init.python, maxRssMb: init.maxRssMb, maxIdle: 1 });
+    onThreadClose(() => created.close());
+    pool = created;
+  }
   const threadPool = pool;
   return async (table, context) => {
     const process = threadPool.acquire(init.source, init.key);
     const place = { worker: context.worker, chunk: context.chunk };
+    // A stopped chunk (timeoutPerBatch, cancel) kills its process here and stops waiting for it at
+    // once: the thread, whose event loop reaps the process, stays.
+    let stopped!: (err: Error) => void;
+    const stop = new Promise<never>((_, reject) => (stopped = reject));
+    stop.catch(() => {});
+    const unregister = onChunkStop(() => {
+      process.kill();
+      stopped(new Error('the chunk was stopped'));
+    });
     let answer;
     try {
-      const name = chooseFunction(await process.ready, init.source.modulePath, init.functionName);
-      answer = await process.score(name, encodedIpc(table) ?? arrow.tableToIPC(table, 'stream'));
+      const call = (async () => {
+        const name = chooseFunction(await process.ready, init.source.modulePath, init.functionName);
+        return process.score(name, encodedIpc(table) ?? arrow.tableToIPC(table, 'stream'));
+      })();
+      call.catch(() => {}); // rejects once the process is killed: nobody waits for it any more
+      answer = await Promise.race([call, stop]);
     } catch (err) {
       process.kill();
       if (err instanceof PythonProcessDiedError) throw err.at(place, init.ref);
       throw err;
+    } finally {
+      unregister();
     }
     threadPool.release(process); // over BATCH_PYTHON_MAX_RSS_MB: stopped, and the next batch starts a fresh one
     if (!answer.ok) {

@@ -11,6 +11,7 @@ import { toThreadError } from '../../predictors/isolation/protocol.js';
 import { normalizeOutput, type OutputColumn } from '../../predictors/normalizeOutput.js';
 import { openChunkIO } from '../chunkIO.js';
 import { encodedIpc, rememberIpc } from '../encodedIpc.js';
+import { closeThread, stopChunk } from './threadHooks.js';
 import { ChunkState, type ChunkRequest, type FromThread, type ToThread } from './protocol.js';
 
 const state = new Int32Array(workerData.state as SharedArrayBuffer);
@@ -97,14 +98,16 @@ async function scoreChunk(request: ChunkRequest): Promise<number> {
       const n = input.features.numRows;
       const finite = request.allowNonFinite ? undefined : { place, firstRow: rows };
       const context = { runId: request.runId, worker: request.worker, chunk: request.chunk, batch };
-      const columns: OutputColumn[] = await inUserCode(async () => {
+      const scored = async () => {
         const output = await predict(input.features, context);
         const checked = normalizeOutput(request.predictor, output, n, request.required, finite);
         // A Python model's answer: the writer may take its bytes as they are (when the types agree).
         const ipc = encodedIpc(output);
         if (ipc) rememberIpc(checked, ipc);
         return checked;
-      });
+      };
+      // A predictor that stops itself (its work runs in a process) is our code: the thread is not terminated for it.
+      const columns: OutputColumn[] = request.source.stopsItself ? await scored() : await inUserCode(scored);
       await io.append(columns, n, input);
       rows += n;
       batch++;
@@ -151,6 +154,10 @@ parentPort!.on('message', (message: ToThread) => {
     void handle(message);
     return;
   }
+  if (message.type === 'close') {
+    void closeThread().then(() => post({ type: 'closed' }));
+    return;
+  }
   // A stop: the DuckDB call in flight (a read, the parquet write) fails at once with an interrupt.
   // Repeated until the chunk answers: a stop that lands between two calls would miss the next one
   // (an interrupt only ends the statement running at that moment).
@@ -166,4 +173,5 @@ parentPort!.on('message', (message: ToThread) => {
   };
   interrupting = setInterval(interrupt, 20);
   interrupt();
+  stopChunk();
 });

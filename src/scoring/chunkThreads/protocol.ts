@@ -48,11 +48,18 @@ export interface StopRequest {
   id: number;
 }
 
-export type ToThread = ChunkRequest | StopRequest;
+/** Before the thread is ended: it closes what its modules started (threadHooks.ts) and answers `closed`. */
+export interface CloseRequest {
+  type: 'close';
+}
+
+export type ToThread = ChunkRequest | StopRequest | CloseRequest;
 
 export type FromThread =
   /** The thread's DuckDB has opened (or failed to): from now on it may be terminated while idle. */
   | { type: 'ready' }
+  /** Answer to a CloseRequest. */
+  | { type: 'closed' }
   | { type: 'progress'; id: number; batch: number; rows: number }
   | { type: 'done'; id: number; rowsOut: number }
   | { type: 'stopped'; id: number }
