@@ -141,4 +141,29 @@ describe('a Python model on a chunk thread', () => {
     // Gone, not a zombie: the thread closed its pool (and reaped the process) before it ended.
     await until(async () => (fs.existsSync(`/proc/${pid}`) ? undefined : true), 10_000, `python process ${pid} to be gone`);
   });
+
+  it('keeps one process for a whole chunk, and replaces it after a chunk that went over BATCH_PYTHON_MAX_RSS_MB', async () => {
+    const model = path.join(dir, 'grows.py');
+    fs.writeFileSync(
+      model,
+      'import os\nimport pandas as pd\n\n_held = []\n\n\ndef predict(df):\n    block = bytearray(80 * 1024 * 1024)\n' +
+        '    for i in range(0, len(block), 4096):\n        block[i] = 1\n    _held.append(block)\n' +
+        '    return pd.DataFrame({"id": df["id"], "pid": os.getpid()})\n',
+    );
+    // A thread of its own: a thread's pool takes the bound of the first model it starts (one worker, one setting).
+    const own = new ChunkThreads(1, 256);
+    const thread = own.tryAcquire()!;
+    const pids = async (scratch: string) => {
+      const bounded = { ...request(model, 'predict', scratch), source: { ...request(model, 'predict', scratch).source } };
+      (bounded.source.init as PythonThreadInit).maxRssMb = 150;
+      expect(await thread.run(bounded, () => {})).toMatchObject({ type: 'done', rowsOut: 9200 });
+      return (await sql(`SELECT DISTINCT pid FROM '${path.join(dir, scratch)}'`)).map((r) => Number(r.pid));
+    };
+    const first = await pids('grows-1.parquet');
+    expect(first).toHaveLength(1); // four batches, over the bound from the second on: still one process
+    const second = await pids('grows-2.parquet');
+    expect(second).toHaveLength(1);
+    expect(second[0]).not.toBe(first[0]); // replaced between the chunks
+    await own.close();
+  });
 });

@@ -12,9 +12,10 @@ import { chooseFunction } from '../../predictors/python/describe.js';
 import { PythonModelError, PythonProcessDiedError } from '../../predictors/python/errors.js';
 import type { PythonModelSource } from '../../predictors/python/modelSource.js';
 import { PythonPool } from '../../predictors/python/pythonPool.js';
+import type { PythonProcess } from '../../predictors/python/pythonProcess.js';
 import type { Predictor } from '../../predictors/types.js';
 import { encodedIpc, rememberIpc } from '../../scoring/encodedIpc.js';
-import { onChunkStop, onThreadClose } from '../../scoring/chunkThreads/threadHooks.js';
+import { onChunkEnd, onChunkStop, onThreadClose } from '../../scoring/chunkThreads/threadHooks.js';
 
 /** What the main thread passes to a chunk thread for one Python function (plain JSON). */
 export interface PythonThreadInit {
@@ -40,8 +41,15 @@ export async function pythonThreadPredictor(init: PythonThreadInit): Promise<Pre
     pool = created;
   }
   const threadPool = pool;
+  // One process for the whole chunk; back to the pool when the chunk ends (and replaced then when it
+  // went over BATCH_PYTHON_MAX_RSS_MB), so load() runs once per process, not once per batch.
+  let held: PythonProcess | undefined;
+  onChunkEnd(() => {
+    if (held) threadPool.release(held);
+    held = undefined;
+  });
   return async (table, context) => {
-    const process = threadPool.acquire(init.source, init.key);
+    const process = (held ??= threadPool.acquire(init.source, init.key));
     const place = { worker: context.worker, chunk: context.chunk };
     // A stopped chunk (timeoutPerBatch, cancel) kills its process here and stops waiting for it at
     // once: the thread, whose event loop reaps the process, stays.
@@ -62,12 +70,12 @@ export async function pythonThreadPredictor(init: PythonThreadInit): Promise<Pre
       answer = await Promise.race([call, stop]);
     } catch (err) {
       process.kill();
+      held = undefined;
       if (err instanceof PythonProcessDiedError) throw err.at(place, init.ref);
       throw err;
     } finally {
       unregister();
     }
-    threadPool.release(process); // over BATCH_PYTHON_MAX_RSS_MB: stopped, and the next batch starts a fresh one
     if (!answer.ok) {
       if (answer.kind === 'user') throw new PythonModelError(place, init.ref, answer.exception);
       throw new PredictorOutputError(init.ref, `${answer.exception.excType}: ${answer.exception.message}`);

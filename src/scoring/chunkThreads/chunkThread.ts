@@ -11,7 +11,7 @@ import { toThreadError } from '../../predictors/isolation/protocol.js';
 import { normalizeOutput, type OutputColumn } from '../../predictors/normalizeOutput.js';
 import { openChunkIO } from '../chunkIO.js';
 import { encodedIpc, rememberIpc } from '../encodedIpc.js';
-import { closeThread, stopChunk } from './threadHooks.js';
+import { closeThread, endChunk, stopChunk } from './threadHooks.js';
 import { ChunkState, type ChunkRequest, type FromThread, type ToThread } from './protocol.js';
 
 const state = new Int32Array(workerData.state as SharedArrayBuffer);
@@ -139,6 +139,7 @@ async function handle(request: ChunkRequest): Promise<void> {
     else post({ type: 'failed', id: request.id, error: toThreadError(err) });
   } finally {
     current = undefined;
+    endChunk();
   }
 }
 

@@ -7,15 +7,25 @@
 // tests) gets its own copy of this file, and must still reach the thread's hooks.
 interface Hooks {
   stops: Set<() => void>;
+  ends: Set<() => void>;
   closes: Set<() => Promise<void>>;
 }
 const KEY = Symbol.for('batch-inference.chunkThreadHooks');
-const { stops, closes } = ((globalThis as Record<symbol, Hooks | undefined>)[KEY] ??= { stops: new Set(), closes: new Set() });
+const { stops, ends, closes } = ((globalThis as Record<symbol, Hooks | undefined>)[KEY] ??= {
+  stops: new Set(),
+  ends: new Set(),
+  closes: new Set(),
+});
 
 /** Called when the chunk in flight is stopped (timeoutPerBatch, cancel); returns the unregister function. */
 export function onChunkStop(stop: () => void): () => void {
   stops.add(stop);
   return () => stops.delete(stop);
+}
+
+/** Called after every chunk the thread ran, however it ended. */
+export function onChunkEnd(end: () => void): void {
+  ends.add(end);
 }
 
 /** Called once before the thread is ended (shutdown, or the pool giving up an idle thread). */
@@ -25,6 +35,10 @@ export function onThreadClose(close: () => Promise<void>): void {
 
 export function stopChunk(): void {
   for (const stop of stops) stop();
+}
+
+export function endChunk(): void {
+  for (const end of ends) end();
 }
 
 export async function closeThread(): Promise<void> {
