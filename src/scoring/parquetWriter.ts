@@ -129,7 +129,8 @@ export class ParquetWriter {
   async finish(path: string): Promise<number> {
     if (!this.controller) throw new Error('ParquetWriter.finish before any batch');
     this.controller.close();
-    await fs.writeFile(path, Buffer.concat(await this.output!));
+    const parts = await this.output!;
+    await fs.writeFile(path, parts.length === 1 ? parts[0] : Buffer.concat(parts));
     return this.rows;
   }
 
