@@ -11,6 +11,7 @@ import type { ColumnDefinition } from '../spec/types.js';
 import { OutputWriter } from './outputWriter.js';
 import { parquetBatches, type ParquetPart } from './parquetReader.js';
 import { ParquetWriter } from './parquetWriter.js';
+import { wasmUsable } from './wasmHealth.js';
 import { predictorInput, type PredictorInput } from './predictorInput.js';
 import { readRecordBatches } from './recordBatches.js';
 
@@ -59,7 +60,7 @@ export async function openChunkIO(
   options: ChunkIOOptions,
 ): Promise<ChunkIO> {
   const { parts, batchRows, predictor, includeInputColumns, outputTableDefinition } = options;
-  const wasmWrites = !outputTableDefinition;
+  const wasmWrites = !outputTableDefinition && wasmUsable();
   // Input columns kept: both sides by parquet-wasm (batch by batch) or both by DuckDB (a join by keys).
   const wasmBatches = !includeInputColumns || wasmWrites ? await parquetBatches(parts, batchRows) : undefined;
   if (wasmBatches && wasmWrites) {

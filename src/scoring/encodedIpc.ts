@@ -1,6 +1,6 @@
-// The Arrow IPC stream a table or a batch of checked columns was decoded from, kept beside it so that
-// the next step can pass the bytes on instead of encoding the same data again: a batch read by
-// parquet-wasm goes to a Python model as it is; a Python model's answer goes to the parquet writer.
+// The Arrow IPC stream a batch read by parquet-wasm was decoded from, kept beside it so that a Python
+// model is sent those bytes instead of the same data encoded again. Only for what we read: a model's
+// answer is always written from its checked columns, never from its own bytes.
 // On globalThis: a model module loaded through tsx's namespaced import has its own copy of this file.
 const KEY = Symbol.for('batch-inference.encodedIpc');
 const encoded = ((globalThis as Record<symbol, WeakMap<object, Uint8Array> | undefined>)[KEY] ??= new WeakMap());

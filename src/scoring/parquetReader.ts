@@ -9,6 +9,7 @@ import * as arrow from 'apache-arrow';
 import fs from 'node:fs/promises';
 import * as pw from 'parquet-wasm';
 import { rememberIpc } from './encodedIpc.js';
+import { noteWasmError, wasmUsable } from './wasmHealth.js';
 
 export interface ParquetPart {
   path: string;
@@ -28,15 +29,25 @@ function sameAsDuckDB(type: arrow.DataType): boolean {
 
 const describe = (schema: arrow.Schema) => JSON.stringify(schema.fields.map((f) => [f.name, String(f.type)]));
 
+/**
+ * Above this many bytes of staged files a chunk is read by DuckDB: parquet-wasm holds a whole file in
+ * WebAssembly memory (which never shrinks) to read any part of it.
+ */
+export const WASM_MAX_CHUNK_BYTES = 256 * 1024 * 1024;
+
 /** The files' bytes when every column of every file can be read here (and the files agree), else undefined. */
-async function readable(parts: ParquetPart[]): Promise<Uint8Array[] | undefined> {
+async function readable(parts: ParquetPart[], maxBytes: number): Promise<Uint8Array[] | undefined> {
+  if (!wasmUsable()) return undefined;
+  const sizes = await Promise.all(parts.map(async (p) => (await fs.stat(p.path)).size));
+  if (sizes.reduce((a, b) => a + b, 0) > maxBytes) return undefined;
   const files = await Promise.all(parts.map(async (p) => new Uint8Array(await fs.readFile(p.path))));
   let layout: string | undefined;
   for (const bytes of files) {
     let schema: arrow.Schema;
     try {
       schema = arrow.tableFromIPC(pw.readSchema(bytes).intoIPCStream()).schema;
-    } catch {
+    } catch (err) {
+      noteWasmError(err);
       return undefined; // not a file parquet-wasm reads: DuckDB says what is wrong with it
     }
     if (!schema.fields.every((f) => sameAsDuckDB(f.type))) return undefined;
@@ -51,8 +62,12 @@ async function readable(parts: ParquetPart[]): Promise<Uint8Array[] | undefined>
  * column's type needs DuckDB. Like readRecordBatches, an empty chunk yields one empty table (its
  * schema still tells the predictor the columns). Each batch owns its buffers.
  */
-export async function parquetBatches(parts: ParquetPart[], batchRows: number): Promise<AsyncGenerator<arrow.Table> | undefined> {
-  const files = await readable(parts);
+export async function parquetBatches(
+  parts: ParquetPart[],
+  batchRows: number,
+  maxBytes = WASM_MAX_CHUNK_BYTES,
+): Promise<AsyncGenerator<arrow.Table> | undefined> {
+  const files = await readable(parts, maxBytes);
   if (!files) return undefined;
   return (async function* () {
     let empty: arrow.Table | undefined;
@@ -64,7 +79,13 @@ export async function parquetBatches(parts: ParquetPart[], batchRows: number): P
           ? { batchSize: batchRows, offset: rowStart }
           : { batchSize: batchRows, offset: rowStart, limit: rowEnd - rowStart };
       // A part is decoded at once (about 70 ms per million rows of three columns) and handed out batch by batch.
-      const table = pw.readParquet(files[i], options);
+      let table: pw.Table;
+      try {
+        table = pw.readParquet(files[i], options);
+      } catch (err) {
+        noteWasmError(err);
+        throw err;
+      }
       const batches = table.recordBatches();
       try {
         if (!batches.length) empty ??= arrow.tableFromIPC(table.schema.intoIPCStream());

@@ -11,8 +11,8 @@ import fs from 'node:fs/promises';
 import * as pw from 'parquet-wasm';
 import type { OutputColumn, StorageType } from '../predictors/normalizeOutput.js';
 import { PredictorOutputError } from '../predictors/errors.js';
-import { encodedIpc } from './encodedIpc.js';
 import { tableOf } from './tableOf.js';
+import { noteWasmError } from './wasmHealth.js';
 
 const ARROW_TYPES: Record<Exclude<StorageType, 'LIST'>, () => arrow.DataType> = {
   DOUBLE: () => new arrow.Float64(),
@@ -30,6 +30,8 @@ const ARROW_TYPES: Record<Exclude<StorageType, 'LIST'>, () => arrow.DataType> = 
   TIMESTAMP: () => new arrow.TimestampMicrosecond(),
   VARCHAR: () => new arrow.Utf8(),
 };
+
+const describeSchema = (schema: arrow.Schema) => JSON.stringify(schema.fields.map((f) => [f.name, String(f.type), f.nullable]));
 
 function packBits(bytes: ArrayLike<number>, n: number): Uint8Array {
   const bits = new Uint8Array(Math.ceil(n / 8));
@@ -63,25 +65,11 @@ function toVector(column: OutputColumn, n: number): arrow.Vector {
   return arrow.makeVector(arrow.makeData({ type: ARROW_TYPES[column.storage](), length: n, data, nullBitmap } as never));
 }
 
-/** True when `ipc` holds exactly these columns with exactly the types toVector would give them. */
-function sameColumns(ipc: Uint8Array, columns: OutputColumn[]): boolean {
-  const fields = arrow.tableFromIPC(ipc).schema.fields;
-  return (
-    fields.length === columns.length &&
-    columns.every((c, i) => {
-      if (c.storage === 'LIST' || c.epochMs || fields[i].name !== c.name) return false;
-      const type = fields[i].type;
-      // A decoded timestamp without a zone has timezone null, a new one undefined: compareTypes tells them apart.
-      if (arrow.DataType.isTimestamp(type)) return c.storage === 'TIMESTAMP' && !type.timezone && type.unit === arrow.TimeUnit.MICROSECOND;
-      return arrow.util.compareTypes(type, ARROW_TYPES[c.storage]());
-    })
-  );
-}
-
 export class ParquetWriter {
   private controller?: ReadableStreamDefaultController<pw.RecordBatch>;
   private output?: Promise<Uint8Array[]>;
   private layout?: string;
+  private schema?: string;
   private rows = 0;
 
   constructor(private readonly predictor: string) {}
@@ -98,8 +86,7 @@ export class ParquetWriter {
   }
 
   /**
-   * Adds a batch's checked columns (after `input`'s columns when they are kept). A Python model's
-   * answer is passed on as the bytes it came in when its types are the ones these columns have.
+   * Adds a batch's checked columns (after `input`'s columns when they are kept).
    */
   append(columns: OutputColumn[], rowCount: number, input?: arrow.Table): void {
     const predicted = new Set(columns.map((c) => c.name.toLowerCase()));
@@ -113,15 +100,26 @@ export class ParquetWriter {
     }
     this.layout = layout;
     if (!this.controller) this.open();
-    let ipc = encodedIpc(columns);
-    if (!ipc || kept.length || !sameColumns(ipc, columns)) {
-      const names = [...kept, ...columns.map((c) => c.name)];
-      const vectors = [...kept.map((name) => input!.getChild(name)!), ...columns.map((c) => toVector(c, rowCount))];
-      ipc = arrow.tableToIPC(tableOf(names, vectors), 'stream');
+    // Always from the checked columns, never a predictor's own bytes: a Python answer's bytes may hold
+    // what the checks did not see (a value under a NULL, a column declared non-nullable).
+    const names = [...kept, ...columns.map((c) => c.name)];
+    const vectors = [...kept.map((name) => input!.getChild(name)!), ...columns.map((c) => toVector(c, rowCount))];
+    const batch = tableOf(names, vectors);
+    // parquet-wasm writes a batch whose schema differs from the first by position, or drops it: refuse it here.
+    const schema = describeSchema(batch.schema);
+    if (this.schema !== undefined && schema !== this.schema) {
+      throw new PredictorOutputError(this.predictor, `its output's Arrow schema changed between batches (${this.schema} then ${schema})`);
     }
-    const table = pw.Table.fromIPCStream(ipc);
-    for (const batch of table.recordBatches()) this.controller!.enqueue(batch);
-    table.free();
+    this.schema = schema;
+    const ipc = arrow.tableToIPC(batch, 'stream');
+    try {
+      const table = pw.Table.fromIPCStream(ipc);
+      for (const batch of table.recordBatches()) this.controller!.enqueue(batch);
+      table.free();
+    } catch (err) {
+      noteWasmError(err);
+      throw err;
+    }
     this.rows += rowCount;
   }
 
@@ -129,8 +127,15 @@ export class ParquetWriter {
   async finish(path: string): Promise<number> {
     if (!this.controller) throw new Error('ParquetWriter.finish before any batch');
     this.controller.close();
-    const parts = await this.output!;
-    await fs.writeFile(path, parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    const parts = await this.output!.catch((err: unknown) => {
+      noteWasmError(err);
+      throw err;
+    });
+    const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    // parquet-wasm leaves out a batch it cannot write without an error: the file must hold every row.
+    const written = (await pw.ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]))).metadata().fileMetadata().numRows();
+    if (written !== this.rows) throw new Error(`parquet-wasm wrote ${written} of the chunk's ${this.rows} rows`);
+    await fs.writeFile(path, bytes);
     return this.rows;
   }
 

@@ -508,7 +508,7 @@ describe("ParquetWriter and a Python model's Arrow bytes", () => {
     return columns;
   }
 
-  it('writes an answer whose types are the columns’ as it is, and reads back as OutputWriter’s file', async () => {
+  it('writes an answer from its checked columns, and reads back as OutputWriter’s file', async () => {
     await wasmOutput([checked(answer(1))], [n], file('py-wasm.parquet'));
     await duckdbOutput([checked(answer(1))], [n], file('py-duckdb.parquet'));
     expect(await describeFile(file('py-duckdb.parquet'))).toEqual([
@@ -521,10 +521,34 @@ describe("ParquetWriter and a Python model's Arrow bytes", () => {
       'ts TIMESTAMP',
     ]);
     await expectSameFile(file('py-wasm.parquet'), file('py-duckdb.parquet'));
-    // The bytes are what is written: remembered bytes of other values (same types) give those values.
+    // Never the answer's own bytes: bytes of other values remembered on the columns change nothing.
     await wasmOutput([checked(answer(1), answer(2))], [n], file('py-bytes.parquet'));
-    await duckdbOutput([checked(answer(2))], [n], file('py-duckdb-2.parquet'));
-    await expectSameFile(file('py-bytes.parquet'), file('py-duckdb-2.parquet'));
+    await expectSameFile(file('py-bytes.parquet'), file('py-duckdb.parquet'));
+  });
+
+  it('writes only what the checks saw: a NaN hidden under a NULL and a field declared non-nullable do not get through', async () => {
+    // A hostile answer (model code writes its own IPC): a first batch whose field says "never NULL",
+    // then one with a NULL row whose value slot holds NaN. The finite check skips NULL rows.
+    const batch = (nullable: boolean, values: number[], nullBitmap?: Uint8Array) => {
+      const schema = new arrow.Schema([new arrow.Field('score', new arrow.Float64(), nullable)]);
+      const child = arrow.makeData({ type: new arrow.Float64(), length: values.length, data: Float64Array.from(values), nullBitmap });
+      const data = arrow.makeData({ type: new arrow.Struct(schema.fields), length: values.length, children: [child] });
+      return arrow.tableToIPC(new arrow.Table(schema, [new arrow.RecordBatch(schema, data)]), 'stream');
+    };
+    const answers = [batch(false, [1, 2, 3]), batch(true, [4, Number.NaN, 6], Uint8Array.of(0b101))];
+    const columns = answers.map((ipc) => {
+      const checkedColumns = normalizeOutput('model', arrow.tableFromIPC(ipc), 3, undefined, {
+        place: { worker: 0, chunk: 0 },
+        firstRow: 0,
+      });
+      rememberIpc(checkedColumns, ipc);
+      return checkedColumns;
+    });
+    await wasmOutput(columns, [3, 3], file('py-hidden.parquet'));
+    await duckdbOutput(columns, [3, 3], file('py-hidden-duckdb.parquet'));
+    await expectSameFile(file('py-hidden.parquet'), file('py-hidden-duckdb.parquet'));
+    const rows = (await reader.runAndReadAll(`SELECT score FROM read_parquet(${quoteLiteral(file('py-hidden.parquet'))})`)).getRows();
+    expect(rows.map(([score]) => score)).toEqual([1, 2, 3, 4, null, 6]);
   });
 
   it('rebuilds an answer whose types are not the columns’ (a zoned timestamp) from the columns', async () => {

@@ -1,5 +1,5 @@
 // A Python model's function on a chunk thread: the thread reads the chunk, sends each batch's Arrow IPC
-// bytes to a Python process of its own and writes the answer, so a worker's chunks move their data
+// bytes (as parquet-wasm read them) to a Python process of its own and writes the checked answer, so a worker's chunks move their data
 // on as many cores as it has chunk threads, and the main thread (whose large heap made every
 // collection of those buffers slow) moves none of it (issue 13). The model's code runs in the Python
 // process, never in the thread. Each thread keeps its processes in a pool of its own: a stopped chunk
@@ -14,7 +14,7 @@ import type { PythonModelSource } from '../../predictors/python/modelSource.js';
 import { PythonPool } from '../../predictors/python/pythonPool.js';
 import type { PythonProcess } from '../../predictors/python/pythonProcess.js';
 import type { Predictor } from '../../predictors/types.js';
-import { encodedIpc, rememberIpc } from '../../scoring/encodedIpc.js';
+import { encodedIpc } from '../../scoring/encodedIpc.js';
 import { onChunkEnd, onChunkStop, onThreadClose } from '../../scoring/chunkThreads/threadHooks.js';
 
 /** What the main thread passes to a chunk thread for one Python function (plain JSON). */
@@ -86,7 +86,6 @@ export async function pythonThreadPredictor(init: PythonThreadInit): Promise<Pre
     } catch (err) {
       throw new PredictorOutputError(init.ref, `its Arrow output cannot be read: ${(err as Error).message}`);
     }
-    rememberIpc(output, answer.ipc); // checked on the thread, then written as the bytes it came in
     return output;
   };
 }

@@ -5,7 +5,7 @@
 import * as arrow from 'apache-arrow';
 import { PredictorOutputError } from '../errors.js';
 import { normalizeOutput } from '../normalizeOutput.js';
-import { encodedIpc, rememberIpc } from '../../scoring/encodedIpc.js';
+import { encodedIpc } from '../../scoring/encodedIpc.js';
 import { bounded } from '../isolation/bounded.js';
 import { stoppedError, type BatchScorer, type ScorerOptions } from '../isolation/batchScorer.js';
 import { chooseFunction } from './describe.js';
@@ -69,9 +69,7 @@ export function pythonScorer(model: PythonScorerModel, pool: PythonPool, options
         drop(current);
         throw new PredictorOutputError(options.predictor, `its Arrow output cannot be read: ${(err as Error).message}`);
       }
-      const columns = normalizeOutput(options.predictor, output, features.numRows, options.required, finite);
-      rememberIpc(columns, answer.ipc); // the parquet writer may take the checked bytes as they are
-      return columns;
+      return normalizeOutput(options.predictor, output, features.numRows, options.required, finite);
     },
     close() {
       const p = process;

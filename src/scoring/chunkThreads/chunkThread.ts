@@ -10,7 +10,6 @@ import { LoadedPredictors } from '../../predictors/isolation/loadSource.js';
 import { toThreadError } from '../../predictors/isolation/protocol.js';
 import { normalizeOutput, type OutputColumn } from '../../predictors/normalizeOutput.js';
 import { openChunkIO } from '../chunkIO.js';
-import { encodedIpc, rememberIpc } from '../encodedIpc.js';
 import { closeThread, endChunk, stopChunk } from './threadHooks.js';
 import { ChunkState, type ChunkRequest, type FromThread, type ToThread } from './protocol.js';
 
@@ -98,14 +97,7 @@ async function scoreChunk(request: ChunkRequest): Promise<number> {
       const n = input.features.numRows;
       const finite = request.allowNonFinite ? undefined : { place, firstRow: rows };
       const context = { runId: request.runId, worker: request.worker, chunk: request.chunk, batch };
-      const scored = async () => {
-        const output = await predict(input.features, context);
-        const checked = normalizeOutput(request.predictor, output, n, request.required, finite);
-        // A Python model's answer: the writer may take its bytes as they are (when the types agree).
-        const ipc = encodedIpc(output);
-        if (ipc) rememberIpc(checked, ipc);
-        return checked;
-      };
+      const scored = async () => normalizeOutput(request.predictor, await predict(input.features, context), n, request.required, finite);
       // A predictor that stops itself (its work runs in a process) is our code: the thread is not terminated for it.
       const columns: OutputColumn[] = request.source.stopsItself ? await scored() : await inUserCode(scored);
       await io.append(columns, n, input);
