@@ -157,6 +157,10 @@ export function chunkScorer(ctx: ActivityContext) {
               }
             });
         if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');
+        // The file as written, not the writer's count: a batch a writer left out would otherwise go unnoticed.
+        const written = await parquetRows(scratch);
+        if (written !== rowsOut)
+          throw new Error(`chunk ${index} of worker ${worker}: its file holds ${written} rows, not the ${rowsOut} scored`);
         const bytesOut = (await fs.stat(scratch)).size;
         await ctx.stage.putFile(scratch, key);
         return { rowsIn: chunk.rows, rowsOut, bytesOut, reused: false };
@@ -170,13 +174,18 @@ export function chunkScorer(ctx: ActivityContext) {
   };
 }
 
+/** Rows of a parquet file, from its footer. */
+function parquetRows(file: string): Promise<number> {
+  return withEngine(async (conn) => {
+    const reader = await conn.runAndReadAll(`SELECT num_rows FROM parquet_file_metadata(${quoteLiteral(file)})`);
+    return Number(reader.getRows()[0][0]);
+  });
+}
+
 async function reuse(ctx: ActivityContext, key: string, chunk: Chunk, bytesOut: number): Promise<ChunkResult> {
   const copy = await ctx.stage.localCopy(key);
   try {
-    const rowsOut = await withEngine(async (conn) => {
-      const reader = await conn.runAndReadAll(`SELECT num_rows FROM parquet_file_metadata(${quoteLiteral(copy.path)})`);
-      return Number(reader.getRows()[0][0]);
-    });
+    const rowsOut = await parquetRows(copy.path);
     return { rowsIn: chunk.rows, rowsOut, bytesOut, reused: true };
   } finally {
     await copy.release();
