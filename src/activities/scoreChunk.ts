@@ -1,10 +1,8 @@
 import { CancelledFailure, Context } from '@temporalio/activity';
 import fs from 'node:fs/promises';
-import { sqlPathList, withEngine } from '../adapters/localEngine/localEngine.js';
-import { OutputWriter } from '../scoring/outputWriter.js';
-import { predictorInput } from '../scoring/predictorInput.js';
-import { readRecordBatches } from '../scoring/recordBatches.js';
-import { chunkOutputKey, localCopies, type LocalCopy } from '../adapters/stage/stage.js';
+import { withEngine } from '../adapters/localEngine/localEngine.js';
+import { openChunkIO } from '../scoring/chunkIO.js';
+import { chunkOutputKey, localCopies } from '../adapters/stage/stage.js';
 import type { Chunk } from '../planning/chunks.js';
 import { deadlineFor } from '../predictors/isolation/bounded.js';
 import { scorerFor } from '../predictors/isolation/batchScorer.js';
@@ -30,31 +28,6 @@ const DEFAULT_BATCH_ROWS = 131_072;
 export interface ScoreChunkInput extends RunRef {
   worker: number;
   chunk: number;
-}
-
-/** The FROM clause that reads one chunk: whole files in one scan, file parts by row position. */
-function chunkSource(chunk: Chunk, copies: LocalCopy[]): string {
-  const whole = chunk.parts.every((p) => p.rowStart === undefined);
-  if (whole) return `read_parquet(${sqlPathList(copies.map((c) => c.path))})`;
-  const selects = chunk.parts.map((part, i) => {
-    const scan = `read_parquet(${quoteLiteral(copies[i].path)}, file_row_number = true)`;
-    const where = part.rowStart === undefined ? '' : ` WHERE file_row_number >= ${part.rowStart} AND file_row_number < ${part.rowEnd}`;
-    return `SELECT * EXCLUDE (file_row_number) FROM ${scan}${where}`;
-  });
-  return `(${selects.join(' UNION ALL ')})`;
-}
-
-/** Row keys added to the input when includeInputColumns is set: they join predictions back to their rows. */
-const ROW_KEYS = ['__bi_file', '__bi_row'];
-
-/** The chunk's rows with a key per row: the part's index and the row's position in its file. */
-function keyedChunkSource(chunk: Chunk, copies: LocalCopy[]): string {
-  const selects = chunk.parts.map((part, i) => {
-    const scan = `read_parquet(${quoteLiteral(copies[i].path)}, file_row_number = true)`;
-    const where = part.rowStart === undefined ? '' : ` WHERE file_row_number >= ${part.rowStart} AND file_row_number < ${part.rowEnd}`;
-    return `SELECT * EXCLUDE (file_row_number), ${i}::INTEGER AS ${ROW_KEYS[0]}, file_row_number AS ${ROW_KEYS[1]} FROM ${scan}${where}`;
-  });
-  return `(${selects.join(' UNION ALL ')})`;
 }
 
 /**
@@ -116,7 +89,7 @@ export function chunkScorer(ctx: ActivityContext) {
       };
       // A whole chunk on a chunk thread when one is free and the predictor can be loaded there;
       // else three ways to score here: a kind's own runtime (Python processes), a module in a thread, or in process.
-      const threadSource = model?.batchScorer ? undefined : chunkThreadSource(ctx, spec.predictor, model);
+      const threadSource = chunkThreadSource(ctx, spec.predictor, model);
       const onThread = threadSource ? ctx.chunkThreads?.tryAcquire() : undefined;
       const scorerOnMain = onThread
         ? undefined
@@ -124,15 +97,14 @@ export function chunkScorer(ctx: ActivityContext) {
           ? model.batchScorer(scorerOptions)
           : scorerFor({ predict, source, threads: ctx.predictorThreads }, scorerOptions);
       try {
-        const keyed = spec.includeInputColumns;
-        const source = keyed ? keyedChunkSource(chunk, copies) : chunkSource(chunk, copies);
         // Buffers sized to the chunk: a small chunk allocating full-size batch buffers kept the GC busy (issue 14).
         const batchRows = Math.min(spec.batchRows ?? ctx.batchRows ?? DEFAULT_BATCH_ROWS, Math.max(1, chunk.rows));
+        const parts = chunk.parts.map((part, i) => ({ path: copies[i].path, rowStart: part.rowStart, rowEnd: part.rowEnd }));
         const request = {
           predictor: spec.predictor,
           source: threadSource!,
-          fromSql: source,
-          rowKeys: keyed ? ROW_KEYS : undefined,
+          parts,
+          includeInputColumns: spec.includeInputColumns,
           batchRows,
           runId,
           worker,
@@ -150,39 +122,45 @@ export function chunkScorer(ctx: ActivityContext) {
           ? await scoreOnChunkThread(ctx.chunkThreads!, onThread, request, scorerOptions, onProgress)
           : await withEngine(async (reader, writer) => {
               const scorer = scorerOnMain!;
-              const output = new OutputWriter(writer, spec.predictor, spec.outputTableDefinition);
-              let inputColumns: string[] = [];
-              let batch = 0;
-              let rows = 0;
-              // Sent to the scorer; with a thread, one batch may be out while the next is read.
-              let dispatched = 0;
-              let sent = 0;
-              const inFlight = new OneAhead();
-              for await (const table of readRecordBatches(reader, source, batchRows)) {
-                if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');
-                const input = predictorInput(table, spec.predictor, keyed ? ROW_KEYS : []);
-                inputColumns = input.inputColumns;
-                const finite = spec.allowNonFinite ? undefined : { place, firstRow: dispatched };
-                const scored = scorer.score(input.features, { runId, worker, chunk: index, batch: sent++ }, finite);
-                const n = table.numRows;
-                dispatched += n;
-                // The next batch is read into the same buffers while this one is out.
-                const keyColumns = scorer.copiesInput ? ownBuffers(input.keyColumns) : input.keyColumns;
-                await inFlight.add(
-                  scored,
-                  async (columns) => {
-                    columns.push(...keyColumns);
-                    await output.append(columns, n);
-                    rows += n;
-                    onProgress(++batch, rows);
-                  },
-                  !scorer.copiesInput,
-                );
+              const io = await openChunkIO({ reader, writer }, request);
+              try {
+                let batch = 0;
+                let rows = 0;
+                // Sent to the scorer; with a thread, one batch may be out while the next is read.
+                let dispatched = 0;
+                let sent = 0;
+                const inFlight = new OneAhead();
+                // The next batch may be read into the same buffers while this one is out.
+                const keepsBuffers = scorer.copiesInput && !io.ownsBatches;
+                for await (const read of io.batches) {
+                  if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');
+                  const input = keepsBuffers ? { ...read, keyColumns: ownBuffers(read.keyColumns) } : read;
+                  const finite = spec.allowNonFinite ? undefined : { place, firstRow: dispatched };
+                  const scored = scorer.score(input.features, { runId, worker, chunk: index, batch: sent++ }, finite);
+                  const n = input.features.numRows;
+                  dispatched += n;
+                  await inFlight.add(
+                    scored,
+                    async (columns) => {
+                      await io.append(columns, n, input);
+                      rows += n;
+                      onProgress(++batch, rows);
+                    },
+                    !scorer.copiesInput,
+                  );
+                }
+                await inFlight.drain();
+                return await io.finish(scratch);
+              } catch (err) {
+                io.abort();
+                throw err;
               }
-              await inFlight.drain();
-              return output.finish(scratch, keyed ? { source, keys: ROW_KEYS, inputColumns } : undefined);
             });
         if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');
+        // The file as written, not the writer's count: a batch a writer left out would otherwise go unnoticed.
+        const written = await parquetRows(scratch);
+        if (written !== rowsOut)
+          throw new Error(`chunk ${index} of worker ${worker}: its file holds ${written} rows, not the ${rowsOut} scored`);
         const bytesOut = (await fs.stat(scratch)).size;
         await ctx.stage.putFile(scratch, key);
         return { rowsIn: chunk.rows, rowsOut, bytesOut, reused: false };
@@ -196,13 +174,18 @@ export function chunkScorer(ctx: ActivityContext) {
   };
 }
 
+/** Rows of a parquet file, from its footer. */
+function parquetRows(file: string): Promise<number> {
+  return withEngine(async (conn) => {
+    const reader = await conn.runAndReadAll(`SELECT num_rows FROM parquet_file_metadata(${quoteLiteral(file)})`);
+    return Number(reader.getRows()[0][0]);
+  });
+}
+
 async function reuse(ctx: ActivityContext, key: string, chunk: Chunk, bytesOut: number): Promise<ChunkResult> {
   const copy = await ctx.stage.localCopy(key);
   try {
-    const rowsOut = await withEngine(async (conn) => {
-      const reader = await conn.runAndReadAll(`SELECT num_rows FROM parquet_file_metadata(${quoteLiteral(copy.path)})`);
-      return Number(reader.getRows()[0][0]);
-    });
+    const rowsOut = await parquetRows(copy.path);
     return { rowsIn: chunk.rows, rowsOut, bytesOut, reused: true };
   } finally {
     await copy.release();

@@ -5,6 +5,7 @@ import { DuckDBDecimalType, DuckDBTypeId, type DuckDBConnection, type DuckDBData
 import * as arrow from 'apache-arrow';
 import { quoteIdentifier } from '../spec/identifiers.js';
 import { decimalExpression } from './decimalColumns.js';
+import { tableOf } from './tableOf.js';
 import { appendUtf8, copyBits, fixedItems, validityBytes, type FixedArray } from './duckdbVectors.js';
 
 type FixedCtor = { new (n: number): FixedArray };
@@ -193,7 +194,11 @@ export async function* readRecordBatches(conn: DuckDBConnection, fromSql: string
     const spec = FIXED[readTypes[i]];
     return spec ? new FixedBuilder(name, batchRows, spec) : new Utf8Builder(name, batchRows);
   });
-  const build = (length: number): arrow.Table => new arrow.Table(Object.fromEntries(builders.map((b) => [b.name, b.finish(length)])));
+  const build = (length: number): arrow.Table =>
+    tableOf(
+      builders.map((b) => b.name),
+      builders.map((b) => b.finish(length)),
+    );
 
   let filled = 0;
   let yielded = false;

@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Predictor } from '../../predictors/types.js';
 import { describePythonModel } from '../../predictors/python/describe.js';
 import { resolvePythonModel } from '../../predictors/python/modelSource.js';
@@ -15,6 +16,10 @@ import { FUNCTION_NAME } from '../modelRef.js';
 import { UnsupportedModelError } from '../errors.js';
 import type { ModelKind } from './kind.js';
 import { packPythonModel, unpackPythonModel } from './pythonArchive.js';
+import type { PythonThreadInit } from './pythonThread.js';
+
+// Same extension as this file: .ts when run from src/ (the thread registers tsx), .js from dist/.
+const THREAD_MODULE = new URL(`./pythonThread${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
 
 const DEFAULT_PYTHON = 'python3';
 
@@ -66,9 +71,20 @@ export const pythonKind: ModelKind = {
         const predict: Predictor = () => {
           throw new PythonModelNeedsPoolError(version);
         };
+        const key = poolKey(source, version);
+        const init: PythonThreadInit = {
+          source,
+          functionName: fn.name,
+          key,
+          ref: `${version}:${fn.name}`,
+          python: pool.options.python,
+          maxRssMb: pool.options.maxRssMb,
+        };
         return {
           predict,
-          batchScorer: (options) => pythonScorer({ source, functionName: fn.name, key: poolKey(source, version) }, pool, options),
+          // On a chunk thread when one is free (its own Python process); else here, with the worker's pool.
+          source: { moduleUrl: THREAD_MODULE, exportName: 'pythonThreadPredictor', init, stopsItself: true },
+          batchScorer: (options) => pythonScorer({ source, functionName: fn.name, key }, pool, options),
         };
       },
       // The pool's processes belong to the worker (closed at its shutdown); idle ones of an evicted

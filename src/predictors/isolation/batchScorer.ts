@@ -22,6 +22,11 @@ export interface ModulePredictorSource {
    * and scores with the Predictor it resolves to (e.g. an ONNX session opened in the thread).
    */
   init?: unknown;
+  /**
+   * The predictor's work runs outside the thread (a Python model's process) and it stops that work
+   * on a chunk stop (chunkThreads/threadHooks.ts): a chunk thread is never terminated for it.
+   */
+  stopsItself?: boolean;
 }
 
 export interface ScorerOptions {

@@ -5,6 +5,7 @@
 import * as arrow from 'apache-arrow';
 import { PredictorOutputError } from '../errors.js';
 import { normalizeOutput } from '../normalizeOutput.js';
+import { encodedIpc } from '../../scoring/encodedIpc.js';
 import { bounded } from '../isolation/bounded.js';
 import { stoppedError, type BatchScorer, type ScorerOptions } from '../isolation/batchScorer.js';
 import { chooseFunction } from './describe.js';
@@ -37,7 +38,7 @@ export function pythonScorer(model: PythonScorerModel, pool: PythonPool, options
       process ??= pool.acquire(model.source, model.key);
       const current = process;
       // Encoded before the first await: the caller may reuse the batch's buffers once score() returns.
-      const ipc = arrow.tableToIPC(features, 'stream');
+      const ipc = encodedIpc(features) ?? arrow.tableToIPC(features, 'stream');
       const started = performance.now();
       const call = current.ready.then((info) => current.score(chooseFunction(info, model.source.modulePath, model.functionName), ipc));
       let result;

@@ -9,9 +9,8 @@ import { importPredictorModule } from '../../predictors/importModule.js';
 import { LoadedPredictors } from '../../predictors/isolation/loadSource.js';
 import { toThreadError } from '../../predictors/isolation/protocol.js';
 import { normalizeOutput, type OutputColumn } from '../../predictors/normalizeOutput.js';
-import { OutputWriter } from '../outputWriter.js';
-import { predictorInput } from '../predictorInput.js';
-import { readRecordBatches } from '../recordBatches.js';
+import { openChunkIO } from '../chunkIO.js';
+import { closeThread, endChunk, stopChunk } from './threadHooks.js';
 import { ChunkState, type ChunkRequest, type FromThread, type ToThread } from './protocol.js';
 
 const state = new Int32Array(workerData.state as SharedArrayBuffer);
@@ -87,31 +86,31 @@ async function scoreChunk(request: ChunkRequest): Promise<number> {
   // DuckDB open before any user code: a thread terminated in user code must have no DuckDB call in flight.
   const { reader, writer } = await connections();
   const predict = predictors.ready(request.source) ?? (await inUserCode(() => predictors.load(request.source)));
-  const keys = request.rowKeys ?? [];
-  const output = new OutputWriter(writer, request.predictor, request.outputTableDefinition);
+  const io = await openChunkIO({ reader, writer }, request);
   const place = { worker: request.worker, chunk: request.chunk };
-  let inputColumns: string[] = [];
   let batch = 0;
   let rows = 0;
-  checkStop();
-  for await (const table of readRecordBatches(reader, request.fromSql, request.batchRows)) {
+  try {
     checkStop();
-    const input = predictorInput(table, request.predictor, keys);
-    inputColumns = input.inputColumns;
-    const n = table.numRows;
-    const finite = request.allowNonFinite ? undefined : { place, firstRow: rows };
-    const context = { runId: request.runId, worker: request.worker, chunk: request.chunk, batch };
-    const columns: OutputColumn[] = await inUserCode(async () =>
-      normalizeOutput(request.predictor, await predict(input.features, context), n, request.required, finite),
-    );
-    columns.push(...input.keyColumns);
-    await output.append(columns, n);
-    rows += n;
-    batch++;
-    post({ type: 'progress', id: request.id, batch, rows });
+    for await (const input of io.batches) {
+      checkStop();
+      const n = input.features.numRows;
+      const finite = request.allowNonFinite ? undefined : { place, firstRow: rows };
+      const context = { runId: request.runId, worker: request.worker, chunk: request.chunk, batch };
+      const scored = async () => normalizeOutput(request.predictor, await predict(input.features, context), n, request.required, finite);
+      // A predictor that stops itself (its work runs in a process) is our code: the thread is not terminated for it.
+      const columns: OutputColumn[] = request.source.stopsItself ? await scored() : await inUserCode(scored);
+      await io.append(columns, n, input);
+      rows += n;
+      batch++;
+      post({ type: 'progress', id: request.id, batch, rows });
+    }
+    checkStop();
+    return await io.finish(request.scratch);
+  } catch (err) {
+    io.abort();
+    throw err;
   }
-  checkStop();
-  return output.finish(request.scratch, keys.length ? { source: request.fromSql, keys, inputColumns } : undefined);
 }
 
 let current: number | undefined;
@@ -132,6 +131,7 @@ async function handle(request: ChunkRequest): Promise<void> {
     else post({ type: 'failed', id: request.id, error: toThreadError(err) });
   } finally {
     current = undefined;
+    endChunk();
   }
 }
 
@@ -145,6 +145,10 @@ connections().then(
 parentPort!.on('message', (message: ToThread) => {
   if (message.type === 'chunk') {
     void handle(message);
+    return;
+  }
+  if (message.type === 'close') {
+    void closeThread().then(() => post({ type: 'closed' }));
     return;
   }
   // A stop: the DuckDB call in flight (a read, the parquet write) fails at once with an interrupt.
@@ -162,4 +166,5 @@ parentPort!.on('message', (message: ToThread) => {
   };
   interrupting = setInterval(interrupt, 20);
   interrupt();
+  stopChunk();
 });

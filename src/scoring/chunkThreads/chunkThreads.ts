@@ -9,6 +9,8 @@ import { onThreadEnd, type ThreadEndedError } from '../../predictors/isolation/p
 import { ChunkState, type ChunkRequest, type FromThread, type ToThread } from './protocol.js';
 
 const ENTRY = new URL('./chunkThreadEntry.mjs', import.meta.url);
+/** How long an idle thread is given to close its Python processes before it is terminated anyway. */
+const CLOSE_WAIT_MS = 5000;
 
 export type ChunkReply = Extract<FromThread, { type: 'done' | 'failed' | 'stopped' }>;
 
@@ -56,6 +58,7 @@ export class ChunkThread {
     });
     this.worker.on('message', (message: FromThread) => {
       if (message.type === 'ready') return this.markOpened();
+      if (message.type === 'closed') return this.markClosed();
       const waiting = this.pending;
       if (!waiting || waiting.id !== message.id) return;
       if (message.type === 'progress') return waiting.progress(message.batch, message.rows);
@@ -118,6 +121,22 @@ export class ChunkThread {
     await this.opened;
     await this.worker.terminate();
   }
+
+  private markClosed: () => void = () => {};
+
+  /** Ends an idle thread after it has closed what its modules started (their Python processes): bounded, then terminated anyway. */
+  async close(): Promise<void> {
+    if (this.ended) return;
+    const closed = new Promise<void>((resolve) => {
+      this.markClosed = resolve;
+      this.worker.once('exit', () => resolve());
+    });
+    this.worker.postMessage({ type: 'close' } satisfies ToThread);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+    clearTimeout(timer);
+    await this.terminate();
+  }
 }
 
 export class ChunkThreads {
@@ -153,7 +172,7 @@ export class ChunkThreads {
     if (!thread.alive) this.threads.delete(thread);
     else if (this.closed) {
       this.threads.delete(thread);
-      void thread.terminate();
+      void thread.close();
     }
   }
 
@@ -165,8 +184,8 @@ export class ChunkThreads {
     this.closed = true;
     const all = [...this.threads];
     for (const t of all) {
-      if (t.idle) void t.terminate();
-      else t.stop(); // answers (then settled() terminates it) or is terminated inside user code
+      if (t.idle) void t.close();
+      else t.stop(); // answers (then settled() closes it) or is terminated inside user code
     }
     await Promise.all(all.map((t) => t.exited));
     this.threads.clear();

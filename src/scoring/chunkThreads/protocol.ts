@@ -6,6 +6,7 @@
 import type { ModulePredictorSource } from '../../predictors/isolation/batchScorer.js';
 import type { ThreadError } from '../../predictors/isolation/protocol.js';
 import type { ColumnDefinition } from '../../spec/types.js';
+import type { ParquetPart } from '../parquetReader.js';
 
 /** Values of the shared state word (Int32Array index 0). */
 export const ChunkState = {
@@ -25,10 +26,10 @@ export interface ChunkRequest {
   /** The registered predictor name, for messages. */
   predictor: string;
   source: ModulePredictorSource;
-  /** FROM clause reading the chunk's local parquet copies (built on the main thread from stage paths). */
-  fromSql: string;
-  /** Row key columns in fromSql when input columns pass through (includeInputColumns); else absent. */
-  rowKeys?: string[];
+  /** The chunk's parts as local parquet copies (fetched from the stage on the main thread). */
+  parts: ParquetPart[];
+  /** The spec's includeInputColumns: the input's columns are written beside the predictions. */
+  includeInputColumns: boolean;
   batchRows: number;
   runId: string;
   worker: number;
@@ -47,11 +48,18 @@ export interface StopRequest {
   id: number;
 }
 
-export type ToThread = ChunkRequest | StopRequest;
+/** Before the thread is ended: it closes what its modules started (threadHooks.ts) and answers `closed`. */
+export interface CloseRequest {
+  type: 'close';
+}
+
+export type ToThread = ChunkRequest | StopRequest | CloseRequest;
 
 export type FromThread =
   /** The thread's DuckDB has opened (or failed to): from now on it may be terminated while idle. */
   | { type: 'ready' }
+  /** Answer to a CloseRequest. */
+  | { type: 'closed' }
   | { type: 'progress'; id: number; batch: number; rows: number }
   | { type: 'done'; id: number; rowsOut: number }
   | { type: 'stopped'; id: number }

@@ -1,0 +1,104 @@
+// How a chunk's rows are read and its predictions written: by parquet-wasm when the staged files'
+// column types allow it and no outputTableDefinition asks for casts (the fast path: no DuckDB
+// between the file and the model), else by DuckDB (recordBatches.ts, outputWriter.ts), which casts
+// what parquet-wasm leaves alone. With the input's columns kept (includeInputColumns), parquet-wasm
+// writes each batch's input columns beside its predictions; DuckDB joins them back by row keys.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type * as arrow from 'apache-arrow';
+import type { OutputColumn } from '../predictors/normalizeOutput.js';
+import { quoteLiteral } from '../spec/identifiers.js';
+import type { ColumnDefinition } from '../spec/types.js';
+import { OutputWriter } from './outputWriter.js';
+import { parquetBatches, type ParquetPart } from './parquetReader.js';
+import { ParquetWriter } from './parquetWriter.js';
+import { wasmUsable } from './wasmHealth.js';
+import { predictorInput, type PredictorInput } from './predictorInput.js';
+import { readRecordBatches } from './recordBatches.js';
+
+export interface ChunkIOOptions {
+  /** The chunk's parts as local files. */
+  parts: ParquetPart[];
+  batchRows: number;
+  predictor: string;
+  includeInputColumns: boolean;
+  outputTableDefinition?: ColumnDefinition[];
+}
+
+export interface ChunkIO {
+  /** The chunk's record batches as the predictor sees them. A batch's buffers may be reused by the next one. */
+  batches: AsyncIterable<PredictorInput>;
+  /** True when a batch's buffers are its own (the next batch does not reuse them). */
+  readonly ownsBatches: boolean;
+  append(columns: OutputColumn[], rowCount: number, input: PredictorInput): Promise<void>;
+  /** Writes the chunk's output file; returns its rows. */
+  finish(path: string): Promise<number>;
+  /** After a failure: stops what is in flight, writes nothing. */
+  abort(): void;
+}
+
+/** Row keys added to the input when DuckDB keeps input columns: they join predictions back to their rows. */
+const ROW_KEYS = ['__bi_file', '__bi_row'];
+
+/** The FROM clause that reads the parts: whole files in one scan, file parts by row position (with keys when asked). */
+export function chunkSource(parts: ParquetPart[], keyed = false): string {
+  if (!keyed && parts.every((p) => p.rowStart === undefined)) return `read_parquet([${parts.map((p) => quoteLiteral(p.path)).join(', ')}])`;
+  const selects = parts.map((part, i) => {
+    const scan = `read_parquet(${quoteLiteral(part.path)}, file_row_number = true)`;
+    const where = part.rowStart === undefined ? '' : ` WHERE file_row_number >= ${part.rowStart} AND file_row_number < ${part.rowEnd}`;
+    const keys = keyed ? `, ${i}::INTEGER AS ${ROW_KEYS[0]}, file_row_number AS ${ROW_KEYS[1]}` : '';
+    return `SELECT * EXCLUDE (file_row_number)${keys} FROM ${scan}${where}`;
+  });
+  return `(${selects.join(' UNION ALL ')})`;
+}
+
+async function* asInputs(tables: AsyncIterable<arrow.Table>, predictor: string, keys: string[]): AsyncGenerator<PredictorInput> {
+  for await (const table of tables) yield predictorInput(table, predictor, keys);
+}
+
+export async function openChunkIO(
+  conns: { reader: DuckDBConnection; writer: DuckDBConnection },
+  options: ChunkIOOptions,
+): Promise<ChunkIO> {
+  const { parts, batchRows, predictor, includeInputColumns, outputTableDefinition } = options;
+  const wasmWrites = !outputTableDefinition && wasmUsable();
+  // Input columns kept: both sides by parquet-wasm (batch by batch) or both by DuckDB (a join by keys).
+  const wasmBatches = !includeInputColumns || wasmWrites ? await parquetBatches(parts, batchRows) : undefined;
+  if (wasmBatches && wasmWrites) {
+    const writer = new ParquetWriter(predictor);
+    return {
+      batches: asInputs(wasmBatches, predictor, []),
+      ownsBatches: true,
+      append: async (columns, n, input) => writer.append(columns, n, includeInputColumns ? input.features : undefined),
+      finish: (path) => writer.finish(path),
+      abort: () => writer.abort(),
+    };
+  }
+  const keyed = includeInputColumns;
+  const source = chunkSource(parts, keyed);
+  const keys = keyed ? ROW_KEYS : [];
+  const batches = wasmBatches ?? readRecordBatches(conns.reader, source, batchRows);
+  if (wasmWrites && !keyed) {
+    const writer = new ParquetWriter(predictor);
+    return {
+      batches: asInputs(batches, predictor, []),
+      ownsBatches: !!wasmBatches,
+      append: async (columns, n) => writer.append(columns, n),
+      finish: (path) => writer.finish(path),
+      abort: () => writer.abort(),
+    };
+  }
+  const output = new OutputWriter(conns.writer, predictor, outputTableDefinition);
+  let inputColumns: string[] = [];
+  return {
+    batches: (async function* () {
+      for await (const input of asInputs(batches, predictor, keys)) {
+        inputColumns = input.inputColumns;
+        yield input;
+      }
+    })(),
+    ownsBatches: !!wasmBatches,
+    append: (columns, n, input) => output.append([...columns, ...input.keyColumns], n),
+    finish: (path) => output.finish(path, keyed ? { source, keys, inputColumns } : undefined),
+    abort: () => {},
+  };
+}

@@ -1,0 +1,46 @@
+// What a module loaded on a chunk thread does when the chunk is stopped or the thread closes. A
+// predictor whose work runs outside the thread (a Python model's process) stops that work itself, so
+// its thread is never terminated for it, and closes what it started before the thread ends: a child
+// process started by a thread is reaped by that thread's event loop only, and one left to a thread
+// that was terminated stays a zombie until the worker exits.
+// Kept on globalThis: a predictor module loaded through tsx's namespaced import (TypeScript sources,
+// tests) gets its own copy of this file, and must still reach the thread's hooks.
+interface Hooks {
+  stops: Set<() => void>;
+  ends: Set<() => void>;
+  closes: Set<() => Promise<void>>;
+}
+const KEY = Symbol.for('batch-inference.chunkThreadHooks');
+const { stops, ends, closes } = ((globalThis as Record<symbol, Hooks | undefined>)[KEY] ??= {
+  stops: new Set(),
+  ends: new Set(),
+  closes: new Set(),
+});
+
+/** Called when the chunk in flight is stopped (timeoutPerBatch, cancel); returns the unregister function. */
+export function onChunkStop(stop: () => void): () => void {
+  stops.add(stop);
+  return () => stops.delete(stop);
+}
+
+/** Called after every chunk the thread ran, however it ended. */
+export function onChunkEnd(end: () => void): void {
+  ends.add(end);
+}
+
+/** Called once before the thread is ended (shutdown, or the pool giving up an idle thread). */
+export function onThreadClose(close: () => Promise<void>): void {
+  closes.add(close);
+}
+
+export function stopChunk(): void {
+  for (const stop of stops) stop();
+}
+
+export function endChunk(): void {
+  for (const end of ends) end();
+}
+
+export async function closeThread(): Promise<void> {
+  await Promise.allSettled([...closes].map((close) => close()));
+}

@@ -1,0 +1,107 @@
+// Reads a chunk's staged parquet straight into Arrow record batches with parquet-wasm (Rust's parquet
+// and arrow crates compiled to WebAssembly), without DuckDB: DuckDB hands a result to JavaScript 2048
+// rows at a time, and at 10M rows that hand-over cost more than the model (issues 12 and 13). Each
+// batch keeps the Arrow IPC stream it was decoded from, so a Python model is sent those bytes as they are.
+// Only columns whose types DuckDB's reader (recordBatches.ts) would give unchanged are read here; a
+// file with any other type (decimals, nanosecond or zoned timestamps, nested types…) is read by DuckDB,
+// which casts them.
+import * as arrow from 'apache-arrow';
+import fs from 'node:fs/promises';
+import * as pw from 'parquet-wasm';
+import { rememberIpc } from './encodedIpc.js';
+import { noteWasmError, wasmUsable } from './wasmHealth.js';
+
+export interface ParquetPart {
+  path: string;
+  /** Rows [rowStart, rowEnd) by position in the file; the whole file when absent. */
+  rowStart?: number;
+  rowEnd?: number;
+}
+
+/** Types read here exactly as DuckDB's reader gives them. */
+function sameAsDuckDB(type: arrow.DataType): boolean {
+  if (arrow.DataType.isInt(type) || arrow.DataType.isBool(type) || arrow.DataType.isUtf8(type)) return true;
+  if (arrow.DataType.isFloat(type)) return type.precision !== arrow.Precision.HALF;
+  if (arrow.DataType.isDate(type)) return type.unit === arrow.DateUnit.DAY;
+  if (arrow.DataType.isTimestamp(type)) return type.unit === arrow.TimeUnit.MICROSECOND && !type.timezone;
+  return false;
+}
+
+const describe = (schema: arrow.Schema) => JSON.stringify(schema.fields.map((f) => [f.name, String(f.type)]));
+
+/**
+ * Above this many bytes of staged files a chunk is read by DuckDB: parquet-wasm holds a whole file in
+ * WebAssembly memory (which never shrinks) to read any part of it.
+ */
+export const WASM_MAX_CHUNK_BYTES = 256 * 1024 * 1024;
+
+/** The files' bytes when every column of every file can be read here (and the files agree), else undefined. */
+async function readable(parts: ParquetPart[], maxBytes: number): Promise<Uint8Array[] | undefined> {
+  if (!wasmUsable()) return undefined;
+  const sizes = await Promise.all(parts.map(async (p) => (await fs.stat(p.path)).size));
+  if (sizes.reduce((a, b) => a + b, 0) > maxBytes) return undefined;
+  const files = await Promise.all(parts.map(async (p) => new Uint8Array(await fs.readFile(p.path))));
+  let layout: string | undefined;
+  for (const bytes of files) {
+    let schema: arrow.Schema;
+    try {
+      schema = arrow.tableFromIPC(pw.readSchema(bytes).intoIPCStream()).schema;
+    } catch (err) {
+      noteWasmError(err);
+      return undefined; // not a file parquet-wasm reads: DuckDB says what is wrong with it
+    }
+    if (!schema.fields.every((f) => sameAsDuckDB(f.type))) return undefined;
+    if (layout !== undefined && describe(schema) !== layout) return undefined;
+    layout = describe(schema);
+  }
+  return files;
+}
+
+/**
+ * The chunk's rows as Arrow tables of at most `batchRows` rows, part after part, or undefined when a
+ * column's type needs DuckDB. Like readRecordBatches, an empty chunk yields one empty table (its
+ * schema still tells the predictor the columns). Each batch owns its buffers.
+ */
+export async function parquetBatches(
+  parts: ParquetPart[],
+  batchRows: number,
+  maxBytes = WASM_MAX_CHUNK_BYTES,
+): Promise<AsyncGenerator<arrow.Table> | undefined> {
+  const files = await readable(parts, maxBytes);
+  if (!files) return undefined;
+  return (async function* () {
+    let empty: arrow.Table | undefined;
+    let yielded = false;
+    for (let i = 0; i < parts.length; i++) {
+      const { rowStart = 0, rowEnd } = parts[i];
+      const options =
+        rowEnd === undefined
+          ? { batchSize: batchRows, offset: rowStart }
+          : { batchSize: batchRows, offset: rowStart, limit: rowEnd - rowStart };
+      // A part is decoded at once (about 70 ms per million rows of three columns) and handed out batch by batch.
+      let table: pw.Table;
+      try {
+        table = pw.readParquet(files[i], options);
+      } catch (err) {
+        noteWasmError(err);
+        throw err;
+      }
+      const batches = table.recordBatches();
+      try {
+        if (!batches.length) empty ??= arrow.tableFromIPC(table.schema.intoIPCStream());
+        while (batches.length) {
+          const ipc = batches.shift()!.intoIPCStream();
+          const batch = arrow.tableFromIPC(ipc);
+          if (batch.numRows === 0) continue;
+          rememberIpc(batch, ipc);
+          yielded = true;
+          yield batch;
+        }
+      } finally {
+        batches.forEach((b) => b.free());
+        table.free();
+      }
+    }
+    if (!yielded) yield empty ?? arrow.tableFromIPC(pw.readSchema(files[0]).intoIPCStream());
+  })();
+}
