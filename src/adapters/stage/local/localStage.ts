@@ -37,7 +37,12 @@ export class LocalStage implements Stage {
         const full = path.join(dir, entry.name);
         if (entry.isDirectory()) await walk(full);
         else {
-          const stats = await fs.stat(full);
+          // Removed since the folder was read (a racing registration's discarded artifact): not listed, as on S3.
+          const stats = await fs.stat(full).catch((err: NodeJS.ErrnoException) => {
+            if (err.code === 'ENOENT') return undefined;
+            throw err;
+          });
+          if (!stats) continue;
           out.push({ key: path.relative(this.root, full).split(path.sep).join('/'), size: stats.size, modifiedAt: stats.mtime });
         }
       }
