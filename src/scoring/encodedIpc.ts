@@ -1,9 +1,7 @@
 // The Arrow IPC stream a batch read by parquet-wasm was decoded from, kept beside it so that a Python
 // model is sent those bytes instead of the same data encoded again. Only for what we read: a model's
 // answer is always written from its checked columns, never from its own bytes.
-// On globalThis: a model module loaded through tsx's namespaced import has its own copy of this file.
-const KEY = Symbol.for('batch-inference.encodedIpc');
-const encoded = ((globalThis as Record<symbol, WeakMap<object, Uint8Array> | undefined>)[KEY] ??= new WeakMap());
+const encoded = new WeakMap<object, Uint8Array>();
 
 export function rememberIpc(decoded: object, ipc: Uint8Array): void {
   encoded.set(decoded, ipc);

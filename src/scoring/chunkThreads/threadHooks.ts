@@ -3,19 +3,9 @@
 // its thread is never terminated for it, and closes what it started before the thread ends: a child
 // process started by a thread is reaped by that thread's event loop only, and one left to a thread
 // that was terminated stays a zombie until the worker exits.
-// Kept on globalThis: a predictor module loaded through tsx's namespaced import (TypeScript sources,
-// tests) gets its own copy of this file, and must still reach the thread's hooks.
-interface Hooks {
-  stops: Set<() => void>;
-  ends: Set<() => void>;
-  closes: Set<() => Promise<void>>;
-}
-const KEY = Symbol.for('batch-inference.chunkThreadHooks');
-const { stops, ends, closes } = ((globalThis as Record<symbol, Hooks | undefined>)[KEY] ??= {
-  stops: new Set(),
-  ends: new Set(),
-  closes: new Set(),
-});
+const stops = new Set<() => void>();
+const ends = new Set<() => void>();
+const closes = new Set<() => Promise<void>>();
 
 /** Called when the chunk in flight is stopped (timeoutPerBatch, cancel); returns the unregister function. */
 export function onChunkStop(stop: () => void): () => void {
