@@ -4,6 +4,7 @@
 // what parquet-wasm leaves alone. With the input's columns kept (includeInputColumns), parquet-wasm
 // writes each batch's input columns beside its predictions; DuckDB joins them back by row keys.
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { sqlPathList } from '../adapters/localEngine/localEngine.js';
 import type * as arrow from 'apache-arrow';
 import type { OutputColumn } from '../predictors/normalizeOutput.js';
 import { quoteLiteral } from '../spec/identifiers.js';
@@ -41,7 +42,7 @@ const ROW_KEYS = ['__bi_file', '__bi_row'];
 
 /** The FROM clause that reads the parts: whole files in one scan, file parts by row position (with keys when asked). */
 export function chunkSource(parts: ParquetPart[], keyed = false): string {
-  if (!keyed && parts.every((p) => p.rowStart === undefined)) return `read_parquet([${parts.map((p) => quoteLiteral(p.path)).join(', ')}])`;
+  if (!keyed && parts.every((p) => p.rowStart === undefined)) return `read_parquet(${sqlPathList(parts.map((p) => p.path))})`;
   const selects = parts.map((part, i) => {
     const scan = `read_parquet(${quoteLiteral(part.path)}, file_row_number = true)`;
     const where = part.rowStart === undefined ? '' : ` WHERE file_row_number >= ${part.rowStart} AND file_row_number < ${part.rowEnd}`;
@@ -63,30 +64,20 @@ export async function openChunkIO(
   const wasmWrites = !outputTableDefinition && wasmUsable();
   // Input columns kept: both sides by parquet-wasm (batch by batch) or both by DuckDB (a join by keys).
   const wasmBatches = !includeInputColumns || wasmWrites ? await parquetBatches(parts, batchRows) : undefined;
-  if (wasmBatches && wasmWrites) {
-    const writer = new ParquetWriter(predictor);
-    return {
-      batches: asInputs(wasmBatches, predictor, []),
-      ownsBatches: true,
-      append: async (columns, n, input) => writer.append(columns, n, includeInputColumns ? input.features : undefined),
-      finish: (path) => writer.finish(path),
-      abort: () => writer.abort(),
-    };
-  }
-  const keyed = includeInputColumns;
+  const keyed = includeInputColumns && !(wasmBatches && wasmWrites);
   const source = chunkSource(parts, keyed);
-  const keys = keyed ? ROW_KEYS : [];
   const batches = wasmBatches ?? readRecordBatches(conns.reader, source, batchRows);
   if (wasmWrites && !keyed) {
     const writer = new ParquetWriter(predictor);
     return {
       batches: asInputs(batches, predictor, []),
       ownsBatches: !!wasmBatches,
-      append: async (columns, n) => writer.append(columns, n),
+      append: async (columns, n, input) => writer.append(columns, n, includeInputColumns ? input.features : undefined),
       finish: (path) => writer.finish(path),
       abort: () => writer.abort(),
     };
   }
+  const keys = keyed ? ROW_KEYS : [];
   const output = new OutputWriter(conns.writer, predictor, outputTableDefinition);
   let inputColumns: string[] = [];
   return {
