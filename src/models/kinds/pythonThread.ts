@@ -7,9 +7,9 @@
 // thread's event loop reaps them; a thread that ends anyway (a crash) takes them with it: the runner
 // dies with the thread that started it (PR_SET_PDEATHSIG).
 import * as arrow from 'apache-arrow';
-import { PredictorOutputError } from '../../predictors/errors.js';
 import { chooseFunction } from '../../predictors/python/describe.js';
-import { PythonModelError, PythonProcessDiedError } from '../../predictors/python/errors.js';
+import { PythonProcessDiedError } from '../../predictors/python/errors.js';
+import { answerTable } from '../../predictors/python/pythonAnswer.js';
 import type { PythonModelSource } from '../../predictors/python/modelSource.js';
 import { PythonPool } from '../../predictors/python/pythonPool.js';
 import type { PythonProcess } from '../../predictors/python/pythonProcess.js';
@@ -76,16 +76,9 @@ export async function pythonThreadPredictor(init: PythonThreadInit): Promise<Pre
     } finally {
       unregister();
     }
-    if (!answer.ok) {
-      if (answer.kind === 'user') throw new PythonModelError(place, init.ref, answer.exception);
-      throw new PredictorOutputError(init.ref, `${answer.exception.excType}: ${answer.exception.message}`);
-    }
-    let output: arrow.Table;
-    try {
-      output = arrow.tableFromIPC(answer.ipc);
-    } catch (err) {
-      throw new PredictorOutputError(init.ref, `its Arrow output cannot be read: ${(err as Error).message}`);
-    }
-    return output;
+    return answerTable(answer, place, init.ref, () => {
+      process.kill();
+      held = undefined;
+    });
   };
 }

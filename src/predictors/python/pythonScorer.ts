@@ -3,13 +3,13 @@
 // (normalizeOutput). Bounded like the thread scorer: at the deadline or on cancel the process is
 // killed and the activity ends; the call is awaited, so the activity heartbeats while Python computes.
 import * as arrow from 'apache-arrow';
-import { PredictorOutputError } from '../errors.js';
 import { normalizeOutput } from '../normalizeOutput.js';
 import { encodedIpc } from '../../scoring/encodedIpc.js';
 import { bounded } from '../isolation/bounded.js';
 import { stoppedError, type BatchScorer, type ScorerOptions } from '../isolation/batchScorer.js';
 import { chooseFunction } from './describe.js';
-import { PythonModelError, PythonProcessDiedError } from './errors.js';
+import { PythonProcessDiedError } from './errors.js';
+import { answerTable } from './pythonAnswer.js';
 import type { PythonModelSource } from './modelSource.js';
 import type { PythonPool } from './pythonPool.js';
 import type { BatchStats, PythonProcess } from './pythonProcess.js';
@@ -57,18 +57,8 @@ export function pythonScorer(model: PythonScorerModel, pool: PythonPool, options
         throw stoppedError(result.stopped, options);
       }
       const answer = result.value;
-      if (!answer.ok) {
-        if (answer.kind === 'user') throw new PythonModelError(options.place, options.predictor, answer.exception);
-        throw new PredictorOutputError(options.predictor, `${answer.exception.excType}: ${answer.exception.message}`);
-      }
-      model.onBatch?.({ ...answer.stats, roundTripMs: performance.now() - started });
-      let output: arrow.Table;
-      try {
-        output = arrow.tableFromIPC(answer.ipc);
-      } catch (err) {
-        drop(current);
-        throw new PredictorOutputError(options.predictor, `its Arrow output cannot be read: ${(err as Error).message}`);
-      }
+      if (answer.ok) model.onBatch?.({ ...answer.stats, roundTripMs: performance.now() - started });
+      const output = answerTable(answer, options.place, options.predictor, () => drop(current));
       return normalizeOutput(options.predictor, output, features.numRows, options.required, finite);
     },
     close() {
