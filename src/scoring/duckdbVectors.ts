@@ -53,6 +53,13 @@ export function setValidity(vector: DuckDBVector, bitmap: Uint8Array, offset: nu
   validity.offset = 0;
 }
 
+/** One byte per value (0 false, else true) as an Arrow bitmap (bit i of byte i>>3 = value i). */
+export function packBits(bytes: Uint8Array): Uint8Array {
+  const bits = new Uint8Array(Math.ceil(bytes.length / 8));
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]) bits[i >> 3] |= 1 << (i & 7);
+  return bits;
+}
+
 /** Copies `count` bits from src (starting at bit srcOffset) into dst (starting at bit dstOffset). */
 export function copyBits(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstOffset: number, count: number): void {
   if (srcOffset % 8 === 0 && dstOffset % 8 === 0) {

@@ -11,6 +11,7 @@ import fs from 'node:fs/promises';
 import * as pw from 'parquet-wasm';
 import type { OutputColumn, StorageType } from '../predictors/normalizeOutput.js';
 import { PredictorOutputError } from '../predictors/errors.js';
+import { packBits } from './duckdbVectors.js';
 import { tableOf } from './tableOf.js';
 import { noteWasmError } from './wasmHealth.js';
 
@@ -32,12 +33,6 @@ const ARROW_TYPES: Record<Exclude<StorageType, 'LIST'>, () => arrow.DataType> = 
 };
 
 const describeSchema = (schema: arrow.Schema) => JSON.stringify(schema.fields.map((f) => [f.name, String(f.type), f.nullable]));
-
-function packBits(bytes: ArrayLike<number>, n: number): Uint8Array {
-  const bits = new Uint8Array(Math.ceil(n / 8));
-  for (let i = 0; i < n; i++) if (bytes[i]) bits[i >> 3] |= 1 << (i & 7);
-  return bits;
-}
 
 /** One column of one batch as an Arrow vector (its buffers are copied when the batch is encoded). */
 function toVector(column: OutputColumn, n: number): arrow.Vector {
@@ -61,7 +56,8 @@ function toVector(column: OutputColumn, n: number): arrow.Vector {
     return arrow.makeVector(arrow.makeData({ type: new arrow.TimestampMicrosecond(), length: n, data: micros, nullBitmap } as never));
   }
   const values = column.values as unknown as ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> };
-  const data = column.storage === 'BOOLEAN' ? packBits(values, n) : values.subarray(0, n);
+  const slice = values.subarray(0, n);
+  const data = column.storage === 'BOOLEAN' ? packBits(slice as Uint8Array) : slice;
   return arrow.makeVector(arrow.makeData({ type: ARROW_TYPES[column.storage](), length: n, data, nullBitmap } as never));
 }
 

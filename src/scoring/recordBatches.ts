@@ -6,7 +6,7 @@ import * as arrow from 'apache-arrow';
 import { quoteIdentifier } from '../spec/identifiers.js';
 import { decimalExpression } from './decimalColumns.js';
 import { tableOf } from './tableOf.js';
-import { appendUtf8, copyBits, fixedItems, validityBytes, type FixedArray } from './duckdbVectors.js';
+import { appendUtf8, copyBits, fixedItems, packBits, validityBytes, type FixedArray } from './duckdbVectors.js';
 
 type FixedCtor = { new (n: number): FixedArray };
 
@@ -166,12 +166,6 @@ class Utf8Builder extends ColumnBuilder {
       } as never),
     );
   }
-}
-
-function packBits(bytes: Uint8Array): Uint8Array {
-  const bits = new Uint8Array(Math.ceil(bytes.length / 8));
-  for (let i = 0; i < bytes.length; i++) if (bytes[i]) bits[i >> 3] |= 1 << (i & 7);
-  return bits;
 }
 
 /**
