@@ -222,6 +222,21 @@ interface OnnxBinding {
 export async function sessionPredictor(session: Ort.InferenceSession, fn: ModelFunction, ref: string): Promise<Predictor> {
   const { Tensor } = await ort();
   const binding = fn.binding as unknown as OnnxBinding;
+  // Input tensors and output columns are written into buffers kept from batch to batch: fresh ones for
+  // every batch made V8 collect every few batches (external memory), its marking threads taking a
+  // core from the scoring threads. Whoever calls a predictor is done with its columns before the
+  // next call (the chunk loops append them first; a predictor thread copies what it hands back).
+  const inputs = new Map<string, Float32Array | Float64Array>();
+  const outputs = new Map<string, Float64Array>();
+  const Array_ = binding.inputType === 'float64' ? Float64Array : Float32Array;
+  const reused = <T extends Float32Array | Float64Array>(kept: Map<string, T>, key: string, make: (n: number) => T, n: number): T => {
+    let buffer = kept.get(key);
+    // A buffer handed to another thread is detached (length 0): replaced like one that is too small.
+    if (!buffer || buffer.length < n) kept.set(key, (buffer = make(n)));
+    return buffer.subarray(0, n) as T;
+  };
+  const make = (n: number) => new Array_(n);
+  const double = (n: number) => new Float64Array(n);
   return async (table) => {
     const available = table.schema.fields.map((f) => f.name);
     const byLower = new Map(available.map((n) => [n.toLowerCase(), n]));
@@ -234,16 +249,15 @@ export async function sessionPredictor(session: Ort.InferenceSession, fn: ModelF
         throw new ModelInputTypeError(ref, c, String(type));
     }
     const rows = table.numRows;
-    const Array_ = binding.inputType === 'float64' ? Float64Array : Float32Array;
     const feeds: Record<string, InstanceType<typeof Tensor>> = {};
     if (binding.layout === 'matrix') {
       const width = fn.inputs.length;
-      const data = new Array_(rows * width);
+      const data = reused(inputs, binding.inputNames[0], make, rows * width);
       fn.inputs.forEach((c, j) => fillColumn(table.getChild(byLower.get(c.toLowerCase())!)!, data, width, j));
       feeds[binding.inputNames[0]] = new Tensor(binding.inputType, data, [rows, width]);
     } else {
       fn.inputs.forEach((c, j) => {
-        const data = new Array_(rows);
+        const data = reused(inputs, binding.inputNames[j], make, rows);
         fillColumn(table.getChild(byLower.get(c.toLowerCase())!)!, data, 1, 0);
         feeds[binding.inputNames[j]] = new Tensor(binding.inputType, data, [rows, 1]);
       });
@@ -258,9 +272,14 @@ export async function sessionPredictor(session: Ort.InferenceSession, fn: ModelF
       for (let k = 0; k < width; k++) {
         const column = fn.outputs[next++];
         if (!column) break;
-        if (width === 1) columns[column.name] = t.type === 'float32' ? Float64Array.from(data as Float32Array) : data;
+        // A row count other than the input's is left as it came, for normalizeOutput to report.
+        if (width === 1 && t.type === 'float32' && data.length === rows) {
+          const values = reused(outputs, column.name, double, rows);
+          values.set(data as Float32Array);
+          columns[column.name] = values;
+        } else if (width === 1) columns[column.name] = t.type === 'float32' ? Float64Array.from(data as Float32Array) : data;
         else {
-          const values = new Float64Array(rows);
+          const values = reused(outputs, column.name, double, rows);
           const src = data as Float32Array;
           for (let i = 0; i < rows; i++) values[i] = src[i * width + k];
           columns[column.name] = values;

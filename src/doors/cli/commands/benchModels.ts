@@ -75,11 +75,15 @@ export function runScript(python: string, script: string, args: string[]): void 
 export const stageRoot = (dataDir: string) => path.join(dataDir, 'stage');
 
 /**
- * Rows of a model section's warm-up run: enough for a chunk per core, so that every slot the measured
- * run uses has its Python process started (or its ONNX session opened in its thread), as on a worker
- * that has served the model before. bench's 10,000-row warm-up is one chunk: one slot.
+ * Rows of a model section's warm-up run, as on a worker that has served the model before: every slot
+ * the measured run uses has its Python process started (or its ONNX session opened in its thread), and
+ * has scored chunks of about the measured run's size (a fifth of its rows, at most 2M), so that its
+ * code is compiled (JavaScript and WebAssembly tier up as they run) and its WebAssembly memory has
+ * grown. With a warm-up of 16,384-row chunks, each slot's first measured chunk took 2-3× as long as
+ * the next ones (measured). bench's 10,000-row warm-up is one chunk: one slot.
  */
-export const warmupRowsFor = (ctx: SectionContext) => Math.max(ctx.warmupRows, 2 * MIN_CHUNK_ROWS * ctx.cores);
+export const warmupRowsFor = (ctx: SectionContext, rows: number) =>
+  Math.max(ctx.warmupRows, 2 * MIN_CHUNK_ROWS * ctx.cores, Math.min(Math.round(rows / 5), 2_000_000));
 
 /** Registers a model in the bench's registry (on its stage), as `models register` does. */
 export async function registerBenchModel(ctx: SectionContext, options: Omit<RegisterOptions, 'python'>): Promise<ModelJson> {

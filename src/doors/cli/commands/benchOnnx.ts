@@ -83,7 +83,7 @@ export async function onnxSection(ctx: SectionContext, rows: number): Promise<st
   const lacks = pythonLacks(ctx.python, MODULES);
   if (lacks) throw new SectionSkipped('ONNX', lacks, `install with: ${ctx.python} -m pip install ${PACKAGES}`);
   console.error(`ONNX: ${rows.toLocaleString('en-US')} rows, training ${MODEL} on a sample…`);
-  const warmupRows = warmupRowsFor(ctx);
+  const warmupRows = warmupRowsFor(ctx, rows);
   await prepareOnnxTable(ctx, warmupRows);
   await prepareOnnxTable(ctx, rows);
   const joblibFile = await trainAndRegister(ctx, rows);

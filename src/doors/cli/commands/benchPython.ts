@@ -48,7 +48,7 @@ export async function pythonSection(ctx: SectionContext, rows: number): Promise<
   if (lacks) throw new SectionSkipped('Python', lacks, `install with: ${ctx.python} -m pip install ${PACKAGES}`);
   console.error(`Python: ${rows.toLocaleString('en-US')} rows with seed 000's ${FUNCTION}…`);
   const model = seedModel();
-  const warmupRows = warmupRowsFor(ctx);
+  const warmupRows = warmupRowsFor(ctx, rows);
   await ctx.prepareTable(warmupRows);
   await ctx.prepareTable(rows);
   await registerBenchModel(ctx, { name: MODEL, file: model, description: "bench: seed 000's predict_fn" });
