@@ -145,6 +145,15 @@ describe('output destinations', () => {
                           OR p.feature_2 IS DISTINCT FROM f.feature_2 OR p.ds <> f.ds)::INTEGER AS mismatched
       FROM read_parquet('${glob}') p JOIN dev.model_features f USING (id)`);
     expect(check).toEqual({ n: 10_000, mismatched: 0 });
+    // Without outputTableDefinition the chunk files are written by parquet-wasm (chunkIO.ts) and copied
+    // as they are to the user's path: they keep min/max statistics for the user's readers.
+    await run(fileSpec('parquet', 'results/plain', { outputTableDefinition: undefined }));
+    const [stats] = await h.sql<{ chunks: number; without: number }>(`
+      SELECT count(*)::INTEGER AS chunks,
+        count(*) FILTER (WHERE coalesce(stats_min_value, stats_min) IS NULL)::INTEGER AS without
+      FROM parquet_metadata('${path.join(h.stage.root, 'results/plain/*.parquet')}')`);
+    expect(stats.chunks).toBeGreaterThan(0);
+    expect(stats.without).toBe(0);
 
     await run(seedSpec({ inputQuery: query, outputTableName: 'WIDE_TABLE', includeInputColumns: true }));
     const tableColumns = await h.sql<{ column_name: string }>('DESCRIBE WIDE_TABLE');

@@ -112,6 +112,8 @@ export function chunkScorer(ctx: ActivityContext) {
           required,
           outputTableDefinition: spec.outputTableDefinition,
           allowNonFinite: spec.allowNonFinite ?? false,
+          // A parquet destination's files are these files, copied as they are (resultFormats.ts).
+          statistics: spec.outputDestination === 'parquet',
           scratch,
         };
         const onProgress = (batch: number, rows: number) => {

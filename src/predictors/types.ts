@@ -12,6 +12,10 @@ export interface PredictorContext {
   batch: number;
 }
 
+/**
+ * Scores one batch. Calls to one predictor never overlap, and its caller is done with what it returned
+ * (appended or copied) before the next call: a predictor may reuse its output buffers (ONNX models do).
+ */
 export type Predictor = (input: arrow.Table, context: PredictorContext) => PredictorOutput | Promise<PredictorOutput>;
 
 export type PredictorMap = Record<string, Predictor>;

@@ -23,6 +23,11 @@ export interface ChunkIOOptions {
   predictor: string;
   includeInputColumns: boolean;
   outputTableDefinition?: ColumnDefinition[];
+  /**
+   * The chunk's file is copied as it is to the user's outputPath (outputDestination "parquet"): it
+   * keeps min/max statistics for their readers. Otherwise the publish step reads it whole, once.
+   */
+  statistics?: boolean;
 }
 
 export interface ChunkIO {
@@ -68,7 +73,7 @@ export async function openChunkIO(
   const source = chunkSource(parts, keyed);
   const batches = wasmBatches ?? readRecordBatches(conns.reader, source, batchRows);
   if (wasmWrites && !keyed) {
-    const writer = new ParquetWriter(predictor);
+    const writer = new ParquetWriter(predictor, { statistics: options.statistics ?? false });
     return {
       batches: asInputs(batches, predictor, []),
       ownsBatches: !!wasmBatches,

@@ -11,7 +11,11 @@ class PieceWriter extends arrow.RecordBatchStreamWriter {
   length = 0;
 
   protected override _write(chunk: unknown): this {
-    if (!this._started || !ArrayBuffer.isView(chunk) || chunk.byteLength === 0) return this;
+    if (!this._started) return this;
+    // Arrow's stream writer only writes views (headers, body buffers, padding); anything else would be
+    // a change in the library that must not drop bytes silently.
+    if (!ArrayBuffer.isView(chunk)) throw new Error(`IpcScratch: arrow's writer wrote a ${typeof chunk}, not bytes`);
+    if (chunk.byteLength === 0) return this;
     this.pieces.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     this.length += chunk.byteLength;
     this._position += chunk.byteLength;

@@ -232,7 +232,7 @@ export async function sessionPredictor(session: Ort.InferenceSession, fn: ModelF
   const reused = <T extends Float32Array | Float64Array>(kept: Map<string, T>, key: string, make: (n: number) => T, n: number): T => {
     let buffer = kept.get(key);
     // A buffer handed to another thread is detached (length 0): replaced like one that is too small.
-    if (!buffer || buffer.length < n) kept.set(key, (buffer = make(n)));
+    if (!buffer || buffer.length < n || buffer.length === 0) kept.set(key, (buffer = make(n)));
     return buffer.subarray(0, n) as T;
   };
   const make = (n: number) => new Array_(n);

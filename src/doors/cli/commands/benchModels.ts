@@ -77,7 +77,7 @@ export const stageRoot = (dataDir: string) => path.join(dataDir, 'stage');
 /**
  * Rows of a model section's warm-up run, as on a worker that has served the model before: every slot
  * the measured run uses has its Python process started (or its ONNX session opened in its thread), and
- * has scored chunks of about the measured run's size (a fifth of its rows, at most 2M), so that its
+ * has scored real chunks (a fifth of the measured run's rows, at most 2M: up to its chunks' size), so that its
  * code is compiled (JavaScript and WebAssembly tier up as they run) and its WebAssembly memory has
  * grown. With a warm-up of 16,384-row chunks, each slot's first measured chunk took 2-3× as long as
  * the next ones (measured). bench's 10,000-row warm-up is one chunk: one slot.
