@@ -78,3 +78,14 @@ it('gives each batch exactly its own answers while the batches grow and shrink',
     expect(got, `${rows} rows`).toEqual(expected(rows, k));
   }
 });
+
+it('gives overlapping calls their own buffers (onnxruntime reads the input after run() yields)', async () => {
+  const predict = await sessionPredictor(await openSession(file), fn, 'sum@1');
+  const context = { runId: 'r', worker: 0, chunk: 0, batch: 0 };
+  const [first, second] = (await Promise.all([predict(batch(500, 1000), context), predict(batch(500, 1), context)])) as Record<
+    string,
+    Float64Array
+  >[];
+  expect(Array.from(first.z)).toEqual(expected(500, 1000).z);
+  expect(Array.from(second.z)).toEqual(expected(500, 1).z);
+});

@@ -237,7 +237,21 @@ export async function sessionPredictor(session: Ort.InferenceSession, fn: ModelF
   };
   const make = (n: number) => new Array_(n);
   const double = (n: number) => new Float64Array(n);
+  // No caller overlaps calls (see Predictor), but should one, a second call in flight gets buffers of
+  // its own: onnxruntime reads the input tensor after run() yields, so sharing would mix the batches.
+  let inFlight = 0;
   return async (table) => {
+    inFlight++;
+    try {
+      return await score(table, inFlight === 1);
+    } finally {
+      inFlight--;
+    }
+  };
+
+  async function score(table: arrow.Table, share: boolean): Promise<Record<string, ArrayLike<unknown>>> {
+    const buffer = <T extends Float32Array | Float64Array>(kept: Map<string, T>, key: string, fresh: (n: number) => T, n: number) =>
+      share ? reused(kept, key, fresh, n) : fresh(n);
     const available = table.schema.fields.map((f) => f.name);
     const byLower = new Map(available.map((n) => [n.toLowerCase(), n]));
     const missing = fn.inputs.filter((c) => !byLower.has(c.toLowerCase()));
@@ -252,12 +266,12 @@ export async function sessionPredictor(session: Ort.InferenceSession, fn: ModelF
     const feeds: Record<string, InstanceType<typeof Tensor>> = {};
     if (binding.layout === 'matrix') {
       const width = fn.inputs.length;
-      const data = reused(inputs, binding.inputNames[0], make, rows * width);
+      const data = buffer(inputs, binding.inputNames[0], make, rows * width);
       fn.inputs.forEach((c, j) => fillColumn(table.getChild(byLower.get(c.toLowerCase())!)!, data, width, j));
       feeds[binding.inputNames[0]] = new Tensor(binding.inputType, data, [rows, width]);
     } else {
       fn.inputs.forEach((c, j) => {
-        const data = reused(inputs, binding.inputNames[j], make, rows);
+        const data = buffer(inputs, binding.inputNames[j], make, rows);
         fillColumn(table.getChild(byLower.get(c.toLowerCase())!)!, data, 1, 0);
         feeds[binding.inputNames[j]] = new Tensor(binding.inputType, data, [rows, 1]);
       });
@@ -274,12 +288,12 @@ export async function sessionPredictor(session: Ort.InferenceSession, fn: ModelF
         if (!column) break;
         // A row count other than the input's is left as it came, for normalizeOutput to report.
         if (width === 1 && t.type === 'float32' && data.length === rows) {
-          const values = reused(outputs, column.name, double, rows);
+          const values = buffer(outputs, column.name, double, rows);
           values.set(data as Float32Array);
           columns[column.name] = values;
         } else if (width === 1) columns[column.name] = t.type === 'float32' ? Float64Array.from(data as Float32Array) : data;
         else {
-          const values = reused(outputs, column.name, double, rows);
+          const values = buffer(outputs, column.name, double, rows);
           const src = data as Float32Array;
           for (let i = 0; i < rows; i++) values[i] = src[i * width + k];
           columns[column.name] = values;
@@ -287,7 +301,7 @@ export async function sessionPredictor(session: Ort.InferenceSession, fn: ModelF
       }
     }
     return columns;
-  };
+  }
 }
 
 // Same extension as this file: .ts when run from src/ (the thread registers tsx), .js from dist/.
