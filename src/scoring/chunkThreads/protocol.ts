@@ -38,8 +38,8 @@ export interface ChunkRequest {
   outputTableDefinition?: ColumnDefinition[];
   /** false: NaN and ±Infinity are refused (the spec's allowNonFinite). */
   allowNonFinite: boolean;
-  /** The chunk's file becomes the user's parquet file: written with column statistics. */
-  statistics: boolean;
+  /** The chunk's file becomes the user's parquet file: written with column statistics (default: without). */
+  statistics?: boolean;
   /** Where the thread writes the chunk's parquet (the main thread uploads it). */
   scratch: string;
 }
