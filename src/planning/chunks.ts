@@ -80,7 +80,7 @@ export function planChunksForWorkers(staged: readonly StagedFile[], chunkBytes: 
   const withRows = staged.filter((f) => f.rows > 0);
   const files = withRows.length > 0 ? withRows : staged;
   const chunks = planChunks(files, chunkBytes);
-  if (chunks.length >= workers) return chunks;
+  if (chunks.length >= workers) return evenSliceBoundaries(chunks, workers);
   const rows = files.reduce((s, f) => s + f.rows, 0);
   const bytes = files.reduce((s, f) => s + f.bytes, 0);
   if (rows === 0 || bytes === 0) return chunks;
@@ -90,6 +90,54 @@ export function planChunksForWorkers(staged: readonly StagedFile[], chunkBytes: 
   if (smaller >= chunkBytes) return chunks;
   const cut = planChunks(files, smaller);
   return cut.length > chunks.length ? cut : chunks;
+}
+
+/** A slice boundary this close to a chunk's edge (a share of one slice's bytes) is left where it falls. */
+const SLICE_TOLERANCE = 0.02;
+
+/**
+ * Cuts each chunk that a slice boundary falls inside, when it is one part of one file, in two at the
+ * row where the boundary falls, so that slices of whole chunks come out even (planSlices then ends a
+ * slice exactly there). An export often stages files of unequal size: the bench's Python run got 10
+ * files of 1.1M, 1.0M and 0.29M rows, slices of 5.5M and 4.5M rows, and waited for the larger one
+ * while the other worker was done. Adds at most one chunk per boundary; never a chunk under
+ * MIN_CHUNK_ROWS rows.
+ */
+export function evenSliceBoundaries(chunks: Chunk[], workers: number): Chunk[] {
+  const count = Math.min(workers, chunks.length);
+  if (count <= 1) return chunks;
+  const total = chunks.reduce((sum, c) => sum + Math.max(c.bytes, 1), 0);
+  const share = total / count;
+  const out: Chunk[] = [];
+  let before = 0;
+  let next = 1;
+  for (const chunk of chunks) {
+    const size = Math.max(chunk.bytes, 1);
+    while (next < count && share * next <= before) next++;
+    const boundary = share * next;
+    const [part] = chunk.parts;
+    const rows = Math.round((chunk.rows * (boundary - before)) / size);
+    const splits =
+      next < count &&
+      boundary < before + size &&
+      chunk.parts.length === 1 &&
+      Math.min(boundary - before, before + size - boundary) > SLICE_TOLERANCE * share &&
+      rows >= MIN_CHUNK_ROWS &&
+      chunk.rows - rows >= MIN_CHUNK_ROWS;
+    if (splits) {
+      const start = part.rowStart ?? 0;
+      const bytes = Math.round((chunk.bytes * rows) / chunk.rows);
+      out.push({ parts: [{ key: part.key, rowStart: start, rowEnd: start + rows }], bytes, rows });
+      out.push({
+        parts: [{ key: part.key, rowStart: start + rows, rowEnd: start + chunk.rows }],
+        bytes: chunk.bytes - bytes,
+        rows: chunk.rows - rows,
+      });
+      next++;
+    } else out.push(chunk);
+    before += size;
+  }
+  return out;
 }
 
 /**

@@ -40,7 +40,8 @@ async function readable(parts: ParquetPart[], maxBytes: number): Promise<Uint8Ar
   if (!wasmUsable()) return undefined;
   const sizes = await Promise.all(parts.map(async (p) => (await fs.stat(p.path)).size));
   if (sizes.reduce((a, b) => a + b, 0) > maxBytes) return undefined;
-  const files = await Promise.all(parts.map(async (p) => new Uint8Array(await fs.readFile(p.path))));
+  // A Buffer is a Uint8Array: wrapping it in new Uint8Array() copied every file once more.
+  const files: Uint8Array[] = await Promise.all(parts.map((p) => fs.readFile(p.path)));
   let layout: string | undefined;
   for (const bytes of files) {
     let schema: arrow.Schema;

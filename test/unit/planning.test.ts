@@ -1,6 +1,14 @@
 // Chunk and slice planning (src/planning/chunks.ts): pure functions, checked on many shapes.
 import { describe, expect, it } from 'vitest';
-import { MIN_CHUNK_ROWS, planChunks, planChunksForWorkers, planSlices, type Chunk, type StagedFile } from '../../src/planning/chunks.js';
+import {
+  MIN_CHUNK_ROWS,
+  evenSliceBoundaries,
+  planChunks,
+  planChunksForWorkers,
+  planSlices,
+  type Chunk,
+  type StagedFile,
+} from '../../src/planning/chunks.js';
 import { progressEvery } from '../../src/workflows/run/progressMath.js';
 
 const MB = 1024 * 1024;
@@ -16,6 +24,23 @@ function coveredRows(chunks: Chunk[], files: StagedFile[]): string[] {
       return Array.from({ length: end - start }, (_, i) => `${p.key}:${start + i}`);
     }),
   );
+}
+
+/** True when the chunks' parts cover every row of every file exactly once (without listing the rows). */
+function tilesExactly(chunks: Chunk[], files: StagedFile[]): boolean {
+  const ranges = new Map<string, [number, number][]>();
+  const rowsOf = new Map(files.map((f) => [f.key, f.rows]));
+  for (const p of chunks.flatMap((c) => c.parts))
+    ranges.set(p.key, [...(ranges.get(p.key) ?? []), [p.rowStart ?? 0, p.rowEnd ?? rowsOf.get(p.key)!]]);
+  return files.every((f) => {
+    const sorted = (ranges.get(f.key) ?? []).sort((a, b) => a[0] - b[0]);
+    let at = 0;
+    for (const [start, end] of sorted) {
+      if (start !== at || end <= start) return false;
+      at = end;
+    }
+    return at === f.rows;
+  });
 }
 
 describe('planChunksForWorkers: parallelWorkers means what it says', () => {
@@ -51,6 +76,37 @@ describe('planChunksForWorkers: parallelWorkers means what it says', () => {
     expect(coveredRows(chunks, files)).toHaveLength(1_000_000);
     // Only empty files: planned as before (the run has nothing to score either way).
     expect(planChunksForWorkers([{ key: 'in/0.parquet', bytes: 137, rows: 0 }], 8 * MB, 2)).toHaveLength(1);
+  });
+
+  it('cuts the chunk a slice boundary falls inside, so that slices of uneven files come out even', () => {
+    // The bench's Python export: nine files of about 1M rows and one of 0.29M. Whole files gave one
+    // slice 5.5M rows and the other 4.5M.
+    const rows = [1_105_920, 1_105_920, 1_105_920, 1_105_920, 1_105_920, 983_040, 1_105_920, 983_040, 1_105_920, 292_480];
+    const files = rows.map((r, i) => file(i, r / 114_000, r));
+    const whole = planSlices(planChunks(files, 8 * MB), 2).map((s) => s.rows);
+    expect(whole).toEqual([5_529_600, 4_470_400]);
+    const chunks = planChunksForWorkers(files, 8 * MB, 2);
+    expect(chunks).toHaveLength(11);
+    const even = planSlices(chunks, 2).map((s) => s.rows);
+    expect(Math.max(...even) / Math.min(...even)).toBeLessThan(1.01);
+    expect(tilesExactly(chunks, files)).toBe(true);
+  });
+
+  it('evens out slices over many workers and cut files, and leaves a boundary near a chunk edge alone', () => {
+    // Files too large to share a chunk (a chunk of several files is never cut), 100k rows a MB.
+    const sizes = [6, 17, 9, 12, 8, 16, 11, 7, 13, 6, 10, 14];
+    const files = sizes.map((mb, i) => file(i, mb, mb * 100_000));
+    for (const workers of [2, 3, 4, 7]) {
+      const chunks = planChunksForWorkers(files, 10 * MB, workers);
+      const bytes = planSlices(chunks, workers).map((s) => s.bytes);
+      const share = bytes.reduce((a, b) => a + b, 0) / workers;
+      expect(Math.max(...bytes), `${workers} workers`).toBeLessThan(share * 1.03);
+      expect(tilesExactly(chunks, files)).toBe(true);
+      expect(chunks.length).toBeLessThanOrEqual(planChunks(files, 10 * MB).length + workers - 1);
+    }
+    // Two equal files and two workers: the boundary is a chunk edge already; nothing is cut.
+    const two = [file(0, 5), file(1, 5)];
+    expect(evenSliceBoundaries(planChunks(two, 8 * MB), 2)).toEqual(planChunks(two, 8 * MB));
   });
 
   it('never makes chunks larger than batchSizeInMb asks', () => {

@@ -36,7 +36,8 @@ let pool: PythonPool | undefined;
 
 export async function pythonThreadPredictor(init: PythonThreadInit): Promise<Predictor> {
   if (!pool) {
-    const created = new PythonPool({ python: init.python, maxRssMb: init.maxRssMb, maxIdle: 1 });
+    // A chunk's loop appends each answer before it sends the next batch: one answer buffer per process.
+    const created = new PythonPool({ python: init.python, maxRssMb: init.maxRssMb, maxIdle: 1, reuseAnswerBuffer: true });
     onThreadClose(() => created.close());
     pool = created;
   }

@@ -15,6 +15,8 @@ export interface PythonPoolOptions {
   maxIdle: number;
   /** The environment the model processes start from (secrets are removed from it). */
   env?: NodeJS.ProcessEnv;
+  /** Each process reuses one buffer for its answers (PythonProcessOptions.reuseAnswerBuffer). */
+  reuseAnswerBuffer?: boolean;
 }
 
 /** Which processes may be shared: a model version's folder (registered versions are immutable). */
@@ -40,7 +42,12 @@ export class PythonPool {
       const held = this.idle[at];
       if (held.key === key && held.process.alive) return this.idle.splice(at, 1)[0].process;
     }
-    const process = new PythonProcess({ python: this.options.python, ...source, env: this.options.env });
+    const process = new PythonProcess({
+      python: this.options.python,
+      ...source,
+      env: this.options.env,
+      reuseAnswerBuffer: this.options.reuseAnswerBuffer,
+    });
     this.keys.set(process, key);
     this.started++;
     return process;

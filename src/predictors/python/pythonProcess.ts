@@ -49,6 +49,11 @@ export interface PythonProcessOptions {
   /** Put first on sys.path and passed to load(). */
   modelDir: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Answers' Arrow bytes arrive in one buffer reused from answer to answer: for a caller that is done
+   * with each answer before it asks for the next (a chunk thread's loop), never for overlapping calls.
+   */
+  reuseAnswerBuffer?: boolean;
 }
 
 // Names whose values a model has no business reading: the worker's credentials and settings.
@@ -71,7 +76,7 @@ export class PythonProcess {
   private readonly toPython: Writable;
   private readonly frames: Frame[] = [];
   private readonly waiters: Waiter[] = [];
-  private readonly reader = new FrameReader();
+  private readonly reader: FrameReader;
   private ended?: Error;
   private tail = '';
   private scoring = 0;
@@ -86,6 +91,7 @@ export class PythonProcess {
   readonly exited: Promise<void>;
 
   constructor(readonly options: PythonProcessOptions) {
+    this.reader = new FrameReader({ reusePayloads: options.reuseAnswerBuffer });
     this.child = spawn(options.python, [RUNNER, options.modulePath, options.modelDir], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       detached: true,
