@@ -80,7 +80,11 @@ export function planChunksForWorkers(staged: readonly StagedFile[], chunkBytes: 
   const withRows = staged.filter((f) => f.rows > 0);
   const files = withRows.length > 0 ? withRows : staged;
   const chunks = planChunks(files, chunkBytes);
-  if (chunks.length >= workers) return evenSliceBoundaries(chunks, workers);
+  if (chunks.length >= workers) {
+    // Kept only when it helps: a small piece left by a cut can make planSlices' greedy split worse.
+    const even = evenSliceBoundaries(chunks, workers);
+    return largestSlice(even, workers) < largestSlice(chunks, workers) ? even : chunks;
+  }
   const rows = files.reduce((s, f) => s + f.rows, 0);
   const bytes = files.reduce((s, f) => s + f.bytes, 0);
   if (rows === 0 || bytes === 0) return chunks;
@@ -91,6 +95,8 @@ export function planChunksForWorkers(staged: readonly StagedFile[], chunkBytes: 
   const cut = planChunks(files, smaller);
   return cut.length > chunks.length ? cut : chunks;
 }
+
+const largestSlice = (chunks: readonly Chunk[], workers: number) => Math.max(...planSlices(chunks, workers).map((s) => s.bytes));
 
 /** A slice boundary this close to a chunk's edge (a share of one slice's bytes) is left where it falls. */
 const SLICE_TOLERANCE = 0.02;

@@ -109,6 +109,27 @@ describe('planChunksForWorkers: parallelWorkers means what it says', () => {
     expect(evenSliceBoundaries(planChunks(two, 8 * MB), 2)).toEqual(planChunks(two, 8 * MB));
   });
 
+  it('leaves a boundary within 2% of a chunk edge, and never cuts a piece under MIN_CHUNK_ROWS rows', () => {
+    // Two whole files, two workers: the boundary falls 1% of a slice inside the second file.
+    const near = [file(0, 10, 10_000_000), file(1, 10.2, 10_200_000)];
+    expect(evenSliceBoundaries(planChunks(near, 12 * MB), 2)).toEqual(planChunks(near, 12 * MB));
+    // 3% inside (beyond the tolerance), but the piece would hold 300 rows.
+    const few = [file(0, 10, 10_000), file(1, 10.6, 10_600)];
+    expect(evenSliceBoundaries(planChunks(few, 12 * MB), 2)).toEqual(planChunks(few, 12 * MB));
+    // The same layout with enough rows is cut.
+    const many = [file(0, 10, 10_000_000), file(1, 10.6, 10_600_000)];
+    expect(evenSliceBoundaries(planChunks(many, 12 * MB), 2)).toHaveLength(3);
+  });
+
+  it('keeps whole chunks when cutting would make the largest slice larger (a small piece left over)', () => {
+    const files = [
+      { key: 'in/0.parquet', bytes: 27_142_720, rows: 2_714_272 },
+      { key: 'in/1.parquet', bytes: 26_671_680, rows: 2_667_168 },
+    ];
+    const largest = (chunks: Chunk[]) => Math.max(...planSlices(chunks, 6).map((s) => s.bytes));
+    expect(largest(planChunksForWorkers(files, 9 * MB, 6))).toBeLessThanOrEqual(largest(planChunks(files, 9 * MB)));
+  });
+
   it('never makes chunks larger than batchSizeInMb asks', () => {
     const files = Array.from({ length: 10 }, (_, i) => file(i, 1));
     expect(planChunksForWorkers(files, 3 * MB, 2)).toEqual(planChunks(files, 3 * MB));

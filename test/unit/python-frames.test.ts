@@ -16,8 +16,15 @@ describe('python frames', () => {
       frame('A', Buffer.alloc(70_000, 7)),
       frame('J', Buffer.from('{}')),
     ]);
-    for (const step of [1, 3, 5, 4096, stream.length]) {
-      const reader = new FrameReader();
+    for (const [step, options] of [1, 3, 5, 4096, stream.length].flatMap(
+      (s) =>
+        [
+          [s, {}],
+          [s, { reusePayloads: true }],
+        ] as const,
+    )) {
+      const reader = new FrameReader(options);
+      reader.expectAnswer();
       const frames = [];
       for (let at = 0; at < stream.length; at += step) frames.push(...reader.push(stream.subarray(at, at + step)));
       expect(frames.map((f) => [f.kind, f.payload.length])).toEqual([
@@ -40,9 +47,32 @@ describe('python frames', () => {
     }
   });
 
-  it('with reusePayloads, joins each Arrow payload into the same buffer, and control frames into their own', () => {
+  it('reads an empty frame, also when it is the last byte buffered', () => {
+    for (const options of [{}, { reusePayloads: true }]) {
+      const reader = new FrameReader(options);
+      reader.expectAnswer();
+      expect(reader.push(frameHeader('J', 0)).map((f) => [f.kind, f.payload.length])).toEqual([['J', 0]]);
+      expect(reader.push(frameHeader('A', 0)).map((f) => [f.kind, f.payload.length])).toEqual([['A', 0]]);
+    }
+  });
+
+  it('gives an Arrow frame no request asked for bytes of its own: it cannot overwrite an answer in use', () => {
+    const reader = new FrameReader({ reusePayloads: true });
+    reader.expectAnswer();
+    // The answer and a stray frame (the model writing to the pipe itself) in one read.
+    const [answer, stray] = reader.push(Buffer.concat([frame('A', Buffer.alloc(100_000, 1)), frame('A', Buffer.alloc(100_000, 9))]));
+    expect(answer.payload.every((b) => b === 1)).toBe(true);
+    expect(stray.payload.every((b) => b === 9)).toBe(true);
+    // Another stray frame after the answer was delivered: still its own bytes.
+    const [later] = reader.push(frame('A', Buffer.alloc(100_000, 7)));
+    expect(later.payload.every((b) => b === 7)).toBe(true);
+    expect(answer.payload.every((b) => b === 1)).toBe(true);
+  });
+
+  it('with reusePayloads, joins each Arrow answer into the same buffer, and control frames into their own', () => {
     const reader = new FrameReader({ reusePayloads: true });
     const read = (kind: 'J' | 'A', payload: Buffer) => {
+      if (kind === 'A') reader.expectAnswer();
       const bytes = frame(kind, payload);
       const frames = [];
       for (let at = 0; at < bytes.length; at += 65_536) frames.push(...reader.push(bytes.subarray(at, at + 65_536)));

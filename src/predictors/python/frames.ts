@@ -26,14 +26,25 @@ export class FrameReader {
   private buffered = 0;
   /** With reusePayloads: the buffer an Arrow frame's payload is joined into, kept for the next one. */
   private scratch?: Buffer;
+  /** The next Arrow frame may go into the scratch buffer (once per expectAnswer). */
+  private armed = false;
 
   /**
-   * reusePayloads: an Arrow frame's payload is joined into one buffer kept from frame to frame (valid
-   * until the next Arrow frame), not a fresh one each time: for a reader whose every answer is used
-   * up before the next request goes out (a chunk thread's process), it saves an allocation the size
-   * of each batch, and the collections V8 ran for them.
+   * reusePayloads: the Arrow frame answering a request is joined into one buffer kept from answer to
+   * answer, not a fresh one each time: for a caller that is done with each answer before it sends the
+   * next request (a chunk thread's process), it saves an allocation the size of each batch, and the
+   * collections V8 ran for them.
    */
   constructor(private readonly options: { reusePayloads?: boolean } = {}) {}
+
+  /**
+   * A request has gone out: its Arrow answer may overwrite the previous one. Any other Arrow frame
+   * (a model writing to the pipe itself) gets bytes of its own, so it can never change an answer
+   * that is still being checked or written.
+   */
+  expectAnswer(): void {
+    this.armed = true;
+  }
 
   push(data: Buffer): Frame[] {
     this.chunks.push(data);
@@ -48,7 +59,9 @@ export class FrameReader {
       if (length > MAX_FRAME_BYTES) throw new PythonProtocolError(`frame of ${length} bytes`);
       if (this.buffered < HEADER + length) return frames;
       this.take(HEADER);
-      frames.push({ kind, payload: kind === 'A' && this.options.reusePayloads ? this.takeInto(length) : this.take(length) });
+      const reuse = kind === 'A' && this.options.reusePayloads && this.armed;
+      if (reuse) this.armed = false;
+      frames.push({ kind, payload: reuse ? this.takeInto(length) : this.take(length) });
     }
   }
 
@@ -59,10 +72,6 @@ export class FrameReader {
     return joined;
   }
 
-  /**
-   * The next n bytes. A payload spread over several reads is joined into a buffer of its own, which
-   * starts 8-byte aligned: apache-arrow copies a message body that is not (a copy of every batch).
-   */
   /** The next n bytes copied into the scratch buffer (8-byte aligned: a fresh allocation, or its start). */
   private takeInto(n: number): Buffer {
     if (!this.scratch || this.scratch.length < n) this.scratch = Buffer.alloc(Math.ceil(n * 1.25));
@@ -79,7 +88,12 @@ export class FrameReader {
     return this.scratch.subarray(0, n);
   }
 
+  /**
+   * The next n bytes. A payload spread over several reads is joined into a buffer of its own, which
+   * starts 8-byte aligned: apache-arrow copies a message body that is not (a copy of every batch).
+   */
   private take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0); // an empty frame, possibly the last bytes buffered
     const first = this.chunks[0].length >= n ? this.chunks[0] : Buffer.concat(this.chunks);
     const rest = first.subarray(n);
     this.chunks = first === this.chunks[0] && this.chunks.length > 1 ? [rest, ...this.chunks.slice(1)] : rest.length ? [rest] : [];

@@ -157,6 +157,7 @@ export class PythonProcess {
     this.answered = new Promise<void>((resolve) => (done = resolve));
     try {
       const request = Buffer.from(JSON.stringify({ type: 'score', function: functionName }));
+      this.reader.expectAnswer();
       this.toPython.write(frameHeader('J', request.length));
       this.toPython.write(request);
       this.toPython.write(frameHeader('A', ipc.byteLength));
