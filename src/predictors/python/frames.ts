@@ -61,7 +61,8 @@ export class FrameReader {
       this.take(HEADER);
       const reuse = kind === 'A' && this.options.reusePayloads && this.armed;
       if (reuse) this.armed = false;
-      frames.push({ kind, payload: reuse ? this.takeInto(length) : this.take(length) });
+      if (reuse && (!this.scratch || this.scratch.length < length)) this.scratch = Buffer.alloc(Math.ceil(length * 1.25));
+      frames.push({ kind, payload: this.take(length, reuse ? this.scratch : undefined) });
     }
   }
 
@@ -72,33 +73,32 @@ export class FrameReader {
     return joined;
   }
 
-  /** The next n bytes copied into the scratch buffer (8-byte aligned: a fresh allocation, or its start). */
-  private takeInto(n: number): Buffer {
-    if (!this.scratch || this.scratch.length < n) this.scratch = Buffer.alloc(Math.ceil(n * 1.25));
-    let at = 0;
-    while (at < n) {
-      const chunk = this.chunks[0];
-      const used = Math.min(chunk.length, n - at);
-      chunk.copy(this.scratch, at, 0, used);
-      at += used;
-      if (used === chunk.length) this.chunks.shift();
-      else this.chunks[0] = chunk.subarray(used);
-    }
-    this.buffered -= n;
-    return this.scratch.subarray(0, n);
-  }
-
   /**
-   * The next n bytes. A payload spread over several reads is joined into a buffer of its own, which
-   * starts 8-byte aligned: apache-arrow copies a message body that is not (a copy of every batch).
+   * The next n bytes: a view of the read that holds them all (a small frame), else copied into `into`
+   * or a fresh buffer, either of which starts 8-byte aligned: apache-arrow copies a message body that
+   * is not (a copy of every batch). Only what the frame holds is copied, not the reads after it.
    */
-  private take(n: number): Buffer {
+  private take(n: number, into?: Buffer): Buffer {
     if (n === 0) return Buffer.alloc(0); // an empty frame, possibly the last bytes buffered
-    const first = this.chunks[0].length >= n ? this.chunks[0] : Buffer.concat(this.chunks);
-    const rest = first.subarray(n);
-    this.chunks = first === this.chunks[0] && this.chunks.length > 1 ? [rest, ...this.chunks.slice(1)] : rest.length ? [rest] : [];
-    if (this.chunks.length && this.chunks[0].length === 0) this.chunks.shift();
     this.buffered -= n;
-    return first.subarray(0, n);
+    const first = this.chunks[0];
+    if (!into && first.length >= n) {
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = into ?? Buffer.allocUnsafeSlow(n);
+    let at = 0;
+    let whole = 0; // reads used up, dropped at once (shift() per read is quadratic in tiny reads)
+    while (at < n) {
+      const chunk = this.chunks[whole];
+      const used = Math.min(chunk.length, n - at);
+      chunk.copy(out, at, 0, used);
+      at += used;
+      if (used === chunk.length) whole++;
+      else this.chunks[whole] = chunk.subarray(used);
+    }
+    this.chunks.splice(0, whole);
+    return out.subarray(0, n);
   }
 }
