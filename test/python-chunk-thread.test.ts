@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePythonModel } from '../src/predictors/python/modelSource.js';
 import type { PythonThreadInit } from '../src/models/kinds/pythonThread.js';
 import { ChunkThreads } from '../src/scoring/chunkThreads/chunkThreads.js';
+import type { ColumnDefinition } from '../src/spec/types.js';
 import { alive } from './support/processGroup.js';
 import { until } from './support/wait.js';
 
@@ -63,7 +64,8 @@ describe('a Python model on a chunk thread', () => {
     };
     return {
       predictor: `m@1:${functionName}`,
-      source: { moduleUrl: THREAD_MODULE, exportName: 'pythonThreadPredictor', init, stopsItself: true },
+      // As models/kinds/python.ts gives it: the next batch goes out while the previous answer is written.
+      source: { moduleUrl: THREAD_MODULE, exportName: 'pythonThreadPredictor', init, stopsItself: true, pipelined: true },
       parts: [{ path: input, rowStart: 500, rowEnd: 9700 }],
       includeInputColumns: false,
       batchRows: 3000,
@@ -97,6 +99,38 @@ describe('a Python model on a chunk thread', () => {
         WHERE o.id IS NULL OR e.id IS NULL OR abs(e.score - o.score) > 1e-9 OR e.label <> o.label)`,
     );
     expect(differences.map((r) => Number(r.n))).toEqual([0]);
+  });
+
+  it('keeps every answer intact while the next batch is out, down to batches small enough to arrive together', async () => {
+    // 100-row batches: several answers arrive in one read while the thread still writes the one before.
+    // With an outputTableDefinition, DuckDB writes (its first append waits for the table): the answers
+    // that arrive meanwhile must not be written into the buffer the first one still occupies.
+    const typed: ColumnDefinition[] = [
+      ['id', 'BIGINT'],
+      ['score', 'DOUBLE'],
+      ['label', 'BIGINT'],
+    ];
+    for (const [name, outputTableDefinition] of [
+      ['small', undefined],
+      ['small-typed', typed],
+    ] as const) {
+      const thread = threads.tryAcquire()!;
+      const small = {
+        ...request(path.join(FIXTURES, 'seed000'), 'predict_fn', `${name}.parquet`),
+        batchRows: 100,
+        outputTableDefinition,
+        required: outputTableDefinition?.map(([column]) => column),
+      };
+      expect(await thread.run(small, () => {})).toMatchObject({ type: 'done', rowsOut: 9200 });
+      const out = path.join(dir, `${name}.parquet`);
+      const differences = await sql(
+        `SELECT count(*) AS n FROM (SELECT e.id FROM (SELECT id, round(coalesce(feature_1, 0) * 0.7 + coalesce(feature_2, 0) * 0.3, 6) AS score
+          FROM '${input}' WHERE id >= 500 AND id < 9700) e FULL JOIN '${out}' o USING (id) WHERE o.id IS NULL OR e.id IS NULL OR abs(e.score - o.score) > 1e-9)`,
+      );
+      expect([name, differences.map((r) => Number(r.n))]).toEqual([name, [0]]);
+      const counts = await sql(`SELECT count(*) AS n, count(DISTINCT id) AS d FROM '${out}'`);
+      expect(counts.map((r) => [Number(r.n), Number(r.d)])).toEqual([[9200, 9200]]);
+    }
   });
 
   it('reports an exception in user code as PythonModelError with the Python exception type', async () => {

@@ -15,6 +15,8 @@ export interface PredictorContext {
 /**
  * Scores one batch. Calls to one predictor never overlap, and its caller is done with what it returned
  * (appended or copied) before the next call: a predictor may reuse its output buffers (ONNX models do).
+ * A pipelined source (ModulePredictorSource.pipelined) is called once more before that, and keeps
+ * each answer until its batch is written.
  */
 export type Predictor = (input: arrow.Table, context: PredictorContext) => PredictorOutput | Promise<PredictorOutput>;
 

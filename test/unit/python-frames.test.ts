@@ -69,7 +69,7 @@ describe('python frames', () => {
     expect(answer.payload.every((b) => b === 1)).toBe(true);
   });
 
-  it('with reusePayloads, joins each Arrow answer into the same buffer, and control frames into their own', () => {
+  it('with reusePayloads, joins each Arrow answer into a reused buffer once the last one is released, and control frames into their own', () => {
     const reader = new FrameReader({ reusePayloads: true });
     const read = (kind: 'J' | 'A', payload: Buffer) => {
       if (kind === 'A') reader.expectAnswer();
@@ -77,23 +77,48 @@ describe('python frames', () => {
       const frames = [];
       for (let at = 0; at < bytes.length; at += 65_536) frames.push(...reader.push(bytes.subarray(at, at + 65_536)));
       expect(frames).toHaveLength(1);
-      return frames[0].payload;
+      return frames[0];
     };
     const first = read('A', Buffer.alloc(150_000, 1));
-    expect(first.every((b) => b === 1)).toBe(true);
+    expect(first.payload.every((b) => b === 1)).toBe(true);
     const control = read('J', Buffer.from('{"type":"result"}'));
+    expect(control.release).toBeUndefined();
+    first.release!();
     const second = read('A', Buffer.alloc(120_000, 2));
-    expect(second.every((b) => b === 2)).toBe(true);
-    // The first answer's bytes are gone: its caller was done with them. (Booleans: a diff of two
+    expect(second.payload.every((b) => b === 2)).toBe(true);
+    // The first answer's bytes are gone: its caller released them. (Booleans: a diff of two
     // 150 kB buffers takes vitest minutes to print.)
-    expect(second.buffer === first.buffer).toBe(true);
-    expect(control.buffer === first.buffer).toBe(false);
-    expect(control.toString()).toBe('{"type":"result"}');
+    expect(second.payload.buffer === first.payload.buffer).toBe(true);
+    expect(control.payload.buffer === first.payload.buffer).toBe(false);
+    expect(control.payload.toString()).toBe('{"type":"result"}');
     // Without the option every payload has bytes of its own.
     const fresh = new FrameReader();
-    const a = fresh.push(frame('A', Buffer.alloc(150_000, 1)))[0].payload;
-    const b = fresh.push(frame('A', Buffer.alloc(150_000, 2)))[0].payload;
-    expect(a.every((x) => x === 1) && b.every((x) => x === 2)).toBe(true);
+    const a = fresh.push(frame('A', Buffer.alloc(150_000, 1)))[0];
+    const b = fresh.push(frame('A', Buffer.alloc(150_000, 2)))[0];
+    expect(a.payload.every((x) => x === 1) && b.payload.every((x) => x === 2)).toBe(true);
+    expect(a.release === undefined && b.payload.buffer !== a.payload.buffer).toBe(true);
+  });
+
+  it('never writes over an answer not yet released: two held answers have two buffers, a third gets its own bytes', () => {
+    const reader = new FrameReader({ reusePayloads: true });
+    const answer = (fill: number) => {
+      reader.expectAnswer();
+      return reader.push(frame('A', Buffer.alloc(100_000, fill)))[0];
+    };
+    const intact = (f: { payload: Buffer }, fill: number) => f.payload.every((b) => b === fill);
+    // The chunk thread's lookahead: answer 2 arrives while answer 1 is still being written.
+    const one = answer(1);
+    const two = answer(2);
+    expect(one.payload.buffer !== two.payload.buffer && intact(one, 1)).toBe(true);
+    // Both held: a third answer (or a stray frame) cannot take either buffer.
+    const three = answer(3);
+    expect(three.release).toBeUndefined();
+    expect(three.payload.buffer !== one.payload.buffer && three.payload.buffer !== two.payload.buffer).toBe(true);
+    expect(intact(one, 1) && intact(two, 2) && intact(three, 3)).toBe(true);
+    // Batch 1 written: its buffer takes the next answer, batch 2's stays as it was.
+    one.release!();
+    const four = answer(4);
+    expect(four.payload.buffer === one.payload.buffer && intact(four, 4) && intact(two, 2)).toBe(true);
   });
 
   it('refuses an unknown frame kind instead of reading garbage as data', () => {

@@ -83,7 +83,7 @@ export const pythonKind: ModelKind = {
         return {
           predict,
           // On a chunk thread when one is free (its own Python process); else here, with the worker's pool.
-          source: { moduleUrl: THREAD_MODULE, exportName: 'pythonThreadPredictor', init, stopsItself: true },
+          source: { moduleUrl: THREAD_MODULE, exportName: 'pythonThreadPredictor', init, stopsItself: true, pipelined: true },
           batchScorer: (options) => pythonScorer({ source, functionName: fn.name, key }, pool, options),
         };
       },

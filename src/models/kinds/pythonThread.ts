@@ -15,7 +15,7 @@ import { PythonPool } from '../../predictors/python/pythonPool.js';
 import type { PythonProcess } from '../../predictors/python/pythonProcess.js';
 import type { Predictor } from '../../predictors/types.js';
 import { encodedIpc } from '../../scoring/encodedIpc.js';
-import { onChunkEnd, onChunkStop, onThreadClose } from '../../scoring/chunkThreads/threadHooks.js';
+import { onBatchWritten, onChunkEnd, onChunkStop, onThreadClose } from '../../scoring/chunkThreads/threadHooks.js';
 
 /** What the main thread passes to a chunk thread for one Python function (plain JSON). */
 export interface PythonThreadInit {
@@ -36,7 +36,7 @@ let pool: PythonPool | undefined;
 
 export async function pythonThreadPredictor(init: PythonThreadInit): Promise<Predictor> {
   if (!pool) {
-    // A chunk's loop appends each answer before it sends the next batch: one answer buffer per process.
+    // Answers land in the process's two reused buffers, each handed back once its batch is written.
     const created = new PythonPool({ python: init.python, maxRssMb: init.maxRssMb, maxIdle: 1, reuseAnswerBuffer: true });
     onThreadClose(() => created.close());
     pool = created;
@@ -45,7 +45,12 @@ export async function pythonThreadPredictor(init: PythonThreadInit): Promise<Pre
   // One process for the whole chunk; back to the pool when the chunk ends (and replaced then when it
   // went over BATCH_PYTHON_MAX_RSS_MB), so load() runs once per process, not once per batch.
   let held: PythonProcess | undefined;
+  // Releases of the answers not yet written, oldest first (the chunk's loop writes batches in order).
+  const unwritten: (() => void)[] = [];
+  onBatchWritten(() => unwritten.shift()?.());
   onChunkEnd(() => {
+    for (const release of unwritten.splice(0)) release();
+    // A process with a call still out (a chunk that failed with its next batch sent) is killed, not kept.
     if (held) threadPool.release(held);
     held = undefined;
   });
@@ -77,6 +82,7 @@ export async function pythonThreadPredictor(init: PythonThreadInit): Promise<Pre
     } finally {
       unregister();
     }
+    if (answer.ok) unwritten.push(answer.release ?? (() => {}));
     return answerTable(answer, place, init.ref, () => {
       process.kill();
       held = undefined;

@@ -27,6 +27,12 @@ export interface ModulePredictorSource {
    * on a chunk stop (chunkThreads/threadHooks.ts): a chunk thread is never terminated for it.
    */
   stopsItself?: boolean;
+  /**
+   * Calls may overlap by one: on a chunk thread the next batch is sent before the previous answer is
+   * written (a Python model's process scores batch n+1 while the thread writes batch n). Such a
+   * predictor keeps each answer intact until its batch is written (threadHooks.onBatchWritten).
+   */
+  pipelined?: boolean;
 }
 
 export interface ScorerOptions {

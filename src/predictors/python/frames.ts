@@ -7,7 +7,18 @@ export type FrameKind = 'J' | 'A';
 export interface Frame {
   kind: FrameKind;
   payload: Buffer;
+  /** For a payload in one of the reused answer buffers: hands that buffer back (its bytes may then change). */
+  release?: () => void;
 }
+
+/** One of the reused answer buffers: busy from the answer it holds until that answer is released. */
+interface AnswerSlot {
+  buffer: Buffer;
+  busy: boolean;
+}
+
+/** Two: a caller may read the next answer while it still writes the previous one (a chunk thread's lookahead). */
+const ANSWER_SLOTS = 2;
 
 const HEADER = 5;
 /** Far above any batch (a 128k-row batch of 100 float columns is ~100 MB); bounds what a broken process can make us buffer. */
@@ -24,26 +35,26 @@ export function frameHeader(kind: FrameKind, length: number): Buffer {
 export class FrameReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
-  /** With reusePayloads: the buffer an Arrow frame's payload is joined into, kept for the next one. */
-  private scratch?: Buffer;
-  /** The next Arrow frame may go into the scratch buffer (once per expectAnswer). */
-  private armed = false;
+  /** With reusePayloads: the buffers answers are joined into, kept for the next ones. */
+  private readonly slots: AnswerSlot[] = [];
+  /** Requests whose Arrow answer may go into a free slot (one each, counted by expectAnswer). */
+  private armed = 0;
 
   /**
-   * reusePayloads: the Arrow frame answering a request is joined into one buffer kept from answer to
-   * answer, not a fresh one each time: for a caller that is done with each answer before it sends the
-   * next request (a chunk thread's process), it saves an allocation the size of each batch, and the
-   * collections V8 ran for them.
+   * reusePayloads: the Arrow frame answering a request is joined into one of two buffers kept from
+   * answer to answer, not a fresh one each time: it saves an allocation the size of each batch, and
+   * the collections V8 ran for them. The caller releases each answer when it is done with it.
    */
   constructor(private readonly options: { reusePayloads?: boolean } = {}) {}
 
   /**
-   * A request has gone out: its Arrow answer may overwrite the previous one. Any other Arrow frame
-   * (a model writing to the pipe itself) gets bytes of its own, so it can never change an answer
-   * that is still being checked or written.
+   * A request has gone out: its Arrow answer may go into a reused buffer that no unreleased answer
+   * holds. A buffer still held is never written: an answer with no free buffer, or any Arrow frame
+   * beyond one per request (a model writing to the pipe itself), gets bytes of its own, so nothing
+   * can change an answer that is still being checked or written.
    */
   expectAnswer(): void {
-    this.armed = true;
+    this.armed++;
   }
 
   push(data: Buffer): Frame[] {
@@ -59,11 +70,21 @@ export class FrameReader {
       if (length > MAX_FRAME_BYTES) throw new PythonProtocolError(`frame of ${length} bytes`);
       if (this.buffered < HEADER + length) return frames;
       this.take(HEADER);
-      const reuse = kind === 'A' && this.options.reusePayloads && this.armed;
-      if (reuse) this.armed = false;
-      if (reuse && (!this.scratch || this.scratch.length < length)) this.scratch = Buffer.alloc(Math.ceil(length * 1.25));
-      frames.push({ kind, payload: this.take(length, reuse ? this.scratch : undefined) });
+      const slot = kind === 'A' && this.options.reusePayloads && this.armed > 0 ? this.claimSlot(length) : undefined;
+      const payload = this.take(length, slot?.buffer);
+      frames.push(slot ? { kind, payload, release: () => void (slot.busy = false) } : { kind, payload });
     }
+  }
+
+  /** Uses up one request's claim: a free answer buffer of at least `length` bytes, if any. */
+  private claimSlot(length: number): AnswerSlot | undefined {
+    this.armed--;
+    let slot = this.slots.find((s) => !s.busy);
+    if (!slot && this.slots.length < ANSWER_SLOTS) this.slots.push((slot = { buffer: Buffer.alloc(0), busy: false }));
+    if (!slot) return undefined;
+    if (slot.buffer.length < length) slot.buffer = Buffer.alloc(Math.ceil(length * 1.25));
+    slot.busy = true;
+    return slot;
   }
 
   private peek(n: number): Buffer {

@@ -15,7 +15,7 @@ export interface PythonPoolOptions {
   maxIdle: number;
   /** The environment the model processes start from (secrets are removed from it). */
   env?: NodeJS.ProcessEnv;
-  /** Each process reuses one buffer for its answers (PythonProcessOptions.reuseAnswerBuffer). */
+  /** Each process reuses two buffers for its answers, released by the caller (PythonProcessOptions.reuseAnswerBuffer). */
   reuseAnswerBuffer?: boolean;
 }
 

@@ -39,7 +39,15 @@ export interface BatchStats {
   encodeMs: number;
 }
 
-export type ScoreAnswer = { ok: true; ipc: Buffer; stats: BatchStats } | { ok: false; kind: 'user' | 'output'; exception: PythonException };
+export type ScoreAnswer =
+  | {
+      ok: true;
+      ipc: Buffer;
+      stats: BatchStats;
+      /** With reuseAnswerBuffer: hands `ipc`'s buffer back for a later answer (call it once done with the answer). */
+      release?: () => void;
+    }
+  | { ok: false; kind: 'user' | 'output'; exception: PythonException };
 
 export interface PythonProcessOptions {
   /** BATCH_PYTHON. */
@@ -50,8 +58,8 @@ export interface PythonProcessOptions {
   modelDir: string;
   env?: NodeJS.ProcessEnv;
   /**
-   * Answers' Arrow bytes arrive in one buffer reused from answer to answer: for a caller that is done
-   * with each answer before it asks for the next (a chunk thread's loop), never for overlapping calls.
+   * Answers' Arrow bytes arrive in one of two buffers reused from answer to answer, each held until the
+   * answer's `release` is called: for a caller that releases what it is done with (a chunk thread's loop).
    */
   reuseAnswerBuffer?: boolean;
 }
@@ -177,7 +185,7 @@ export class PythonProcess {
         encodeMs: Number(message.encode_ms) || 0,
       };
       this.rssMb = stats.rssMb;
-      return { ok: true, ipc: data.payload, stats };
+      return { ok: true, ipc: data.payload, stats, release: data.release };
     } finally {
       done();
       this.scoring--;

@@ -10,7 +10,8 @@ import { LoadedPredictors } from '../../predictors/isolation/loadSource.js';
 import { toThreadError } from '../../predictors/isolation/protocol.js';
 import { normalizeOutput, type OutputColumn } from '../../predictors/normalizeOutput.js';
 import { openChunkIO } from '../chunkIO.js';
-import { closeThread, endChunk, stopChunk } from './threadHooks.js';
+import type { PredictorInput } from '../predictorInput.js';
+import { batchWritten, closeThread, endChunk, stopChunk } from './threadHooks.js';
 import { ChunkState, type ChunkRequest, type FromThread, type ToThread } from './protocol.js';
 
 const state = new Int32Array(workerData.state as SharedArrayBuffer);
@@ -82,29 +83,56 @@ async function inUserCode<T>(fn: () => T | Promise<T>): Promise<T> {
   }
 }
 
+/** A batch sent to the predictor whose answer is still to be written. */
+interface Scored {
+  input: PredictorInput;
+  rows: number;
+  columns: Promise<OutputColumn[]>;
+}
+
 async function scoreChunk(request: ChunkRequest): Promise<number> {
   // DuckDB open before any user code: a thread terminated in user code must have no DuckDB call in flight.
   const { reader, writer } = await connections();
   const predict = predictors.ready(request.source) ?? (await inUserCode(() => predictors.load(request.source)));
   const io = await openChunkIO({ reader, writer }, request);
   const place = { worker: request.worker, chunk: request.chunk };
+  // A predictor whose work runs in a process of its own gets the next batch before the previous answer
+  // is written, so the process scores while this thread writes and reads; only when each batch owns
+  // its buffers (the next one is not read into the same ones).
+  const ahead = request.source.pipelined === true && io.ownsBatches;
+  let sent = 0;
+  let sentRows = 0;
   let batch = 0;
   let rows = 0;
+  const write = async ({ input, rows: n, columns }: Scored) => {
+    await io.append(await columns, n, input);
+    batchWritten();
+    rows += n;
+    batch++;
+    post({ type: 'progress', id: request.id, batch, rows });
+  };
   try {
     checkStop();
+    let out: Scored | undefined;
     for await (const input of io.batches) {
       checkStop();
       const n = input.features.numRows;
-      const finite = request.allowNonFinite ? undefined : { place, firstRow: rows };
-      const context = { runId: request.runId, worker: request.worker, chunk: request.chunk, batch };
+      const finite = request.allowNonFinite ? undefined : { place, firstRow: sentRows };
+      const context = { runId: request.runId, worker: request.worker, chunk: request.chunk, batch: sent++ };
+      sentRows += n;
       const scored = async () => normalizeOutput(request.predictor, await predict(input.features, context), n, request.required, finite);
-      // A predictor that stops itself (its work runs in a process) is our code: the thread is not terminated for it.
-      const columns: OutputColumn[] = request.source.stopsItself ? await scored() : await inUserCode(scored);
-      await io.append(columns, n, input);
-      rows += n;
-      batch++;
-      post({ type: 'progress', id: request.id, batch, rows });
+      if (!ahead) {
+        // A predictor that stops itself (its work runs in a process) is our code: the thread is not terminated for it.
+        const columns = request.source.stopsItself ? await scored() : await inUserCode(scored);
+        await write({ input, rows: n, columns: Promise.resolve(columns) });
+        continue;
+      }
+      const next: Scored = { input, rows: n, columns: scored() };
+      next.columns.catch(() => {}); // awaited when written; a failure before then fails the chunk there
+      if (out) await write(out);
+      out = next;
     }
+    if (out) await write(out);
     checkStop();
     return await io.finish(request.scratch);
   } catch (err) {

@@ -5,6 +5,7 @@
 // that was terminated stays a zombie until the worker exits.
 const stops = new Set<() => void>();
 const ends = new Set<() => void>();
+const written = new Set<() => void>();
 const closes = new Set<() => Promise<void>>();
 
 /** Called when the chunk in flight is stopped (timeoutPerBatch, cancel); returns the unregister function. */
@@ -18,6 +19,14 @@ export function onChunkEnd(end: () => void): void {
   ends.add(end);
 }
 
+/**
+ * Called after each batch's predictions are written, in the order the batches were scored: the
+ * predictor's answer for that batch is read no more (its buffers may be reused).
+ */
+export function onBatchWritten(done: () => void): void {
+  written.add(done);
+}
+
 /** Called once before the thread is ended (shutdown, or the pool giving up an idle thread). */
 export function onThreadClose(close: () => Promise<void>): void {
   closes.add(close);
@@ -25,6 +34,10 @@ export function onThreadClose(close: () => Promise<void>): void {
 
 export function stopChunk(): void {
   for (const stop of stops) stop();
+}
+
+export function batchWritten(): void {
+  for (const done of written) done();
 }
 
 export function endChunk(): void {
