@@ -148,12 +148,15 @@ describe('output destinations', () => {
     // Without outputTableDefinition the chunk files are written by parquet-wasm (chunkIO.ts) and copied
     // as they are to the user's path: they keep min/max statistics for the user's readers.
     await run(fileSpec('parquet', 'results/plain', { outputTableDefinition: undefined }));
-    const [stats] = await h.sql<{ chunks: number; without: number }>(`
+    // They are snappy-compressed too, though the stage is local (its own chunk files are not).
+    const [stats] = await h.sql<{ chunks: number; without: number; uncompressed: number }>(`
       SELECT count(*)::INTEGER AS chunks,
-        count(*) FILTER (WHERE coalesce(stats_min_value, stats_min) IS NULL)::INTEGER AS without
+        count(*) FILTER (WHERE coalesce(stats_min_value, stats_min) IS NULL)::INTEGER AS without,
+        count(*) FILTER (WHERE compression <> 'SNAPPY')::INTEGER AS uncompressed
       FROM parquet_metadata('${path.join(h.stage.root, 'results/plain/*.parquet')}')`);
     expect(stats.chunks).toBeGreaterThan(0);
     expect(stats.without).toBe(0);
+    expect(stats.uncompressed).toBe(0);
 
     await run(seedSpec({ inputQuery: query, outputTableName: 'WIDE_TABLE', includeInputColumns: true }));
     const tableColumns = await h.sql<{ column_name: string }>('DESCRIBE WIDE_TABLE');

@@ -114,6 +114,8 @@ export function chunkScorer(ctx: ActivityContext) {
           allowNonFinite: spec.allowNonFinite ?? false,
           // A parquet destination's files are these files, copied as they are (resultFormats.ts).
           statistics: spec.outputDestination === 'parquet',
+          // Compressed where it crosses a network or stays; a local stage's publish reads it from this disk.
+          compressed: ctx.stage.remote || spec.outputDestination === 'parquet',
           scratch,
         };
         const onProgress = (batch: number, rows: number) => {

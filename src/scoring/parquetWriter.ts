@@ -73,16 +73,16 @@ export class ParquetWriter {
 
   constructor(
     private readonly predictor: string,
-    private readonly options: { statistics: boolean } = { statistics: false },
+    private readonly options: { statistics: boolean; compressed: boolean } = { statistics: false, compressed: true },
   ) {}
 
   private open(): void {
     const stream = new ReadableStream<pw.RecordBatch>({ start: (controller) => void (this.controller = controller) });
     // Statistics only for a file that becomes the user's: computing min/max took a third of the
     // writer's time (the ONNX bench's 11 columns), and a file the publish step reads whole, once, has
-    // no use for them.
+    // no use for them. Compression only where the file travels or stays (ChunkIOOptions.compressed).
     const properties = new pw.WriterPropertiesBuilder()
-      .setCompression(pw.Compression.SNAPPY)
+      .setCompression(this.options.compressed ? pw.Compression.SNAPPY : pw.Compression.UNCOMPRESSED)
       .setDictionaryEnabled(false)
       .setStatisticsEnabled(this.options.statistics ? pw.EnabledStatistics.Page : pw.EnabledStatistics.None)
       .build();

@@ -51,6 +51,10 @@ describe.each(backends)('Stage contract: $name', (backend) => {
   }, 60_000);
   afterAll(() => backend.close());
 
+  it('says whether its objects cross a network: chunk files are compressed only for a stage that does', () => {
+    expect(stage.remote).toBe(backend.name.startsWith('S3'));
+  });
+
   it('puts and gets JSON; a missing key is undefined, not an error', async () => {
     await stage.putJson('runs/r1/manifest.json', { rows: 3, name: 'ü' });
     expect(await stage.getJson('runs/r1/manifest.json')).toEqual({ rows: 3, name: 'ü' });

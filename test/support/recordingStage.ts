@@ -12,6 +12,7 @@ export function recordingStage(inner: LocalStage): Stage & { events: StageEvent[
   const events: StageEvent[] = [];
   return {
     events,
+    remote: inner.remote,
     describe: () => inner.describe(),
     list: (prefix) => inner.list(prefix),
     stat: (key) => inner.stat(key),

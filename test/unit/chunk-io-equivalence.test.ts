@@ -319,8 +319,8 @@ async function duckdbOutput(batches: OutputColumn[][], rows: number[], out: stri
   expect(await output.finish(out)).toBe(rows.reduce((x, y) => x + y));
 }
 
-async function wasmOutput(batches: OutputColumn[][], rows: number[], out: string): Promise<void> {
-  const output = new ParquetWriter('model');
+async function wasmOutput(batches: OutputColumn[][], rows: number[], out: string, compressed = true): Promise<void> {
+  const output = new ParquetWriter('model', { statistics: false, compressed });
   for (let b = 0; b < batches.length; b++) output.append(batches[b], rows[b]);
   expect(await output.finish(out)).toBe(rows.reduce((x, y) => x + y));
 }
@@ -356,6 +356,20 @@ describe('ParquetWriter writes what OutputWriter writes', () => {
          count(*) FILTER (WHERE len(embedding) = 0) FROM read_parquet(${quoteLiteral(file('out-wasm.parquet'))})`,
     );
     for (const n of nulls.getRows()[0]) expect(Number(n)).toBeGreaterThan(0);
+  });
+
+  it("writes a local stage's chunk file uncompressed, with the same columns and rows, and compresses the rest with snappy", async () => {
+    const batches = BATCHES.map(([first, n]) => predictions(first, n));
+    const rows = BATCHES.map(([, n]) => n);
+    await wasmOutput(batches, rows, file('out-plain.parquet'), false);
+    await wasmOutput(batches, rows, file('out-snappy.parquet'), true);
+    await expectSameFile(file('out-plain.parquet'), file('out-snappy.parquet'));
+    const codecs = async (name: string) =>
+      (await reader.runAndReadAll(`SELECT DISTINCT compression FROM parquet_metadata(${quoteLiteral(file(name))})`))
+        .getRows()
+        .map((r) => String(r[0]));
+    expect(await codecs('out-plain.parquet')).toEqual(['UNCOMPRESSED']);
+    expect(await codecs('out-snappy.parquet')).toEqual(['SNAPPY']);
   });
 
   it('keeps the columns in the order the predictor returned them, whatever their names', async () => {

@@ -40,6 +40,8 @@ export interface ChunkRequest {
   allowNonFinite: boolean;
   /** The chunk's file becomes the user's parquet file: written with column statistics (default: without). */
   statistics?: boolean;
+  /** The chunk's file is snappy-compressed (default): see ChunkIOOptions.compressed. */
+  compressed?: boolean;
   /** Where the thread writes the chunk's parquet (the main thread uploads it). */
   scratch: string;
 }

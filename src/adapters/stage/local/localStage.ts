@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { LocalCopy, Stage, StagedObject } from '../stage.js';
 
 export class LocalStage implements Stage {
+  readonly remote = false;
   readonly root: string;
   constructor(root: string) {
     this.root = path.resolve(root);

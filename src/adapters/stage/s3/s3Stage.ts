@@ -18,6 +18,7 @@ const UPLOAD_CONCURRENCY = 8;
 const FOLDER_PARTS_PER_FILE = 1;
 
 export class S3Stage implements Stage {
+  readonly remote = true;
   readonly bucket: string;
   readonly base: string;
 

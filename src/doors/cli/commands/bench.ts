@@ -18,6 +18,7 @@ import { onnxSection } from './benchOnnx.js';
 import { PeerUnavailableError, runPandasPeer, type PeerResult } from './benchPeer.js';
 import { s3StageEnv, startS3Server, type S3Server } from '../../../adapters/stage/s3/motoServer.js';
 import { pythonSection } from './benchPython.js';
+import { settleDisk } from './benchDisk.js';
 
 const BIN = fileURLToPath(new URL('../../../../bin/batch-inference.js', import.meta.url));
 const BATCH_SIZE_MB = 8;
@@ -152,6 +153,7 @@ export async function benchRunCommand(config: Config, rows: number, optionsJson?
       options.warmup ?? benchSpec(WARMUP_ROWS, { parallelWorkers: options.parallelWorkers }),
     );
     await session.client.waitForResult(warm.runId);
+    settleDisk();
 
     const cpuBefore = [process.cpuUsage(), ...extra.map((c) => cpuMsOf(c.pid!))];
     const start = performance.now();

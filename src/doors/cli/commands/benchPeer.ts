@@ -4,6 +4,7 @@
 // compared with it (issue 14, target 2).
 import { spawn } from 'node:child_process';
 import { killOnExit } from '../../../temporal/killOnExit.js';
+import { settleDisk } from './benchDisk.js';
 
 const PEER = String.raw`
 import json, os, sys, time
@@ -65,6 +66,7 @@ export function runPythonPeer(
   python = 'python3',
   name: PeerName = { peer: 'pandas peer', packages: 'pandas pyarrow' },
 ): Promise<PeerResult> {
+  settleDisk();
   return new Promise((resolve, reject) => {
     const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     // A bench stopped while its peer runs does not leave the peer's pool behind.
