@@ -133,6 +133,47 @@ describe('a Python model on a chunk thread', () => {
     }
   });
 
+  it('names the row of the chunk that holds an infinite prediction, with the next batch already out', async () => {
+    // Rows 500..9699 in batches of 3000: id 7000 is the chunk's row 6500, in its third batch.
+    const thread = threads.tryAcquire()!;
+    const reply = await thread.run(request(path.join(FIXTURES, 'behaviours.py'), 'infinite_at_7000', 'infinite.parquet'), () => {});
+    expect(reply).toMatchObject({ type: 'failed', error: { name: 'NonFiniteOutputError', fields: { row: 6500 } } });
+  });
+
+  it('scores a chunk read by DuckDB with its row keys (includeInputColumns with an outputTableDefinition) one batch at a time', async () => {
+    // That reader reuses its key buffers from batch to batch: the next batch may not be read before the
+    // previous one is written, so this chunk is not pipelined.
+    const thread = threads.tryAcquire()!;
+    const keyed = {
+      ...request(path.join(FIXTURES, 'seed000'), 'predict_fn', 'keyed.parquet'),
+      includeInputColumns: true,
+      outputTableDefinition: [['score', 'DOUBLE']] as ColumnDefinition[],
+      required: ['score'],
+    };
+    expect(await thread.run(keyed, () => {})).toMatchObject({ type: 'done', rowsOut: 9200 });
+    const [check] = await sql(`SELECT count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS d, count(*) FILTER (WHERE
+      abs(score - round(coalesce(feature_1, 0) * 0.7 + coalesce(feature_2, 0) * 0.3, 6)) > 1e-9)::INTEGER AS wrong FROM '${path.join(dir, 'keyed.parquet')}'`);
+    expect(check).toEqual({ n: 9200, d: 9200, wrong: 0 });
+  });
+
+  it("does not let a failed chunk's leftover call take the next chunk's process", async () => {
+    // The first chunk fails on batch 0 with batch 1 out (its process is killed at the chunk's end); the
+    // leftover call's failure must not drop the process the next chunk holds by then.
+    const own = new ChunkThreads(1, 256);
+    const thread = own.tryAcquire()!;
+    const model = path.join(FIXTURES, 'behaviours.py');
+    fs.writeFileSync(path.join(gates, 'fail'), '');
+    const failed = await thread.run({ ...request(model, 'fails_then_waits', 'fails-1.parquet'), batchRows: 1000 }, () => {});
+    expect(failed).toMatchObject({ type: 'failed', error: { name: 'PythonModelError' } });
+    fs.rmSync(path.join(gates, 'fail'));
+    const done = await thread.run({ ...request(model, 'fails_then_waits', 'fails-2.parquet'), batchRows: 1000 }, () => {});
+    expect(done).toMatchObject({ type: 'done', rowsOut: 9200 });
+    const pids = (await sql(`SELECT DISTINCT pid FROM '${path.join(dir, 'fails-2.parquet')}'`)).map((r) => Number(r.pid));
+    expect(pids).toHaveLength(1); // one process for the whole chunk (load() once), not a third one
+    await own.close();
+    await until(async () => (fs.existsSync(`/proc/${pids[0]}`) ? undefined : true), 10_000, `python process ${pids[0]} to be gone`);
+  });
+
   it('reports an exception in user code as PythonModelError with the Python exception type', async () => {
     const thread = threads.tryAcquire()!;
     const reply = await thread.run(request(path.join(FIXTURES, 'behaviours.py'), 'raises', 'raises.parquet'), () => {});

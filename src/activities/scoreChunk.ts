@@ -115,7 +115,8 @@ export function chunkScorer(ctx: ActivityContext) {
           // A parquet destination's files are these files, copied as they are (resultFormats.ts).
           statistics: spec.outputDestination === 'parquet',
           // Compressed where it crosses a network or stays; a local stage's publish reads it from this disk.
-          compressed: ctx.stage.remote || spec.outputDestination === 'parquet',
+          // A stage that does not say (a custom one in plain JavaScript) counts as remote.
+          compressed: ctx.stage.remote !== false || spec.outputDestination === 'parquet',
           scratch,
         };
         const onProgress = (batch: number, rows: number) => {

@@ -76,7 +76,9 @@ export async function pythonThreadPredictor(init: PythonThreadInit): Promise<Pre
       answer = await Promise.race([call, stop]);
     } catch (err) {
       process.kill();
-      held = undefined;
+      // Only if still this chunk's: a call left over from a failed chunk (its next batch was out) fails
+      // once the next chunk may hold a process of its own.
+      if (held === process) held = undefined;
       if (err instanceof PythonProcessDiedError) throw err.at(place, init.ref);
       throw err;
     } finally {
@@ -85,7 +87,7 @@ export async function pythonThreadPredictor(init: PythonThreadInit): Promise<Pre
     if (answer.ok) unwritten.push(answer.release ?? (() => {}));
     return answerTable(answer, place, init.ref, () => {
       process.kill();
-      held = undefined;
+      if (held === process) held = undefined;
     });
   };
 }

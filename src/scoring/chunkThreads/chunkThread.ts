@@ -98,8 +98,9 @@ async function scoreChunk(request: ChunkRequest): Promise<number> {
   const place = { worker: request.worker, chunk: request.chunk };
   // A predictor whose work runs in a process of its own gets the next batch before the previous answer
   // is written, so the process scores while this thread writes and reads; only when each batch owns
-  // its buffers (the next one is not read into the same ones).
-  const ahead = request.source.pipelined === true && io.ownsBatches;
+  // its buffers (the next one is not read into the same ones), and never for code that runs in this
+  // thread (it must run inside inUserCode, one call at a time).
+  const ahead = request.source.pipelined === true && request.source.stopsItself === true && io.ownsBatches;
   let sent = 0;
   let sentRows = 0;
   let batch = 0;
