@@ -115,7 +115,7 @@ export function chunkScorer(ctx: ActivityContext) {
           // A parquet destination's files are these files, copied as they are (resultFormats.ts).
           statistics: spec.outputDestination === 'parquet',
           // Compressed where it crosses a network or stays; a local stage's publish reads it from this disk.
-          // A stage that does not say (a custom one in plain JavaScript) counts as remote.
+          // A stage that does not say (a custom one) counts as remote.
           compressed: ctx.stage.remote !== false || spec.outputDestination === 'parquet',
           scratch,
         };

@@ -31,7 +31,7 @@ export interface ChunkIOOptions {
   /**
    * Snappy-compresses the chunk's file (the default): for a file that crosses a network (an S3 stage)
    * or becomes the user's. A local stage's chunk files are read back once, from the same disk, by the
-   * publish step: there compression only cost CPU (a fifth of a chunk thread's time at 10M rows).
+   * publish step: there compression only cost CPU (without it the ONNX chunk loop ran 3–17 % faster).
    */
   compressed?: boolean;
 }

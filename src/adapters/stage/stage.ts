@@ -17,8 +17,11 @@ export interface LocalCopy {
 
 export interface Stage {
   describe(): string;
-  /** Its objects cross a network (S3): files put there are worth compressing. A local folder's are not. */
-  readonly remote: boolean;
+  /**
+   * Its objects cross a network (S3): files put there are worth compressing. A local folder's are not.
+   * A stage that does not say counts as remote.
+   */
+  readonly remote?: boolean;
   list(prefix: string): Promise<StagedObject[]>;
   /** The object's size, or undefined when there is no object at `key`. */
   stat(key: string): Promise<StagedObject | undefined>;

@@ -47,14 +47,18 @@ export async function pythonThreadPredictor(init: PythonThreadInit): Promise<Pre
   let held: PythonProcess | undefined;
   // Releases of the answers not yet written, oldest first (the chunk's loop writes batches in order).
   const unwritten: (() => void)[] = [];
+  /** Counts chunks: an answer that comes after its chunk ended is never written. */
+  let chunks = 0;
   onBatchWritten(() => unwritten.shift()?.());
   onChunkEnd(() => {
+    chunks++;
     for (const release of unwritten.splice(0)) release();
     // A process with a call still out (a chunk that failed with its next batch sent) is killed, not kept.
     if (held) threadPool.release(held);
     held = undefined;
   });
   return async (table, context) => {
+    const ofChunk = chunks;
     const process = (held ??= threadPool.acquire(init.source, init.key));
     const place = { worker: context.worker, chunk: context.chunk };
     // A stopped chunk (timeoutPerBatch, cancel) kills its process here and stops waiting for it at
@@ -84,7 +88,10 @@ export async function pythonThreadPredictor(init: PythonThreadInit): Promise<Pre
     } finally {
       unregister();
     }
-    if (answer.ok) unwritten.push(answer.release ?? (() => {}));
+    // A leftover call's answer (its chunk failed with it out) is released at once: queued, it would hold
+    // back the next chunk's releases by one batch.
+    if (answer.ok && ofChunk !== chunks) answer.release?.();
+    else if (answer.ok) unwritten.push(answer.release ?? (() => {}));
     return answerTable(answer, place, init.ref, () => {
       process.kill();
       if (held === process) held = undefined;
