@@ -100,6 +100,8 @@ export function chunkScorer(ctx: ActivityContext) {
         // Buffers sized to the chunk: a small chunk allocating full-size batch buffers kept the GC busy (issue 14).
         const batchRows = Math.min(spec.batchRows ?? ctx.batchRows ?? DEFAULT_BATCH_ROWS, Math.max(1, chunk.rows));
         const parts = chunk.parts.map((part, i) => ({ path: copies[i].path, rowStart: part.rowStart, rowEnd: part.rowEnd }));
+        // A parquet destination's files are these files, copied as they are (resultFormats.ts).
+        const usersFile = spec.outputDestination === 'parquet';
         const request = {
           predictor: spec.predictor,
           source: threadSource!,
@@ -112,11 +114,10 @@ export function chunkScorer(ctx: ActivityContext) {
           required,
           outputTableDefinition: spec.outputTableDefinition,
           allowNonFinite: spec.allowNonFinite ?? false,
-          // A parquet destination's files are these files, copied as they are (resultFormats.ts).
-          statistics: spec.outputDestination === 'parquet',
+          statistics: usersFile,
           // Compressed where it crosses a network or stays; a local stage's publish reads it from this disk.
           // A stage that does not say (a custom one) counts as remote.
-          compressed: ctx.stage.remote !== false || spec.outputDestination === 'parquet',
+          compressed: ctx.stage.remote !== false || usersFile,
           scratch,
         };
         const onProgress = (batch: number, rows: number) => {

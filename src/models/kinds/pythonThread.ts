@@ -47,18 +47,14 @@ export async function pythonThreadPredictor(init: PythonThreadInit): Promise<Pre
   let held: PythonProcess | undefined;
   // Releases of the answers not yet written, oldest first (the chunk's loop writes batches in order).
   const unwritten: (() => void)[] = [];
-  /** Counts chunks: an answer that comes after its chunk ended is never written. */
-  let chunks = 0;
   onBatchWritten(() => unwritten.shift()?.());
   onChunkEnd(() => {
-    chunks++;
     for (const release of unwritten.splice(0)) release();
     // A process with a call still out (a chunk that failed with its next batch sent) is killed, not kept.
     if (held) threadPool.release(held);
     held = undefined;
   });
   return async (table, context) => {
-    const ofChunk = chunks;
     const process = (held ??= threadPool.acquire(init.source, init.key));
     const place = { worker: context.worker, chunk: context.chunk };
     // A stopped chunk (timeoutPerBatch, cancel) kills its process here and stops waiting for it at
@@ -88,9 +84,9 @@ export async function pythonThreadPredictor(init: PythonThreadInit): Promise<Pre
     } finally {
       unregister();
     }
-    // A leftover call's answer (its chunk failed with it out) is released at once: queued, it would hold
-    // back the next chunk's releases by one batch.
-    if (answer.ok && ofChunk !== chunks) answer.release?.();
+    // An answer from a process the chunk no longer holds (a call left over from a failed chunk) is never
+    // written: released at once, not queued, where it would hold back the next chunk's releases.
+    if (answer.ok && held !== process) answer.release?.();
     else if (answer.ok) unwritten.push(answer.release ?? (() => {}));
     return answerTable(answer, place, init.ref, () => {
       process.kill();
