@@ -21,6 +21,7 @@ import {
   PythonNotFoundError,
   PythonPackageMissingError,
   PythonProcessDiedError,
+  PythonProtocolError,
 } from '../src/predictors/python/errors.js';
 import { resolvePythonModel } from '../src/predictors/python/modelSource.js';
 import { PythonPool, type PythonPoolOptions } from '../src/predictors/python/pythonPool.js';
@@ -290,6 +291,23 @@ describe('python scorer', () => {
       expect(err).not.toBeInstanceOf(NonRetryableError);
       s.close();
     }
+    expect((await pidOf(p)) > 0).toBe(true);
+    expect(p.started).toBe(3);
+  });
+
+  it("does not trust a model's own control frames: an answer longer than its file, or in another pair, breaks the process", async () => {
+    const p = pool();
+    for (const [fn, problem] of [
+      ['forges_length', /an answer of 1073741824 bytes in a file of \d+/],
+      ['forges_pair', /an answer in pair 1 to a batch sent in pair 0/],
+    ] as const) {
+      const s = scorer(p, BEHAVIOURS, fn);
+      const err = await s.score(features(5), ctx).catch((e) => e);
+      expect(err).toBeInstanceOf(PythonProtocolError);
+      expect(err.message).toMatch(problem);
+      s.close();
+    }
+    // Each broken process was killed, not handed to the next chunk.
     expect((await pidOf(p)) > 0).toBe(true);
     expect(p.started).toBe(3);
   });

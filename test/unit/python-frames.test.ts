@@ -1,129 +1,126 @@
-// The framing between the worker and a Python model process, the environment a model process gets,
+// The framing and the batch files between the worker and a Python model process, the environment a model process gets,
 // and the Python settings: pure code, no Python needed.
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { PythonProtocolError } from '../../src/predictors/python/errors.js';
-import { FrameReader, frameHeader } from '../../src/predictors/python/frames.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import { AnswerBuffers } from '../../src/predictors/python/answerBuffers.js';
+import { BATCH_FILE_PAIRS, BatchFiles, MAX_BATCH_BYTES } from '../../src/predictors/python/batchFiles.js';
+import { FrameReader, MAX_FRAME_BYTES, frameHeader } from '../../src/predictors/python/frames.js';
 import { pythonPoolFor } from '../../src/predictors/python/pythonPool.js';
 import { modelEnv } from '../../src/predictors/python/pythonProcess.js';
 
-const frame = (kind: 'J' | 'A', payload: Buffer) => Buffer.concat([frameHeader(kind, payload.length), payload]);
+const frame = (payload: Buffer) => Buffer.concat([frameHeader(payload.length), payload]);
 
-describe('python frames', () => {
+describe('python control frames', () => {
   it('cuts frames out of a stream however it is split', () => {
-    const stream = Buffer.concat([
-      frame('J', Buffer.from('{"type":"ready"}')),
-      frame('A', Buffer.alloc(70_000, 7)),
-      frame('J', Buffer.from('{}')),
-    ]);
-    for (const [step, options] of [1, 3, 5, 4096, stream.length].flatMap(
-      (s) =>
-        [
-          [s, {}],
-          [s, { reusePayloads: true }],
-        ] as const,
-    )) {
-      const reader = new FrameReader(options);
-      reader.expectAnswer();
+    const stream = Buffer.concat([frame(Buffer.from('{"type":"ready"}')), frame(Buffer.alloc(70_000, 7)), frame(Buffer.from('{}'))]);
+    for (const step of [1, 3, 5, 4096, stream.length]) {
+      const reader = new FrameReader();
       const frames = [];
       for (let at = 0; at < stream.length; at += step) frames.push(...reader.push(stream.subarray(at, at + step)));
-      expect(frames.map((f) => [f.kind, f.payload.length])).toEqual([
-        ['J', 16],
-        ['A', 70_000],
-        ['J', 2],
-      ]);
+      expect(frames.map((f) => f.payload.length)).toEqual([16, 70_000, 2]);
       expect(frames[1].payload.every((b) => b === 7)).toBe(true);
     }
   });
 
-  it('hands out an Arrow payload read in pieces 8-byte aligned (apache-arrow copies a body that is not)', () => {
-    const stream = Buffer.concat([frame('J', Buffer.from('{"type":"result"}')), frame('A', Buffer.alloc(200_000, 3))]);
-    for (const options of [{}, { reusePayloads: true }]) {
-      const reader = new FrameReader(options);
-      const frames = [];
-      for (let at = 0; at < stream.length; at += 65_536) frames.push(...reader.push(stream.subarray(at, at + 65_536)));
-      expect(frames[1].payload.length).toBe(200_000);
-      expect(frames[1].payload.byteOffset % 8).toBe(0);
-    }
-  });
-
   it('reads an empty frame, also when it is the last byte buffered', () => {
-    for (const options of [{}, { reusePayloads: true }]) {
-      const reader = new FrameReader(options);
-      reader.expectAnswer();
-      expect(reader.push(frameHeader('J', 0)).map((f) => [f.kind, f.payload.length])).toEqual([['J', 0]]);
-      expect(reader.push(frameHeader('A', 0)).map((f) => [f.kind, f.payload.length])).toEqual([['A', 0]]);
+    const reader = new FrameReader();
+    expect(reader.push(frameHeader(0)).map((f) => f.payload.length)).toEqual([0]);
+  });
+
+  it('refuses an unknown frame kind (an Arrow frame of the old protocol, garbage) and a frame larger than control messages get', () => {
+    expect(() => new FrameReader().push(Buffer.from('hello world'))).toThrow(PythonProtocolError);
+    const arrowFrame = Buffer.from([0x41, 4, 0, 0, 0, 1, 2, 3, 4]);
+    expect(() => new FrameReader().push(arrowFrame)).toThrow(/unknown frame kind 0x41/);
+    const huge = frameHeader(MAX_FRAME_BYTES + 1);
+    expect(() => new FrameReader().push(huge)).toThrow(/frame of/);
+  });
+});
+
+describe('answer buffers', () => {
+  it('never hands out a buffer whose answer is held: two held answers have two buffers, a third gets none', () => {
+    const buffers = new AnswerBuffers();
+    // The chunk thread's lookahead: answer 2 arrives while answer 1 is still being written.
+    const one = buffers.claim(100_000)!;
+    const two = buffers.claim(100_000)!;
+    expect(one.buffer.buffer !== two.buffer.buffer).toBe(true);
+    expect(buffers.claim(10)).toBeUndefined();
+    // Batch 1 written: its buffer takes the next answer; one too small for it is replaced.
+    one.release();
+    const three = buffers.claim(50_000)!;
+    expect(three.buffer.buffer === one.buffer.buffer).toBe(true);
+    three.release();
+    const four = buffers.claim(300_000)!;
+    expect(four.buffer.length).toBeGreaterThanOrEqual(300_000);
+    expect(four.buffer.buffer !== one.buffer.buffer && four.buffer.buffer !== two.buffer.buffer).toBe(true);
+    // Each starts 8-byte aligned: apache-arrow copies a message body that is not.
+    for (const b of [one, two, four]) expect(b.buffer.byteOffset % 8).toBe(0);
+  });
+});
+
+/** This process's open descriptors. */
+const openFds = () => fs.readdirSync('/proc/self/fd').length;
+
+describe('batch files', () => {
+  it('carry a batch and an answer through unlinked files: nothing stays on disk, nothing after close', () => {
+    const before = openFds();
+    const leftovers = () => ['/dev/shm', os.tmpdir()].flatMap((d) => fs.readdirSync(d).filter((n) => n.startsWith('batch-inference-py-')));
+    const existing = leftovers();
+    const files = new BatchFiles();
+    expect(leftovers()).toEqual(existing);
+    expect(files.childFds).toHaveLength(2 * BATCH_FILE_PAIRS);
+    expect(openFds()).toBe(before + 2 * BATCH_FILE_PAIRS);
+    // The child's side: what the worker wrote to pair 1's batch is there; an answer written there is read back.
+    const batch = Buffer.alloc(300_000, 5);
+    files.writeBatch(1, batch);
+    const [batchFd1, answerFd1] = [files.childFds[1], files.childFds[BATCH_FILE_PAIRS + 1]];
+    const seen = Buffer.alloc(batch.length);
+    fs.readSync(batchFd1, seen, 0, seen.length, 0);
+    expect(seen.equals(batch)).toBe(true);
+    fs.writeSync(answerFd1, Buffer.alloc(200_000, 9), 0, 200_000, 0);
+    const answer = files.readAnswer(1, 200_000);
+    expect(answer.length === 200_000 && answer.every((b) => b === 9)).toBe(true);
+    // Into a buffer of the caller's, at its start.
+    const into = Buffer.alloc(250_000, 1);
+    expect(files.readAnswer(1, 1000, into).buffer).toBe(into.buffer);
+    files.close();
+    expect(openFds()).toBe(before);
+  });
+
+  it("refuses an answer longer than its file or than any batch: a broken or hostile process's lengths are not trusted", () => {
+    const files = new BatchFiles();
+    try {
+      fs.writeSync(files.childFds[BATCH_FILE_PAIRS], Buffer.alloc(100), 0, 100, 0);
+      expect(() => files.readAnswer(0, 101)).toThrow(PythonProtocolError);
+      for (const length of [-1, 1.5, Number.NaN, MAX_BATCH_BYTES + 1])
+        expect(() => files.readAnswer(0, length)).toThrow(PythonProtocolError);
+      expect(files.readAnswer(0, 100)).toHaveLength(100);
+    } finally {
+      files.close();
     }
   });
 
-  it('gives an Arrow frame no request asked for bytes of its own: it cannot overwrite an answer in use', () => {
-    const reader = new FrameReader({ reusePayloads: true });
-    reader.expectAnswer();
-    // The answer and a stray frame (the model writing to the pipe itself) in one read.
-    const [answer, stray] = reader.push(Buffer.concat([frame('A', Buffer.alloc(100_000, 1)), frame('A', Buffer.alloc(100_000, 9))]));
-    expect(answer.payload.every((b) => b === 1)).toBe(true);
-    expect(stray.payload.every((b) => b === 9)).toBe(true);
-    // Another stray frame after the answer was delivered: still its own bytes.
-    const [later] = reader.push(frame('A', Buffer.alloc(100_000, 7)));
-    expect(later.payload.every((b) => b === 7)).toBe(true);
-    expect(answer.payload.every((b) => b === 1)).toBe(true);
-  });
-
-  it('with reusePayloads, joins each Arrow answer into a reused buffer once the last one is released, and control frames into their own', () => {
-    const reader = new FrameReader({ reusePayloads: true });
-    const read = (kind: 'J' | 'A', payload: Buffer) => {
-      if (kind === 'A') reader.expectAnswer();
-      const bytes = frame(kind, payload);
-      const frames = [];
-      for (let at = 0; at < bytes.length; at += 65_536) frames.push(...reader.push(bytes.subarray(at, at + 65_536)));
-      expect(frames).toHaveLength(1);
-      return frames[0];
-    };
-    const first = read('A', Buffer.alloc(150_000, 1));
-    expect(first.payload.every((b) => b === 1)).toBe(true);
-    const control = read('J', Buffer.from('{"type":"result"}'));
-    expect(control.release).toBeUndefined();
-    first.release!();
-    const second = read('A', Buffer.alloc(120_000, 2));
-    expect(second.payload.every((b) => b === 2)).toBe(true);
-    // The first answer's bytes are gone: its caller released them. (Booleans: a diff of two
-    // 150 kB buffers takes vitest minutes to print.)
-    expect(second.payload.buffer === first.payload.buffer).toBe(true);
-    expect(control.payload.buffer === first.payload.buffer).toBe(false);
-    expect(control.payload.toString()).toBe('{"type":"result"}');
-    // Without the option every payload has bytes of its own.
-    const fresh = new FrameReader();
-    const a = fresh.push(frame('A', Buffer.alloc(150_000, 1)))[0];
-    const b = fresh.push(frame('A', Buffer.alloc(150_000, 2)))[0];
-    expect(a.payload.every((x) => x === 1) && b.payload.every((x) => x === 2)).toBe(true);
-    expect(a.release === undefined && b.payload.buffer !== a.payload.buffer).toBe(true);
-  });
-
-  it('never writes over an answer not yet released: two held answers have two buffers, a third gets its own bytes', () => {
-    const reader = new FrameReader({ reusePayloads: true });
-    const answer = (fill: number) => {
-      reader.expectAnswer();
-      return reader.push(frame('A', Buffer.alloc(100_000, fill)))[0];
-    };
-    const intact = (f: { payload: Buffer }, fill: number) => f.payload.every((b) => b === fill);
-    // The chunk thread's lookahead: answer 2 arrives while answer 1 is still being written.
-    const one = answer(1);
-    const two = answer(2);
-    expect(one.payload.buffer !== two.payload.buffer && intact(one, 1)).toBe(true);
-    // Both held: a third answer (or a stray frame) cannot take either buffer.
-    const three = answer(3);
-    expect(three.release).toBeUndefined();
-    expect(three.payload.buffer !== one.payload.buffer && three.payload.buffer !== two.payload.buffer).toBe(true);
-    expect(intact(one, 1) && intact(two, 2) && intact(three, 3)).toBe(true);
-    // Batch 1 written: its buffer takes the next answer, batch 2's stays as it was.
-    one.release!();
-    const four = answer(4);
-    expect(four.payload.buffer === one.payload.buffer && intact(four, 4) && intact(two, 2)).toBe(true);
-  });
-
-  it('refuses an unknown frame kind instead of reading garbage as data', () => {
-    const reader = new FrameReader();
-    expect(() => reader.push(Buffer.from('hello world'))).toThrow(PythonProtocolError);
+  it('hands out each pair to one request at a time, in the order asked for', async () => {
+    const files = new BatchFiles();
+    try {
+      const a = await files.acquire();
+      const b = await files.acquire();
+      expect(new Set([a, b]).size).toBe(2);
+      const order: number[] = [];
+      const c = files.acquire().then((p) => (order.push(3), p));
+      const d = files.acquire().then((p) => (order.push(4), p));
+      await new Promise((r) => setImmediate(r));
+      expect(order).toEqual([]);
+      files.release(b);
+      expect(await c).toBe(b);
+      files.release(a);
+      expect(await d).toBe(a);
+      expect(order).toEqual([3, 4]);
+    } finally {
+      files.close();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 // One long-lived Python process running runner.py for one model module: started once, then scoring
-// one batch at a time over framed Arrow IPC on fds 3 (to Python) and 4 (from Python). Its own process
-// group, so a kill also stops whatever the model started. The worker's secrets stay out of its
-// environment: model code is not ours.
+// one batch at a time: the batch and its answer as Arrow IPC through files (batchFiles.ts), control
+// frames on fds 3 (to Python) and 4 (from Python). Its own process group, so a kill also stops
+// whatever the model started. The worker's secrets stay out of its environment: model code is not ours.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
@@ -13,6 +13,8 @@ import {
   PythonProtocolError,
   type PythonException,
 } from './errors.js';
+import { AnswerBuffers } from './answerBuffers.js';
+import { BatchFiles } from './batchFiles.js';
 import { FrameReader, frameHeader, type Frame } from './frames.js';
 
 const RUNNER = fileURLToPath(new URL('./runner.py', import.meta.url));
@@ -84,7 +86,9 @@ export class PythonProcess {
   private readonly toPython: Writable;
   private readonly frames: Frame[] = [];
   private readonly waiters: Waiter[] = [];
-  private readonly reader: FrameReader;
+  private readonly reader = new FrameReader();
+  private readonly files: BatchFiles;
+  private readonly answerBuffers?: AnswerBuffers;
   private ended?: Error;
   private tail = '';
   private scoring = 0;
@@ -99,9 +103,11 @@ export class PythonProcess {
   readonly exited: Promise<void>;
 
   constructor(readonly options: PythonProcessOptions) {
-    this.reader = new FrameReader({ reusePayloads: options.reuseAnswerBuffer });
+    if (options.reuseAnswerBuffer) this.answerBuffers = new AnswerBuffers();
+    this.files = new BatchFiles();
     this.child = spawn(options.python, [RUNNER, options.modulePath, options.modelDir], {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      // fds 5 and on: the batch files (BATCH_FILE_FD), the same open files as ours.
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', ...this.files.childFds],
       detached: true,
       // Passed down to the child, filtered: not a setting read here.
       env: modelEnv(options.env ?? process.env),
@@ -123,12 +129,14 @@ export class PythonProcess {
     this.exited = new Promise((resolve) => {
       this.child.once('error', (err: NodeJS.ErrnoException) => {
         this.closed = true;
+        this.files.close();
         this.fail(new PythonNotFoundError(options.python, err.code === 'ENOENT' ? 'no such file or command' : err.message));
         resolve();
       });
       // 'close', not 'exit': stdio is drained by then, so a last error frame and the stderr tail are in.
       this.child.once('close', (code, signal) => {
         this.closed = true;
+        this.files.close();
         this.fail(new PythonProcessDiedError(this.child.pid, code, signal, this.tail.trim()));
         resolve();
       });
@@ -160,24 +168,34 @@ export class PythonProcess {
     if (this.ended) throw this.ended;
     this.scoring++;
     this.hold();
-    const previous = this.answered;
-    let done!: () => void;
-    this.answered = new Promise<void>((resolve) => (done = resolve));
+    let pair: number | undefined;
+    let done = () => {};
     try {
-      const request = Buffer.from(JSON.stringify({ type: 'score', function: functionName }));
-      this.reader.expectAnswer();
-      this.toPython.write(frameHeader('J', request.length));
+      pair = await this.files.acquire();
+      if (this.ended) throw this.ended;
+      // Requests go out in the order their answers are read: chained from here, with no await before the send.
+      const previous = this.answered;
+      this.answered = new Promise<void>((resolve) => (done = resolve));
+      this.files.writeBatch(pair, ipc);
+      const request = Buffer.from(JSON.stringify({ type: 'score', function: functionName, pair, length: ipc.byteLength }));
+      this.toPython.write(frameHeader(request.length));
       this.toPython.write(request);
-      this.toPython.write(frameHeader('A', ipc.byteLength));
-      this.toPython.write(ipc);
       await previous;
       const message = this.json(await this.next());
       if (message.type === 'error' && (message.kind === 'user' || message.kind === 'output')) {
         return { ok: false, kind: message.kind, exception: exceptionOf(message) };
       }
       if (message.type !== 'result') throw this.broken(`expected a result, got ${JSON.stringify(message).slice(0, 200)}`);
-      const data = await this.next();
-      if (data.kind !== 'A') throw this.broken('a result without its Arrow frame');
+      if (message.pair !== pair) throw this.broken(`an answer in pair ${String(message.pair)} to a batch sent in pair ${pair}`);
+      const length = Number(message.length);
+      const reused = this.answerBuffers?.claim(length);
+      let answer: Buffer;
+      try {
+        answer = this.files.readAnswer(pair, length, reused?.buffer);
+      } catch (err) {
+        reused?.release();
+        throw this.broken((err as Error).message);
+      }
       const stats: BatchStats = {
         rssMb: Number(message.rss_mb) || 0,
         decodeMs: Number(message.decode_ms) || 0,
@@ -185,9 +203,10 @@ export class PythonProcess {
         encodeMs: Number(message.encode_ms) || 0,
       };
       this.rssMb = stats.rssMb;
-      return { ok: true, ipc: data.payload, stats, release: data.release };
+      return { ok: true, ipc: answer, stats, release: reused?.release };
     } finally {
       done();
+      if (pair !== undefined) this.files.release(pair);
       this.scoring--;
       this.idle();
     }
@@ -272,7 +291,6 @@ export class PythonProcess {
   }
 
   private json(frame: Frame): Record<string, unknown> {
-    if (frame.kind !== 'J') throw this.broken('an Arrow frame where a control message was due');
     try {
       return JSON.parse(frame.payload.toString('utf8')) as Record<string, unknown>;
     } catch {

@@ -1,7 +1,9 @@
-# The Python side of a model process (src/predictors/python/process.ts). It imports the user's module
-# once, then scores one Arrow IPC stream per request with the chosen function and answers with an
-# Arrow IPC stream. Frames on fd 3 (in) and fd 4 (out): 1 byte kind (J = JSON control, A = Arrow),
-# 4 bytes little-endian length, payload. stdout and stderr stay free for the user's prints.
+# The Python side of a model process (src/predictors/python/pythonProcess.ts). It imports the user's
+# module once, then scores one Arrow IPC stream per request with the chosen function and answers with
+# an Arrow IPC stream. Control frames on fd 3 (in) and fd 4 (out): 1 byte kind (J), 4 bytes
+# little-endian length, a JSON payload. The batches go through files the worker opened for us
+# (batchFiles.ts): pair k's batch on fd 5 + k, its answer on fd 7 + k; a request names its pair and
+# the batch's length, a result the answer's. stdout and stderr stay free for the user's prints.
 # Only the standard library is imported before the pyarrow/pandas check, so a missing package is
 # reported as such rather than as a crash.
 import importlib.util
@@ -29,10 +31,13 @@ def die_with_parent():
 
 
 die_with_parent()
-IN = os.fdopen(3, "rb", buffering=1 << 20)
+IN = os.fdopen(3, "rb", buffering=1 << 16)
 OUT = os.fdopen(4, "wb", buffering=1 << 16)
 HEADER = struct.Struct("<cI")
 TRACE_FRAMES = 5
+PAIRS = 2
+BATCH_FD, ANSWER_FD = 5, 5 + PAIRS
+MESSAGE_CHARS = 64 * 1024  # an exception's message, as far as it is sent (frames are bounded)
 
 
 def send(kind, payload):
@@ -58,6 +63,23 @@ def receive():
     return kind, read_exactly(length) if length else b""
 
 
+def read_batch(pair, length):
+    data = bytearray(length)
+    view, at = memoryview(data), 0
+    while at < length:
+        n = os.preadv(BATCH_FD + pair, [view[at:]], at)
+        if n == 0:
+            raise EOFError(f"a batch of {length} bytes in a file of {at}")
+        at += n
+    return data
+
+
+def write_answer(pair, buf):
+    view, at = memoryview(buf), 0
+    while at < len(view):
+        at += os.pwrite(ANSWER_FD + pair, view[at:], at)
+
+
 def error_of(exc, kind):
     frames = traceback.extract_tb(exc.__traceback__)
     # The user's frames, not the runner's: the runner's own frames come first.
@@ -66,7 +88,7 @@ def error_of(exc, kind):
         "type": "error",
         "kind": kind,
         "exc_type": type(exc).__qualname__,
-        "message": str(exc),
+        "message": str(exc)[:MESSAGE_CHARS],
         "frames": [f"{f.filename}:{f.lineno} in {f.name}: {f.line or ''}".strip() for f in frames[-TRACE_FRAMES:]],
     }
 
@@ -149,7 +171,8 @@ def main():
         request = json.loads(payload)
         if request.get("type") != "score":
             return
-        _, data = receive()  # the batch, always sent right after its request
+        pair = request["pair"]
+        data = read_batch(pair, request["length"])  # read whole before answering: the worker reuses the pair after
         started = time.perf_counter()
         try:
             if request["function"] not in {f["name"] for f in functions}:
@@ -179,18 +202,20 @@ def main():
         except Exception as exc:
             send_json(error_of(exc, "output"))
             continue
+        write_answer(pair, buf)
         encoded = time.perf_counter()
         ms = lambda a, b: round((b - a) * 1000, 3)  # noqa: E731
         send_json(
             {
                 "type": "result",
+                "pair": pair,
+                "length": buf.size,
                 "rss_mb": rss_mb(),
                 "decode_ms": ms(started, decoded),
                 "fn_ms": ms(decoded, computed),
                 "encode_ms": ms(computed, encoded),
             }
         )
-        send(b"A", memoryview(buf))
 
 
 if __name__ == "__main__":
