@@ -39,7 +39,7 @@ export interface ChunkIOOptions {
 export interface ChunkIO {
   /** The chunk's record batches as the predictor sees them. A batch's buffers may be reused by the next one. */
   batches: AsyncIterable<PredictorInput>;
-  /** True when a batch's buffers are its own (the next batch does not reuse them). */
+  /** True when a batch's buffers stay as they are while the next batch is read (reused by the one after it at the earliest). */
   readonly ownsBatches: boolean;
   append(columns: OutputColumn[], rowCount: number, input: PredictorInput): Promise<void>;
   /** Writes the chunk's output file; returns its rows. */

@@ -1,14 +1,18 @@
 // Reads a chunk's staged parquet straight into Arrow record batches with parquet-wasm (Rust's parquet
 // and arrow crates compiled to WebAssembly), without DuckDB: DuckDB hands a result to JavaScript 2048
 // rows at a time, and at 10M rows that hand-over cost more than the model (issues 12 and 13). Each
-// batch keeps the Arrow IPC stream it was decoded from, so a Python model is sent those bytes as they are.
+// batch is copied out of WebAssembly memory once, as an Arrow IPC stream in one of two buffers the
+// chunk reuses; the batch is read from those bytes and keeps them, so a Python model is sent them as
+// they are.
 // Only columns whose types DuckDB's reader (recordBatches.ts) would give unchanged are read here; a
 // file with any other type (decimals, nanosecond or zoned timestamps, nested types…) is read by DuckDB,
 // which casts them.
 import * as arrow from 'apache-arrow';
 import fs from 'node:fs/promises';
+import { parseRecordBatch } from 'arrow-js-ffi';
 import * as pw from 'parquet-wasm';
 import { rememberIpc } from './encodedIpc.js';
+import { IpcScratch } from './ipcScratch.js';
 import { noteWasmError, wasmUsable } from './wasmHealth.js';
 
 export interface ParquetPart {
@@ -59,9 +63,28 @@ async function readable(parts: ParquetPart[], maxBytes: number): Promise<Uint8Ar
 }
 
 /**
+ * A batch's IPC stream, encoded into `scratch` straight from WebAssembly memory (the C data
+ * interface): intoIPCStream() gave a fresh buffer the size of every batch, and the collections V8
+ * ran for them cost a chunk thread more than the copy. The views of WebAssembly memory live only
+ * until the encode returns: nothing runs in WebAssembly in between (its memory could grow and move).
+ */
+function ipcOf(batch: pw.RecordBatch, scratch: IpcScratch): Uint8Array {
+  const ffi = batch.intoFFI();
+  try {
+    return scratch.encode(new arrow.Table(parseRecordBatch(pw.wasmMemory().buffer, ffi.arrayAddr(), ffi.schemaAddr(), false)));
+  } finally {
+    ffi.free();
+  }
+}
+
+/** Two: a batch's buffers stay as they are while the next one is read (a model may hold one batch while the next is read). */
+const BATCH_BUFFERS = 2;
+
+/**
  * The chunk's rows as Arrow tables of at most `batchRows` rows, part after part, or undefined when a
  * column's type needs DuckDB. Like readRecordBatches, an empty chunk yields one empty table (its
- * schema still tells the predictor the columns). Each batch owns its buffers.
+ * schema still tells the predictor the columns). A batch's buffers stay as they are until the batch
+ * after the next one is read; they are the chunk's own (no other chunk's batches are read into them).
  */
 export async function parquetBatches(
   parts: ParquetPart[],
@@ -73,6 +96,8 @@ export async function parquetBatches(
   return (async function* () {
     let empty: arrow.Table | undefined;
     let yielded = false;
+    const buffers = Array.from({ length: BATCH_BUFFERS }, () => new IpcScratch());
+    let turn = 0;
     for (let i = 0; i < parts.length; i++) {
       const { rowStart = 0, rowEnd } = parts[i];
       const options =
@@ -91,7 +116,8 @@ export async function parquetBatches(
       try {
         if (!batches.length) empty ??= arrow.tableFromIPC(table.schema.intoIPCStream());
         while (batches.length) {
-          const ipc = batches.shift()!.intoIPCStream();
+          const ipc = ipcOf(batches.shift()!, buffers[turn]);
+          turn = (turn + 1) % BATCH_BUFFERS;
           const batch = arrow.tableFromIPC(ipc);
           if (batch.numRows === 0) continue;
           rememberIpc(batch, ipc);

@@ -176,6 +176,28 @@ describe('parquetBatches reads what readRecordBatches reads', () => {
     }
   }
 
+  it('keeps a batch as it was while the next one is read (a model holds one while the next is read), and gives no two chunks the same buffers', async () => {
+    const cellsOf = (t: arrow.Table) =>
+      t.schema.fields.map((f) => {
+        const v = t.getChild(f.name)!;
+        return Array.from({ length: v.length }, (_, i) => cell(v, i));
+      });
+    const buffersOf = (t: arrow.Table) => new Set(t.batches.flatMap((b) => b.data.children.map((c) => c.values.buffer)));
+    const other = (await parquetBatches([{ path: b }], 2048))!;
+    const otherBuffers = buffersOf((await other.next()).value as arrow.Table);
+    let previous: { table: arrow.Table; cells: unknown[][] } | undefined;
+    let batches = 0;
+    for await (const table of (await parquetBatches([{ path: a }], 2048))!) {
+      // The batch before this one, read before it: not changed by reading this one.
+      if (previous) expect(cellsOf(previous.table)).toEqual(previous.cells);
+      for (const buffer of buffersOf(table)) expect(otherBuffers.has(buffer)).toBe(false);
+      previous = { table, cells: cellsOf(table) };
+      batches++;
+    }
+    expect(batches).toBeGreaterThan(3);
+    await other.return(undefined);
+  });
+
   // Known mismatch on the DuckDB side: readRecordBatches builds its table from an object, so a
   // column named like an integer ("2") comes first there, while parquet-wasm keeps the file's order.
   // The output file is not affected (the DuckDB join takes the input columns from the file).
