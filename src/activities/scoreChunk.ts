@@ -137,7 +137,7 @@ export function chunkScorer(ctx: ActivityContext) {
                 let sent = 0;
                 const inFlight = new OneAhead();
                 // The next batch may be read into the same buffers while this one is out.
-                const keepsBuffers = scorer.copiesInput && !io.ownsBatches;
+                const keepsBuffers = scorer.copiesInput && !io.keepsBatchWhileNextIsRead;
                 for await (const read of io.batches) {
                   if (activity.cancellationSignal.aborted) throw new CancelledFailure('scoring cancelled');
                   const input = keepsBuffers ? { ...read, keyColumns: ownBuffers(read.keyColumns) } : read;

@@ -37,10 +37,10 @@ export interface ChunkIOOptions {
 }
 
 export interface ChunkIO {
-  /** The chunk's record batches as the predictor sees them. A batch's buffers may be reused by the next one. */
+  /** The chunk's record batches as the predictor sees them. A batch's buffers may be reused by a later one. */
   batches: AsyncIterable<PredictorInput>;
   /** True when a batch's buffers stay as they are while the next batch is read (reused by the one after it at the earliest). */
-  readonly ownsBatches: boolean;
+  readonly keepsBatchWhileNextIsRead: boolean;
   append(columns: OutputColumn[], rowCount: number, input: PredictorInput): Promise<void>;
   /** Writes the chunk's output file; returns its rows. */
   finish(path: string): Promise<number>;
@@ -82,7 +82,7 @@ export async function openChunkIO(
     const writer = new ParquetWriter(predictor, { statistics: options.statistics ?? false, compressed: options.compressed ?? true });
     return {
       batches: asInputs(batches, predictor, []),
-      ownsBatches: !!wasmBatches,
+      keepsBatchWhileNextIsRead: !!wasmBatches,
       append: async (columns, n, input) => writer.append(columns, n, includeInputColumns ? input.features : undefined),
       finish: (path) => writer.finish(path),
       abort: () => writer.abort(),
@@ -98,7 +98,7 @@ export async function openChunkIO(
         yield input;
       }
     })(),
-    ownsBatches: !!wasmBatches,
+    keepsBatchWhileNextIsRead: !!wasmBatches,
     append: (columns, n, input) => output.append([...columns, ...input.keyColumns], n),
     finish: (path) => output.finish(path, keyed ? { source, keys, inputColumns } : undefined),
     abort: () => {},

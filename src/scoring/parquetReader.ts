@@ -63,6 +63,24 @@ async function readable(parts: ParquetPart[], maxBytes: number): Promise<Uint8Ar
 }
 
 /**
+ * A column's views cut to the bytes it holds. arrow-js-ffi 0.4.3 views a validity bitmap as
+ * length / 8 + 1 bytes and a boolean column's bits as `length` bytes, and apache-arrow writes a
+ * bitmap view whole: the bytes after them in WebAssembly memory (other batches, other chunks' files)
+ * would go out with the batch, to a Python model too. It also sizes views without an array's offset:
+ * parquet-wasm's reader gives none (each batch is decoded into arrays of its own), and one that did
+ * would be refused here rather than read wrong.
+ */
+function exact(data: arrow.Data): arrow.Data {
+  if (data.offset !== 0 || data.children.length > 0 || data.dictionary) {
+    throw new Error(`parquet-wasm gave a ${String(data.type)} column at offset ${data.offset}: this reader views only whole, flat arrays`);
+  }
+  const bytes = Math.ceil(data.length / 8);
+  const values = arrow.DataType.isBool(data.type) ? (data.values as Uint8Array).subarray(0, bytes) : data.values;
+  const validity = data.nullBitmap?.subarray(0, bytes);
+  return new arrow.Data(data.type, 0, data.length, data.nullCount, [data.valueOffsets, values, validity]);
+}
+
+/**
  * A batch's IPC stream, encoded into `scratch` straight from WebAssembly memory (the C data
  * interface): intoIPCStream() gave a fresh buffer the size of every batch, and the collections V8
  * ran for them cost a chunk thread more than the copy. The views of WebAssembly memory live only
@@ -71,7 +89,10 @@ async function readable(parts: ParquetPart[], maxBytes: number): Promise<Uint8Ar
 function ipcOf(batch: pw.RecordBatch, scratch: IpcScratch): Uint8Array {
   const ffi = batch.intoFFI();
   try {
-    return scratch.encode(new arrow.Table(parseRecordBatch(pw.wasmMemory().buffer, ffi.arrayAddr(), ffi.schemaAddr(), false)));
+    const viewed = parseRecordBatch(pw.wasmMemory().buffer, ffi.arrayAddr(), ffi.schemaAddr(), false);
+    const type = new arrow.Struct(viewed.schema.fields);
+    const data = arrow.makeData({ type, length: viewed.numRows, children: viewed.data.children.map(exact) });
+    return scratch.encode(new arrow.Table(new arrow.RecordBatch(viewed.schema, data)));
   } finally {
     ffi.free();
   }
@@ -116,10 +137,16 @@ export async function parquetBatches(
       try {
         if (!batches.length) empty ??= arrow.tableFromIPC(table.schema.intoIPCStream());
         while (batches.length) {
-          const ipc = ipcOf(batches.shift()!, buffers[turn]);
+          const next = batches.shift()!;
+          // An empty batch is not encoded: it would take a turn of the buffers and the batch after it
+          // would go into the buffer of one still in use.
+          if (next.numRows === 0) {
+            next.free();
+            continue;
+          }
+          const ipc = ipcOf(next, buffers[turn]);
           turn = (turn + 1) % BATCH_BUFFERS;
           const batch = arrow.tableFromIPC(ipc);
-          if (batch.numRows === 0) continue;
           rememberIpc(batch, ipc);
           yielded = true;
           yield batch;

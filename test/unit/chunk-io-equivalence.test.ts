@@ -12,7 +12,7 @@ import { normalizeOutput, type OutputColumn, type StorageType } from '../../src/
 import type { ColumnKind } from '../../src/spec/columnTypes.js';
 import { quoteIdentifier, quoteLiteral } from '../../src/spec/identifiers.js';
 import { chunkSource, openChunkIO } from '../../src/scoring/chunkIO.js';
-import { rememberIpc } from '../../src/scoring/encodedIpc.js';
+import { encodedIpc, rememberIpc } from '../../src/scoring/encodedIpc.js';
 import { OutputWriter } from '../../src/scoring/outputWriter.js';
 import type * as ParquetReaderModule from '../../src/scoring/parquetReader.js';
 import { parquetBatches, type ParquetPart } from '../../src/scoring/parquetReader.js';
@@ -175,6 +175,22 @@ describe('parquetBatches reads what readRecordBatches reads', () => {
       });
     }
   }
+
+  it("sends nothing beyond a batch's own bytes: a boolean column's bits and the NULL bitmaps are cut to their length, not WebAssembly memory after them", async () => {
+    let batches = 0;
+    for await (const table of (await parquetBatches([{ path: a }], 2048))!) {
+      expect(table.schema.fields.some((f) => arrow.DataType.isBool(f.type))).toBe(true);
+      // What was sent, read back: each bitmap holds its rows' bits (padded to 8 bytes), no more.
+      const sent = arrow.tableFromIPC(encodedIpc(table)!);
+      const bitmapBytes = (n: number) => Math.ceil(Math.ceil(n / 8) / 8) * 8;
+      for (const data of sent.batches.flatMap((b) => b.data.children)) {
+        if (data.nullBitmap) expect(data.nullBitmap.byteLength, String(data.type)).toBeLessThanOrEqual(bitmapBytes(data.length));
+        if (arrow.DataType.isBool(data.type)) expect(data.values.byteLength).toBeLessThanOrEqual(bitmapBytes(data.length));
+      }
+      batches++;
+    }
+    expect(batches).toBeGreaterThan(3);
+  });
 
   it('keeps a batch as it was while the next one is read (a model holds one while the next is read), and gives no two chunks the same buffers', async () => {
     const cellsOf = (t: arrow.Table) =>
@@ -465,7 +481,7 @@ describe('openChunkIO with includeInputColumns: the parquet-wasm batch-by-batch 
       await io.append(predict(batch.features), batch.features.numRows, batch);
     }
     expect(await io.finish(out)).toBe(7543);
-    return io.ownsBatches;
+    return io.keepsBatchWhileNextIsRead;
   }
 
   it('same columns in the same order, same types, same rows', async () => {

@@ -6,7 +6,7 @@ import { PythonProtocolError } from '../../src/predictors/python/errors.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import { AnswerBuffers } from '../../src/predictors/python/answerBuffers.js';
-import { BATCH_FILE_PAIRS, BatchFiles, MAX_BATCH_BYTES } from '../../src/predictors/python/batchFiles.js';
+import { BATCH_FILE_PAIRS, BatchFiles, MAX_BATCH_BYTES, batchFolder } from '../../src/predictors/python/batchFiles.js';
 import { FrameReader, MAX_FRAME_BYTES, frameHeader } from '../../src/predictors/python/frames.js';
 import { pythonPoolFor } from '../../src/predictors/python/pythonPool.js';
 import { modelEnv } from '../../src/predictors/python/pythonProcess.js';
@@ -64,14 +64,13 @@ describe('answer buffers', () => {
 const openFds = () => fs.readdirSync('/proc/self/fd').length;
 
 describe('batch files', () => {
-  it('carry a batch and an answer through unlinked files: nothing stays on disk, nothing after close', () => {
+  it('carry a batch and an answer through unlinked files, emptied on request, and closed on close', () => {
     const before = openFds();
-    const leftovers = () => ['/dev/shm', os.tmpdir()].flatMap((d) => fs.readdirSync(d).filter((n) => n.startsWith('batch-inference-py-')));
-    const existing = leftovers();
     const files = new BatchFiles();
-    expect(leftovers()).toEqual(existing);
     expect(files.childFds).toHaveLength(2 * BATCH_FILE_PAIRS);
     expect(openFds()).toBe(before + 2 * BATCH_FILE_PAIRS);
+    // No name in the file system: they end with the last descriptor.
+    for (const fd of files.childFds) expect(fs.fstatSync(fd).nlink).toBe(0);
     // The child's side: what the worker wrote to pair 1's batch is there; an answer written there is read back.
     const batch = Buffer.alloc(300_000, 5);
     files.writeBatch(1, batch);
@@ -84,22 +83,37 @@ describe('batch files', () => {
     expect(answer.length === 200_000 && answer.every((b) => b === 9)).toBe(true);
     // Into a buffer of the caller's, at its start.
     const into = Buffer.alloc(250_000, 1);
-    expect(files.readAnswer(1, 1000, into).buffer).toBe(into.buffer);
+    expect(files.readAnswer(1, 1000, () => into).buffer).toBe(into.buffer);
+    // Emptied (the process went back to its pool): nothing of this batch stays for the next chunk.
+    files.empty();
+    for (const fd of files.childFds) expect(fs.fstatSync(fd).size).toBe(0);
     files.close();
     expect(openFds()).toBe(before);
+    expect(() => files.writeBatch(0, batch)).toThrow(PythonProtocolError);
+    expect(() => files.readAnswer(0, 0)).toThrow(PythonProtocolError);
   });
 
-  it("refuses an answer longer than its file or than any batch: a broken or hostile process's lengths are not trusted", () => {
+  it("checks an answer's length against its file before sizing any buffer for it: a broken or hostile process's lengths are not trusted", () => {
     const files = new BatchFiles();
     try {
       fs.writeSync(files.childFds[BATCH_FILE_PAIRS], Buffer.alloc(100), 0, 100, 0);
-      expect(() => files.readAnswer(0, 101)).toThrow(PythonProtocolError);
-      for (const length of [-1, 1.5, Number.NaN, MAX_BATCH_BYTES + 1])
-        expect(() => files.readAnswer(0, length)).toThrow(PythonProtocolError);
-      expect(files.readAnswer(0, 100)).toHaveLength(100);
+      const sized: number[] = [];
+      const into = (n: number) => (sized.push(n), Buffer.alloc(n));
+      for (const length of [101, 2 ** 30, -1, 1.5, Number.NaN, MAX_BATCH_BYTES + 1]) {
+        expect(() => files.readAnswer(0, length, into)).toThrow(PythonProtocolError);
+      }
+      expect(sized).toEqual([]);
+      expect(files.readAnswer(0, 100, into)).toHaveLength(100);
+      expect(sized).toEqual([100]);
     } finally {
       files.close();
     }
+  });
+
+  it('live in /dev/shm only when it has room, else in the temporary folder', () => {
+    expect(batchFolder('/no/such/folder')).toBe(os.tmpdir());
+    const shm = fs.existsSync('/dev/shm') ? fs.statfsSync('/dev/shm') : undefined;
+    if (shm && shm.bavail * shm.bsize >= 2 ** 30) expect(batchFolder()).toBe('/dev/shm');
   });
 
   it('hands out each pair to one request at a time, in the order asked for', async () => {

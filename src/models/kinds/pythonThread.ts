@@ -1,5 +1,5 @@
 // A Python model's function on a chunk thread: the thread reads the chunk, sends each batch's Arrow IPC
-// bytes (as parquet-wasm read them) to a Python process of its own and writes the checked answer, so a worker's chunks move their data
+// bytes (as the reader encoded them) to a Python process of its own and writes the checked answer, so a worker's chunks move their data
 // on as many cores as it has chunk threads, and the main thread (whose large heap made every
 // collection of those buffers slow) moves none of it (issue 13). The model's code runs in the Python
 // process, never in the thread. Each thread keeps its processes in a pool of its own: a stopped chunk

@@ -3,12 +3,15 @@
 // because the thread reads the next answer while it still writes the previous one; a buffer is never
 // written while the answer it holds is in use.
 
+import { BATCH_FILE_PAIRS } from './batchFiles.js';
+
 interface AnswerBuffer {
   buffer: Buffer;
   busy: boolean;
 }
 
-const BUFFERS = 2;
+/** As many as answers can be out at once: one per pair of batch files. */
+const BUFFERS = BATCH_FILE_PAIRS;
 
 export class AnswerBuffers {
   private readonly buffers: AnswerBuffer[] = [];

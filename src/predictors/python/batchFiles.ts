@@ -6,8 +6,10 @@
 //
 // Two pairs of files (a batch in, its answer out), each pair one request's from the moment its batch is
 // written until its answer has been read. They are opened, then unlinked at once: the files live only
-// as long as the worker's and the process's descriptors, so a crash of either leaves nothing behind,
-// and no path to them is ever given to model code.
+// as long as the worker's and the process's descriptors, so a crash of either leaves nothing behind
+// and no path in the file system names them (another process of the same user can still open them
+// through /proc/<pid>/fd, as it can read the stage). Emptied each time the process goes back to its
+// pool, so an idle process holds no batch.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,15 +24,19 @@ export const BATCH_FILE_FD = 5;
 /** Far above any batch (a 128k-row batch of 100 float columns is ~100 MB); bounds what a broken process can make us read. */
 export const MAX_BATCH_BYTES = 2 ** 31;
 
-/** A RAM-backed folder where there is one (Linux), else the OS's temporary folder. */
-function folder(): string {
-  const shm = '/dev/shm';
+/** Below this much free space a RAM-backed folder is passed over (a container's /dev/shm is 64 MB by default). */
+const MIN_SHM_FREE_BYTES = 2 ** 30;
+
+/** A RAM-backed folder where there is one with room (Linux), else the OS's temporary folder. */
+export function batchFolder(shm = '/dev/shm'): string {
   try {
     fs.accessSync(shm, fs.constants.W_OK);
-    return shm;
+    const stats = fs.statfsSync(shm);
+    if (stats.bavail * stats.bsize >= MIN_SHM_FREE_BYTES) return shm;
   } catch {
-    return os.tmpdir();
+    // no such folder, or not ours to write
   }
+  return os.tmpdir();
 }
 
 export class BatchFiles {
@@ -41,7 +47,7 @@ export class BatchFiles {
   private closed = false;
 
   constructor() {
-    const dir = fs.mkdtempSync(path.join(folder(), 'batch-inference-py-'));
+    const dir = fs.mkdtempSync(path.join(batchFolder(), 'batch-inference-py-'));
     try {
       for (const list of [this.batches, this.answers]) {
         for (let k = 0; k < BATCH_FILE_PAIRS; k++) {
@@ -80,23 +86,42 @@ export class BatchFiles {
   }
 
   writeBatch(pair: number, bytes: Uint8Array): void {
+    this.open();
     let at = 0;
     while (at < bytes.byteLength) at += fs.writeSync(this.batches[pair], bytes, at, bytes.byteLength - at, at);
   }
 
-  /** The answer's `length` bytes into `into` (its first bytes), or a fresh buffer. */
-  readAnswer(pair: number, length: number, into?: Buffer): Buffer {
+  /**
+   * The answer's `length` bytes, checked against what the file holds before any buffer is sized for
+   * them (the length comes from the process), read into `into(length)` or a fresh buffer.
+   */
+  readAnswer(pair: number, length: number, into?: (length: number) => Buffer | undefined): Buffer {
+    this.open();
+    const fd = this.answers[pair];
     if (!Number.isSafeInteger(length) || length < 0 || length > MAX_BATCH_BYTES) {
       throw new PythonProtocolError(`an answer of ${String(length)} bytes`);
     }
-    const out = into && into.length >= length ? into : Buffer.allocUnsafeSlow(length);
+    const size = fs.fstatSync(fd).size;
+    if (length > size) throw new PythonProtocolError(`an answer of ${length} bytes in a file of ${size}`);
+    const out = into?.(length) ?? Buffer.allocUnsafeSlow(length);
     let at = 0;
     while (at < length) {
-      const n = fs.readSync(this.answers[pair], out, at, length - at, at);
+      const n = fs.readSync(fd, out, at, length - at, at);
       if (n === 0) throw new PythonProtocolError(`an answer of ${length} bytes in a file of ${at}`);
       at += n;
     }
     return out.subarray(0, length);
+  }
+
+  /** Gives the files' space back (an idle process holds no batch, and nothing of one chunk's stays for the next). */
+  empty(): void {
+    if (this.closed) return;
+    for (const fd of [...this.batches, ...this.answers]) fs.ftruncateSync(fd, 0);
+  }
+
+  private open(): void {
+    // A closed descriptor's number may be another file's by now.
+    if (this.closed) throw new PythonProtocolError('batch files used after the process ended');
   }
 
   close(): void {

@@ -61,6 +61,7 @@ export class PythonPool {
       this.restartedForMemory++;
       return process.kill();
     }
+    process.rest();
     this.idle.push({ key, process });
     while (this.idle.length > this.options.maxIdle) this.idle.shift()!.process.kill();
   }

@@ -14,7 +14,7 @@ import {
   type PythonException,
 } from './errors.js';
 import { AnswerBuffers } from './answerBuffers.js';
-import { BatchFiles } from './batchFiles.js';
+import { BATCH_FILE_FD, BATCH_FILE_PAIRS, BatchFiles } from './batchFiles.js';
 import { FrameReader, frameHeader, type Frame } from './frames.js';
 
 const RUNNER = fileURLToPath(new URL('./runner.py', import.meta.url));
@@ -105,7 +105,8 @@ export class PythonProcess {
   constructor(readonly options: PythonProcessOptions) {
     if (options.reuseAnswerBuffer) this.answerBuffers = new AnswerBuffers();
     this.files = new BatchFiles();
-    this.child = spawn(options.python, [RUNNER, options.modulePath, options.modelDir], {
+    const files = [String(BATCH_FILE_FD), String(BATCH_FILE_PAIRS)];
+    this.child = spawn(options.python, [RUNNER, options.modulePath, options.modelDir, ...files], {
       // fds 5 and on: the batch files (BATCH_FILE_FD), the same open files as ours.
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', ...this.files.childFds],
       detached: true,
@@ -158,6 +159,11 @@ export class PythonProcess {
     return this.scoring > 0;
   }
 
+  /** Back in its pool: its batch files give their space back. */
+  rest(): void {
+    if (!this.busy) this.files.empty();
+  }
+
   /**
    * Scores one batch (an Arrow IPC stream) with the module's function; rejects when the process dies
    * first. Calls may overlap (the next batch is sent while one is scored): Python answers in order,
@@ -187,11 +193,10 @@ export class PythonProcess {
       }
       if (message.type !== 'result') throw this.broken(`expected a result, got ${JSON.stringify(message).slice(0, 200)}`);
       if (message.pair !== pair) throw this.broken(`an answer in pair ${String(message.pair)} to a batch sent in pair ${pair}`);
-      const length = Number(message.length);
-      const reused = this.answerBuffers?.claim(length);
+      let reused: ReturnType<AnswerBuffers['claim']>;
       let answer: Buffer;
       try {
-        answer = this.files.readAnswer(pair, length, reused?.buffer);
+        answer = this.files.readAnswer(pair, Number(message.length), (length) => (reused = this.answerBuffers?.claim(length))?.buffer);
       } catch (err) {
         reused?.release();
         throw this.broken((err as Error).message);

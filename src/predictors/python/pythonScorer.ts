@@ -37,7 +37,8 @@ export function pythonScorer(model: PythonScorerModel, pool: PythonPool, options
     async score(features, _context, finite) {
       process ??= pool.acquire(model.source, model.key);
       const current = process;
-      // Encoded before the first await: the caller may reuse the batch's buffers once score() returns.
+      // Encoded (or its bytes as read) before the first await; they are written to the process's batch
+      // file once it is ready, before the caller reads the batch after the next one (OneAhead) into them.
       const ipc = encodedIpc(features) ?? arrow.tableToIPC(features, 'stream');
       const started = performance.now();
       const call = current.ready.then((info) => current.score(chooseFunction(info, model.source.modulePath, model.functionName), ipc));

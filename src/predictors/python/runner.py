@@ -2,8 +2,9 @@
 # module once, then scores one Arrow IPC stream per request with the chosen function and answers with
 # an Arrow IPC stream. Control frames on fd 3 (in) and fd 4 (out): 1 byte kind (J), 4 bytes
 # little-endian length, a JSON payload. The batches go through files the worker opened for us
-# (batchFiles.ts): pair k's batch on fd 5 + k, its answer on fd 7 + k; a request names its pair and
-# the batch's length, a result the answer's. stdout and stderr stay free for the user's prints.
+# (batchFiles.ts): with the first descriptor F and P pairs given as arguments, pair k's batch is on
+# fd F + k and its answer on fd F + P + k; a request names its pair and the batch's length, a result
+# the answer's. stdout and stderr stay free for the user's prints.
 # Only the standard library is imported before the pyarrow/pandas check, so a missing package is
 # reported as such rather than as a crash.
 import importlib.util
@@ -35,9 +36,9 @@ IN = os.fdopen(3, "rb", buffering=1 << 16)
 OUT = os.fdopen(4, "wb", buffering=1 << 16)
 HEADER = struct.Struct("<cI")
 TRACE_FRAMES = 5
-PAIRS = 2
-BATCH_FD, ANSWER_FD = 5, 5 + PAIRS
-MESSAGE_CHARS = 64 * 1024  # an exception's message, as far as it is sent (frames are bounded)
+BATCH_FD, PAIRS = int(sys.argv[3]), int(sys.argv[4])
+ANSWER_FD = BATCH_FD + PAIRS
+TEXT_CHARS = 64 * 1024  # an exception's type, message or frame line, as far as it is sent (frames are bounded)
 
 
 def send(kind, payload):
@@ -64,13 +65,12 @@ def receive():
 
 
 def read_batch(pair, length):
-    data = bytearray(length)
-    view, at = memoryview(data), 0
-    while at < length:
-        n = os.preadv(BATCH_FD + pair, [view[at:]], at)
-        if n == 0:
-            raise EOFError(f"a batch of {length} bytes in a file of {at}")
-        at += n
+    data = os.pread(BATCH_FD + pair, length, 0)  # whole in one call for a regular file
+    while len(data) < length:
+        more = os.pread(BATCH_FD + pair, length - len(data), len(data))
+        if not more:
+            raise EOFError(f"a batch of {length} bytes in a file of {len(data)}")
+        data += more
     return data
 
 
@@ -87,9 +87,9 @@ def error_of(exc, kind):
     return {
         "type": "error",
         "kind": kind,
-        "exc_type": type(exc).__qualname__,
-        "message": str(exc)[:MESSAGE_CHARS],
-        "frames": [f"{f.filename}:{f.lineno} in {f.name}: {f.line or ''}".strip() for f in frames[-TRACE_FRAMES:]],
+        "exc_type": type(exc).__qualname__[:TEXT_CHARS],
+        "message": str(exc)[:TEXT_CHARS],
+        "frames": [f"{f.filename}:{f.lineno} in {f.name}: {f.line or ''}".strip()[:TEXT_CHARS] for f in frames[-TRACE_FRAMES:]],
     }
 
 

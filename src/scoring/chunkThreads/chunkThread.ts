@@ -97,10 +97,10 @@ async function scoreChunk(request: ChunkRequest): Promise<number> {
   const io = await openChunkIO({ reader, writer }, request);
   const place = { worker: request.worker, chunk: request.chunk };
   // A predictor whose work runs in a process of its own gets the next batch before the previous answer
-  // is written, so the process scores while this thread writes and reads; only when each batch owns
-  // its buffers (the next one is not read into the same ones), and never for code that runs in this
-  // thread (it must run inside inUserCode, one call at a time).
-  const ahead = request.source.pipelined === true && request.source.stopsItself === true && io.ownsBatches;
+  // is written, so the process scores while this thread writes and reads; only when a batch stays as
+  // it is while the next one is read, and never for code that runs in this thread (it must run inside
+  // inUserCode, one call at a time).
+  const ahead = request.source.pipelined === true && request.source.stopsItself === true && io.keepsBatchWhileNextIsRead;
   let sent = 0;
   let sentRows = 0;
   let batch = 0;
