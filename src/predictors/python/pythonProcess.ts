@@ -106,14 +106,19 @@ export class PythonProcess {
     if (options.reuseAnswerBuffer) this.answerBuffers = new AnswerBuffers();
     this.files = new BatchFiles();
     const files = [String(BATCH_FILE_FD), String(BATCH_FILE_PAIRS)];
-    this.child = spawn(options.python, [RUNNER, options.modulePath, options.modelDir, ...files], {
-      // fds 5 and on: the batch files (BATCH_FILE_FD), the same open files as ours.
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', ...this.files.childFds],
-      detached: true,
-      // Passed down to the child, filtered: not a setting read here.
-      env: modelEnv(options.env ?? process.env),
-      cwd: options.modelDir,
-    });
+    try {
+      this.child = spawn(options.python, [RUNNER, options.modulePath, options.modelDir, ...files], {
+        // fds 5 and on: the batch files (BATCH_FILE_FD), the same open files as ours.
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', ...this.files.childFds],
+        detached: true,
+        // Passed down to the child, filtered: not a setting read here.
+        env: modelEnv(options.env ?? process.env),
+        cwd: options.modelDir,
+      });
+    } catch (err) {
+      this.files.close(); // no process will close them
+      throw err;
+    }
     this.toPython = this.child.stdio[3] as Writable;
     const fromPython = this.child.stdio[4] as Readable;
     // The model's prints: kept as a tail for error messages, and read so that a chatty model never blocks on a full pipe.
