@@ -20,14 +20,14 @@ describe('python control frames', () => {
       const reader = new FrameReader();
       const frames = [];
       for (let at = 0; at < stream.length; at += step) frames.push(...reader.push(stream.subarray(at, at + step)));
-      expect(frames.map((f) => f.payload.length)).toEqual([16, 70_000, 2]);
-      expect(frames[1].payload.every((b) => b === 7)).toBe(true);
+      expect(frames.map((f) => f.length)).toEqual([16, 70_000, 2]);
+      expect(frames[1].every((b) => b === 7)).toBe(true);
     }
   });
 
   it('reads an empty frame, also when it is the last byte buffered', () => {
     const reader = new FrameReader();
-    expect(reader.push(frameHeader(0)).map((f) => f.payload.length)).toEqual([0]);
+    expect(reader.push(frameHeader(0)).map((f) => f.length)).toEqual([0]);
   });
 
   it('refuses an unknown frame kind (an Arrow frame of the old protocol, garbage) and a frame larger than control messages get', () => {

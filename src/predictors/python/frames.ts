@@ -3,11 +3,6 @@
 // through files (batchFiles.ts); a frame only says which file and how many bytes.
 import { PythonProtocolError } from './errors.js';
 
-export interface Frame {
-  kind: 'J';
-  payload: Buffer;
-}
-
 const HEADER = 5;
 /** Control messages are small (a traceback at most); bounds what a broken process can make us buffer. */
 export const MAX_FRAME_BYTES = 16 * 2 ** 20;
@@ -19,15 +14,15 @@ export function frameHeader(length: number): Buffer {
   return header;
 }
 
-/** Cuts a byte stream into frames; throws PythonProtocolError on a kind or length that cannot be right. */
+/** Cuts a byte stream into frames' payloads; throws PythonProtocolError on a kind or length that cannot be right. */
 export class FrameReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
 
-  push(data: Buffer): Frame[] {
+  push(data: Buffer): Buffer[] {
     this.chunks.push(data);
     this.buffered += data.length;
-    const frames: Frame[] = [];
+    const frames: Buffer[] = [];
     for (;;) {
       if (this.buffered < HEADER) return frames;
       const head = this.peek(HEADER);
@@ -36,7 +31,7 @@ export class FrameReader {
       if (length > MAX_FRAME_BYTES) throw new PythonProtocolError(`frame of ${length} bytes`);
       if (this.buffered < HEADER + length) return frames;
       this.take(HEADER);
-      frames.push({ kind: 'J', payload: this.take(length) });
+      frames.push(this.take(length));
     }
   }
 

@@ -15,7 +15,7 @@ import {
 } from './errors.js';
 import { AnswerBuffers } from './answerBuffers.js';
 import { BATCH_FILE_FD, BATCH_FILE_PAIRS, BatchFiles } from './batchFiles.js';
-import { FrameReader, frameHeader, type Frame } from './frames.js';
+import { FrameReader, frameHeader } from './frames.js';
 
 const RUNNER = fileURLToPath(new URL('./runner.py', import.meta.url));
 const TAIL_BYTES = 4096;
@@ -76,7 +76,7 @@ export function modelEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 interface Waiter {
-  resolve: (frame: Frame) => void;
+  resolve: (frame: Buffer) => void;
   reject: (err: Error) => void;
 }
 
@@ -84,7 +84,7 @@ export class PythonProcess {
   readonly ready: Promise<PythonModuleInfo>;
   private readonly child: ChildProcess;
   private readonly toPython: Writable;
-  private readonly frames: Frame[] = [];
+  private readonly frames: Buffer[] = [];
   private readonly waiters: Waiter[] = [];
   private readonly reader = new FrameReader();
   private readonly files: BatchFiles;
@@ -267,11 +267,11 @@ export class PythonProcess {
     throw this.broken(`expected ready, got ${JSON.stringify(message).slice(0, 200)}`);
   }
 
-  private async next(): Promise<Frame> {
+  private async next(): Promise<Buffer> {
     const frame = this.frames.shift();
     if (frame) return frame;
     if (this.ended) throw this.startFailure(this.ended);
-    return new Promise<Frame>((resolve, reject) => this.waiters.push({ resolve, reject })).catch((err: Error) => {
+    return new Promise<Buffer>((resolve, reject) => this.waiters.push({ resolve, reject })).catch((err: Error) => {
       throw this.startFailure(err);
     });
   }
@@ -287,7 +287,7 @@ export class PythonProcess {
     return err;
   }
 
-  private deliver(frame: Frame): void {
+  private deliver(frame: Buffer): void {
     this.started = true;
     const waiter = this.waiters.shift();
     if (waiter) waiter.resolve(frame);
@@ -300,9 +300,9 @@ export class PythonProcess {
     for (const waiter of this.waiters.splice(0)) waiter.reject(err);
   }
 
-  private json(frame: Frame): Record<string, unknown> {
+  private json(frame: Buffer): Record<string, unknown> {
     try {
-      return JSON.parse(frame.payload.toString('utf8')) as Record<string, unknown>;
+      return JSON.parse(frame.toString('utf8')) as Record<string, unknown>;
     } catch {
       throw this.broken('a control frame that is not JSON');
     }

@@ -41,15 +41,11 @@ ANSWER_FD = BATCH_FD + PAIRS
 TEXT_CHARS = 64 * 1024  # an exception's type, message or frame line, as far as it is sent (frames are bounded)
 
 
-def send(kind, payload):
-    OUT.write(HEADER.pack(kind, len(payload)))
-    if len(payload):
-        OUT.write(payload)
-    OUT.flush()
-
-
 def send_json(message):
-    send(b"J", json.dumps(message).encode())
+    payload = json.dumps(message).encode()
+    OUT.write(HEADER.pack(b"J", len(payload)))
+    OUT.write(payload)
+    OUT.flush()
 
 
 def read_exactly(n):
@@ -60,8 +56,8 @@ def read_exactly(n):
 
 
 def receive():
-    kind, length = HEADER.unpack(read_exactly(HEADER.size))
-    return kind, read_exactly(length) if length else b""
+    _, length = HEADER.unpack(read_exactly(HEADER.size))
+    return read_exactly(length) if length else b""
 
 
 def read_batch(pair, length):
@@ -167,8 +163,7 @@ def main():
     loaded = None
     load_done = False
     while True:
-        kind, payload = receive()
-        request = json.loads(payload)
+        request = json.loads(receive())
         if request.get("type") != "score":
             return
         pair = request["pair"]
