@@ -156,7 +156,7 @@ export function chunkScorer(ctx: ActivityContext) {
                   );
                 }
                 await inFlight.drain();
-                return await io.finish(scratch);
+                return await io.finish();
               } catch (err) {
                 io.abort();
                 throw err;

@@ -12,6 +12,7 @@ import type { ColumnDefinition } from '../spec/types.js';
 import { OutputWriter } from './outputWriter.js';
 import { parquetBatches, type ParquetPart } from './parquetReader.js';
 import { ParquetWriter } from './parquetWriter.js';
+import { PlainParquetWriter } from './plainParquet/writer.js';
 import { wasmUsable } from './wasmHealth.js';
 import { predictorInput, type PredictorInput } from './predictorInput.js';
 import { readRecordBatches } from './recordBatches.js';
@@ -19,6 +20,8 @@ import { readRecordBatches } from './recordBatches.js';
 export interface ChunkIOOptions {
   /** The chunk's parts as local files. */
   parts: ParquetPart[];
+  /** Where the chunk's output file is written. */
+  scratch: string;
   batchRows: number;
   predictor: string;
   includeInputColumns: boolean;
@@ -31,7 +34,8 @@ export interface ChunkIOOptions {
   /**
    * Snappy-compresses the chunk's file (the default): for a file that crosses a network (an S3 stage)
    * or becomes the user's. A local stage's chunk files are read back once, from the same disk, by the
-   * publish step: there compression only cost CPU (without it the ONNX chunk loop ran 3–17 % faster).
+   * publish step: there compression only cost CPU (without it the ONNX chunk loop ran 3–17 % faster),
+   * and such a file (no statistics either) is written by PlainParquetWriter.
    */
   compressed?: boolean;
 }
@@ -42,8 +46,8 @@ export interface ChunkIO {
   /** True when a batch's buffers stay as they are while the next batch is read (reused by the one after it at the earliest). */
   readonly keepsBatchWhileNextIsRead: boolean;
   append(columns: OutputColumn[], rowCount: number, input: PredictorInput): Promise<void>;
-  /** Writes the chunk's output file; returns its rows. */
-  finish(path: string): Promise<number>;
+  /** Writes the rest of the chunk's output file (ChunkIOOptions.scratch); returns its rows. */
+  finish(): Promise<number>;
   /** After a failure: stops what is in flight, writes nothing. */
   abort(): void;
 }
@@ -79,12 +83,15 @@ export async function openChunkIO(
   const source = chunkSource(parts, keyed);
   const batches = wasmBatches ?? readRecordBatches(conns.reader, source, batchRows);
   if (wasmWrites && !keyed) {
-    const writer = new ParquetWriter(predictor, { statistics: options.statistics ?? false, compressed: options.compressed ?? true });
+    const settings = { statistics: options.statistics ?? false, compressed: options.compressed ?? true };
+    const wasmWriter = () => new ParquetWriter(predictor, settings);
+    const writer =
+      settings.statistics || settings.compressed ? wasmWriter() : new PlainParquetWriter(predictor, options.scratch, wasmWriter);
     return {
       batches: asInputs(batches, predictor, []),
       keepsBatchWhileNextIsRead: !!wasmBatches,
       append: async (columns, n, input) => writer.append(columns, n, includeInputColumns ? input.features : undefined),
-      finish: (path) => writer.finish(path),
+      finish: () => (writer instanceof PlainParquetWriter ? writer.finish() : writer.finish(options.scratch)),
       abort: () => writer.abort(),
     };
   }
@@ -100,7 +107,7 @@ export async function openChunkIO(
     })(),
     keepsBatchWhileNextIsRead: !!wasmBatches,
     append: (columns, n, input) => output.append([...columns, ...input.keyColumns], n),
-    finish: (path) => output.finish(path, keyed ? { source, keys, inputColumns } : undefined),
+    finish: () => output.finish(options.scratch, keyed ? { source, keys, inputColumns } : undefined),
     abort: () => {},
   };
 }

@@ -62,6 +62,13 @@ function toVector(column: OutputColumn, n: number): arrow.Vector {
   return arrow.makeVector(arrow.makeData({ type: ARROW_TYPES[column.storage](), length: n, data, nullBitmap } as never));
 }
 
+/** A batch whose columns differ from the first's: a file has one schema. */
+export const layoutChanged = (predictor: string) =>
+  new PredictorOutputError(
+    predictor,
+    'its columns or their types changed between batches; return the same columns and types for every batch',
+  );
+
 export class ParquetWriter {
   private controller?: ReadableStreamDefaultController<pw.RecordBatch>;
   private output?: Promise<Uint8Array[]>;
@@ -101,12 +108,7 @@ export class ParquetWriter {
     const predicted = new Set(columns.map((c) => c.name.toLowerCase()));
     const kept = input ? input.schema.fields.map((f) => f.name).filter((name) => !predicted.has(name.toLowerCase())) : [];
     const layout = JSON.stringify([kept, columns.map((c) => [c.name, c.storage, !!c.epochMs])]);
-    if (this.layout !== undefined && layout !== this.layout) {
-      throw new PredictorOutputError(
-        this.predictor,
-        'its columns or their types changed between batches; return the same columns and types for every batch',
-      );
-    }
+    if (this.layout !== undefined && layout !== this.layout) throw layoutChanged(this.predictor);
     this.layout = layout;
     if (!this.controller) this.open();
     // Always from the checked columns, never a predictor's own bytes: a Python answer's bytes may hold

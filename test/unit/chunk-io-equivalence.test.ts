@@ -17,6 +17,8 @@ import { OutputWriter } from '../../src/scoring/outputWriter.js';
 import type * as ParquetReaderModule from '../../src/scoring/parquetReader.js';
 import { parquetBatches, type ParquetPart } from '../../src/scoring/parquetReader.js';
 import { ParquetWriter } from '../../src/scoring/parquetWriter.js';
+import { PlainParquetWriter, ROW_GROUP_ROWS } from '../../src/scoring/plainParquet/writer.js';
+import * as pw from 'parquet-wasm';
 import { readRecordBatches } from '../../src/scoring/recordBatches.js';
 
 // openChunkIO takes the DuckDB path when parquetBatches declines a file: `wasm.off` makes it decline
@@ -363,6 +365,114 @@ async function wasmOutput(batches: OutputColumn[][], rows: number[], out: string
   expect(await output.finish(out)).toBe(rows.reduce((x, y) => x + y));
 }
 
+async function plainOutput(batches: OutputColumn[][], rows: number[], out: string, inputs?: arrow.Table[]): Promise<void> {
+  const output = new PlainParquetWriter('model', out, () => new ParquetWriter('model', { statistics: false, compressed: false }));
+  for (let b = 0; b < batches.length; b++) output.append(batches[b], rows[b], inputs?.[b]);
+  expect(await output.finish()).toBe(rows.reduce((x, y) => x + y));
+}
+
+/** Which writer wrote a file: PlainParquetWriter signs it "batch-inference", parquet-wasm "parquet-rs …". */
+const createdBy = async (p: string) =>
+  String((await reader.runAndReadAll(`SELECT created_by FROM parquet_file_metadata(${quoteLiteral(p)})`)).getRows()[0][0]);
+
+/** The file read by parquet-wasm (another reader than DuckDB): its rows and column names. */
+function readByParquetWasm(p: string): { rows: number; names: string[] } {
+  const table = pw.readParquet(new Uint8Array(fs.readFileSync(p)));
+  const ipc = arrow.tableFromIPC(table.intoIPCStream());
+  return { rows: ipc.numRows, names: ipc.schema.fields.map((f) => f.name) };
+}
+
+describe("PlainParquetWriter (a local stage's chunk file) writes what OutputWriter writes", () => {
+  const withoutLists = (columns: OutputColumn[]) => columns.filter((c) => c.storage !== 'LIST');
+  // Sizes on and off whole bytes of validity, an empty batch and a one-row one.
+  const SIZES: [number, number][] = [
+    [0, 3000],
+    [3000, 1500],
+    [4500, 8],
+    [4508, 0],
+    [4508, 1],
+    [4509, 13],
+  ];
+
+  it('every storage type but lists, NULLs, epoch milliseconds, over batches of many sizes, in one row group', async () => {
+    const batches = SIZES.map(([first, n]) => withoutLists(predictions(first, n)));
+    // A column without NULLs, and doubles whose bits must come through as they are.
+    const specials = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, Number.MIN_VALUE, Number.MAX_VALUE];
+    for (const [b, [first, n]] of SIZES.entries())
+      batches[b].push({
+        name: 'whole',
+        storage: 'DOUBLE',
+        kind: 'float',
+        values: Float64Array.from({ length: n }, (_, k) => specials[(first + k) % 6]),
+        validity: null,
+      });
+    const rows = SIZES.map(([, n]) => n);
+    await plainOutput(batches, rows, file('plain.parquet'));
+    await duckdbOutput(batches, rows, file('plain-duckdb.parquet'));
+    expect(await createdBy(file('plain.parquet'))).toBe('batch-inference');
+    expect(await describeFile(file('plain.parquet'))).toEqual(await describeFile(file('plain-duckdb.parquet')));
+    await expectSameFile(file('plain.parquet'), file('plain-duckdb.parquet'));
+    const meta = await reader.runAndReadAll(
+      `SELECT count(DISTINCT row_group_id), string_agg(DISTINCT compression) FROM parquet_metadata(${quoteLiteral(file('plain.parquet'))})`,
+    );
+    expect(meta.getRows()[0].map(String)).toEqual(['1', 'UNCOMPRESSED']);
+    expect(readByParquetWasm(file('plain.parquet'))).toEqual({ rows: 4522, names: batches[0].map((c) => c.name) });
+    const bits = await reader.runAndReadAll(
+      `SELECT list(whole ORDER BY file_row_number)[1:6]::VARCHAR FROM read_parquet(${quoteLiteral(file('plain.parquet'))}, file_row_number = true)`,
+    );
+    expect(bits.getRows()[0][0]).toBe('[nan, inf, -inf, -0.0, 5e-324, 1.7976931348623157e+308]');
+  });
+
+  it(`starts a row group every ${ROW_GROUP_ROWS} rows or more`, async () => {
+    const n = 600_000;
+    const batches = [0, 1, 2].map((b) => [
+      fixed(
+        'x',
+        'DOUBLE',
+        'float',
+        Float64Array.from({ length: n }, (_, i) => b * n + i),
+        1000,
+      ),
+    ]);
+    await plainOutput(batches, [n, n, n], file('plain-groups.parquet'));
+    const groups = await reader.runAndReadAll(
+      `SELECT row_group_num_rows FROM parquet_metadata(${quoteLiteral(file('plain-groups.parquet'))}) ORDER BY row_group_id`,
+    );
+    expect(groups.getRows().map((r) => Number(r[0]))).toEqual([2 * n, n]);
+    const sums = await reader.runAndReadAll(
+      `SELECT count(x), sum(x)::BIGINT, count(*) FROM read_parquet(${quoteLiteral(file('plain-groups.parquet'))})`,
+    );
+    const nulls = Math.ceil((3 * n - 1) / 1000);
+    let sum = 0;
+    for (let i = 0; i < 3 * n; i++) if (i % 1000 !== 1) sum += i;
+    expect(sums.getRows()[0].map(Number)).toEqual([3 * n - nulls, sum, 3 * n]);
+  });
+
+  it('leaves a file with a list column to parquet-wasm, uncompressed, the same rows', async () => {
+    const batches = BATCHES.map(([first, n]) => predictions(first, n));
+    const rows = BATCHES.map(([, n]) => n);
+    await plainOutput(batches, rows, file('plain-lists.parquet'));
+    await duckdbOutput(batches, rows, file('plain-lists-duckdb.parquet'));
+    expect(await createdBy(file('plain-lists.parquet'))).toMatch(/^parquet-rs/);
+    await expectSameFile(file('plain-lists.parquet'), file('plain-lists-duckdb.parquet'));
+  });
+
+  it('refuses a batch whose columns changed, and closes its file when aborted', async () => {
+    const output = new PlainParquetWriter('model', file('plain-changed.parquet'), () => {
+      throw new Error('not used');
+    });
+    const first = withoutLists(predictions(0, 10));
+    output.append(first, 10);
+    const changed = first.map((c) => (c.name === 'd' ? { ...c, storage: 'FLOAT' as const, values: new Float32Array(10) } : c));
+    expect(() => output.append(changed, 10)).toThrow(/its columns or their types changed between batches/);
+    const renamed = first.map((c) => (c.name === 'd' ? { ...c, name: 'e' } : c));
+    expect(() => output.append(renamed, 10)).toThrow(/its columns or their types changed between batches/);
+    output.abort();
+    output.abort(); // twice: nothing left to close
+    await expect(output.finish()).rejects.toThrow(/before any batch/);
+  });
+});
+
 describe('ParquetWriter writes what OutputWriter writes', () => {
   it('every storage type, NULLs, empty and NULL lists, epoch milliseconds, over two batches', async () => {
     const batches = BATCHES.map(([first, n]) => predictions(first, n));
@@ -468,19 +578,20 @@ describe('openChunkIO with includeInputColumns: the parquet-wasm batch-by-batch 
     );
   }
 
-  async function score(out: string, off: boolean): Promise<boolean> {
+  async function score(out: string, off: boolean, compressed = true): Promise<boolean> {
     wasm.off = off;
     const parts = [
       { path: input, rowStart: 1234, rowEnd: 7777 },
       { path: input, rowStart: 9000, rowEnd: 10000 },
     ];
-    const io = await openChunkIO({ reader, writer }, { parts, batchRows: 2048, predictor: 'model', includeInputColumns: true });
+    const options = { parts, scratch: out, batchRows: 2048, predictor: 'model', includeInputColumns: true, compressed };
+    const io = await openChunkIO({ reader, writer }, options);
     for await (const batch of io.batches) {
       // The DuckDB reader puts the digit-named column first (see "a column named like a number" above).
       if (!off) expect(batch.inputColumns).toEqual(['id', 'x', 'name', 'score', 'day', 'ts', 'flag', 'u', '2']);
       await io.append(predict(batch.features), batch.features.numRows, batch);
     }
-    expect(await io.finish(out)).toBe(7543);
+    expect(await io.finish()).toBe(7543);
     return io.keepsBatchWhileNextIsRead;
   }
 
@@ -503,6 +614,13 @@ describe('openChunkIO with includeInputColumns: the parquet-wasm batch-by-batch 
     ]);
     // The join does not keep the rows' order.
     await expectSameFile(file('pass-wasm.parquet'), file('pass-duckdb.parquet'), false);
+  });
+
+  it("a local stage's chunk file (uncompressed) by PlainParquetWriter: the same columns, types and rows", async () => {
+    expect(await score(file('pass-plain.parquet'), false, false)).toBe(true);
+    expect(await createdBy(file('pass-plain.parquet'))).toBe('batch-inference');
+    await score(file('pass-duckdb.parquet'), true);
+    await expectSameFile(file('pass-plain.parquet'), file('pass-duckdb.parquet'), false);
   });
 });
 
@@ -573,6 +691,8 @@ describe("ParquetWriter and a Python model's Arrow bytes", () => {
       'ts TIMESTAMP',
     ]);
     await expectSameFile(file('py-wasm.parquet'), file('py-duckdb.parquet'));
+    await plainOutput([checked(answer(1))], [n], file('py-plain.parquet'));
+    await expectSameFile(file('py-plain.parquet'), file('py-duckdb.parquet'));
     // Never the answer's own bytes: bytes of other values remembered on the columns change nothing.
     await wasmOutput([checked(answer(1), answer(2))], [n], file('py-bytes.parquet'));
     await expectSameFile(file('py-bytes.parquet'), file('py-duckdb.parquet'));
@@ -596,11 +716,15 @@ describe("ParquetWriter and a Python model's Arrow bytes", () => {
       rememberIpc(checkedColumns, ipc);
       return checkedColumns;
     });
+    await plainOutput(columns, [3, 3], file('py-hidden-plain.parquet'));
     await wasmOutput(columns, [3, 3], file('py-hidden.parquet'));
     await duckdbOutput(columns, [3, 3], file('py-hidden-duckdb.parquet'));
     await expectSameFile(file('py-hidden.parquet'), file('py-hidden-duckdb.parquet'));
-    const rows = (await reader.runAndReadAll(`SELECT score FROM read_parquet(${quoteLiteral(file('py-hidden.parquet'))})`)).getRows();
-    expect(rows.map(([score]) => score)).toEqual([1, 2, 3, 4, null, 6]);
+    await expectSameFile(file('py-hidden-plain.parquet'), file('py-hidden-duckdb.parquet'));
+    for (const written of ['py-hidden.parquet', 'py-hidden-plain.parquet']) {
+      const rows = (await reader.runAndReadAll(`SELECT score FROM read_parquet(${quoteLiteral(file(written))})`)).getRows();
+      expect(rows.map(([score]) => score)).toEqual([1, 2, 3, 4, null, 6]);
+    }
   });
 
   it('rebuilds an answer whose types are not the columns’ (a zoned timestamp) from the columns', async () => {

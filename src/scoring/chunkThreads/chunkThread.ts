@@ -135,7 +135,7 @@ async function scoreChunk(request: ChunkRequest): Promise<number> {
     }
     if (out) await write(out);
     checkStop();
-    return await io.finish(request.scratch);
+    return await io.finish();
   } catch (err) {
     io.abort();
     throw err;
