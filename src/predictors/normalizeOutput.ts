@@ -201,6 +201,25 @@ function checkFinite(predictor: string, columns: OutputColumn[], check: FiniteCh
 }
 
 /**
+ * An Arrow vector's length is what it says, not what its buffers hold: a crafted answer can say n rows
+ * over a shorter buffer, which a writer reading n values would read past (into the next column's bytes).
+ */
+function checkBuffers(predictor: string, column: OutputColumn, n: number): void {
+  const short = (what: string, has: number, needs: number) =>
+    new PredictorOutputError(
+      predictor,
+      `column "${column.name}" says ${n} rows but its ${what} holds ${has} (needs ${needs}); return whole arrays`,
+    );
+  if (column.validity && column.validity.byteLength < Math.ceil(n / 8))
+    throw short('validity bitmap', column.validity.byteLength, Math.ceil(n / 8));
+  if (column.storage === 'LIST') {
+    const offsets = column.offsets!;
+    if (offsets.length < n + 1) throw short('list offsets', offsets.length, n + 1);
+    if ((column.values as Float64Array).length < offsets[n]) throw short('list values', (column.values as Float64Array).length, offsets[n]);
+  } else if (column.values.length < n) throw short('values', column.values.length, n);
+}
+
+/**
  * Normalizes one batch of predictor output. `required` lists the outputTableDefinition column names
  * (matched case-insensitively); when given, only those columns are kept, in that order. With
  * `finite`, a NaN or ±Infinity prediction fails the batch.
@@ -224,6 +243,14 @@ export function normalizeOutput(
   if (entries.length === 0) throw new PredictorOutputError(predictor, 'returned no columns');
 
   const byName = new Map(entries.map(([name, values]) => [name.toLowerCase(), [name, values] as const]));
+  if (byName.size !== entries.length) {
+    const seen = new Map<string, string>();
+    const twin = entries.find(([name]) => seen.has(name.toLowerCase()) || !seen.set(name.toLowerCase(), name))!;
+    throw new PredictorOutputError(
+      predictor,
+      `returned columns "${seen.get(twin[0].toLowerCase())}" and "${twin[0]}", whose names differ only in case; a table's column names ignore case: rename one`,
+    );
+  }
   const wanted = required ?? entries.map(([name]) => name);
   const missing = wanted.filter((name) => !byName.has(name.toLowerCase()));
   if (missing.length) {
@@ -244,7 +271,10 @@ export function normalizeOutput(
         `column "${name}" has ${length} rows for ${inputRows} input rows; return exactly one row per input row`,
       );
     }
-    return values instanceof arrow.Vector ? fromArrow(predictor, name, values) : fromArray(predictor, name, values as ArrayLike<unknown>);
+    const column =
+      values instanceof arrow.Vector ? fromArrow(predictor, name, values) : fromArray(predictor, name, values as ArrayLike<unknown>);
+    checkBuffers(predictor, column, inputRows);
+    return column;
   });
   if (finite) checkFinite(predictor, columns, finite);
   return columns;

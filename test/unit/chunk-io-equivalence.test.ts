@@ -469,7 +469,28 @@ describe("PlainParquetWriter (a local stage's chunk file) writes what OutputWrit
     expect(() => output.append(renamed, 10)).toThrow(/its columns or their types changed between batches/);
     output.abort();
     output.abort(); // twice: nothing left to close
-    await expect(output.finish()).rejects.toThrow(/before any batch/);
+    // A batch answered after the abort (the main thread's scorer may have one out) does not reopen the file.
+    fs.rmSync(file('plain-changed.parquet'));
+    expect(() => output.append(first, 10)).toThrow(/append after the file was finished or abandoned/);
+    expect(fs.existsSync(file('plain-changed.parquet'))).toBe(false);
+    await expect(output.finish()).rejects.toThrow(/after the file was finished or abandoned/);
+  });
+
+  it('refuses a column that holds fewer rows than the batch, before writing it', async () => {
+    const output = new PlainParquetWriter('model', file('plain-short.parquet'), () => {
+      throw new Error('not used');
+    });
+    const short: OutputColumn = {
+      name: 'p',
+      storage: 'DOUBLE',
+      kind: 'float',
+      values: new Float64Array(new ArrayBuffer(64), 0, 1),
+      validity: null,
+    };
+    expect(() => output.append([short], 6)).toThrow(/column "p" does not hold the batch's 6 rows/);
+    const shortBitmap = { ...short, values: new Float64Array(20), validity: Uint8Array.of(0xff) };
+    expect(() => output.append([shortBitmap], 20)).toThrow(/column "p" does not hold the batch's 20 rows/);
+    output.abort();
   });
 });
 

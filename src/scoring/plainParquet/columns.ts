@@ -125,6 +125,22 @@ export function arrowValues(vector: arrow.Vector): ColumnValues | undefined {
   return { form: 'fixed', values: data.values as Fixed, validity };
 }
 
+/**
+ * Throws unless the column holds n rows: the PLAIN bytes are read from its buffers, so a short one
+ * would put whatever follows it in memory into the file (normalizeOutput refuses such an answer first).
+ */
+export function checkRows(name: string, source: ColumnValues, n: number): void {
+  const validity = 'validity' in source ? source.validity : null;
+  const holds =
+    source.form === 'utf8'
+      ? source.offsets.length > n && source.bytes.length >= source.offsets[n]
+      : source.form === 'bits'
+        ? source.values.length >= Math.ceil(n / 8)
+        : source.values.length >= n;
+  if (!holds || (validity && validity.length < Math.ceil(n / 8)))
+    throw new Error(`PlainParquetWriter: column "${name}" does not hold the batch's ${n} rows`);
+}
+
 const isSet = (bitmap: Uint8Array, i: number) => (bitmap[i >> 3] >> (i & 7)) & 1;
 
 /** Set bits among the first n of a bitmap. */
@@ -229,7 +245,7 @@ export function plainValues(
       let size = 0;
       for (let i = 0; i < n; i++) {
         const v = source.values[i];
-        if (v !== null && v !== undefined) size += 4 + 3 * (v as string).length; // UTF-8 takes at most 3 bytes a UTF-16 unit
+        if (v !== null && v !== undefined) size += 4 + Buffer.byteLength(v as string, 'utf8');
       }
       const out = Buffer.from(scratch.bytes(size).buffer, 0, size);
       let at = 0;

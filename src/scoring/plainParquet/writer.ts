@@ -12,7 +12,17 @@ import type * as arrow from 'apache-arrow';
 import fs from 'node:fs';
 import type { OutputColumn, StorageType } from '../../predictors/normalizeOutput.js';
 import { layoutChanged, type ParquetWriter } from '../parquetWriter.js';
-import { arrowValues, COLUMN_TYPES, outputValues, plainValues, presence, Scratch, storageOfArrow, type ColumnValues } from './columns.js';
+import {
+  arrowValues,
+  checkRows,
+  COLUMN_TYPES,
+  outputValues,
+  plainValues,
+  presence,
+  Scratch,
+  storageOfArrow,
+  type ColumnValues,
+} from './columns.js';
 import { ThriftWriter, type ThriftStruct } from './thrift.js';
 import { ColumnBuffer } from './columnBuffer.js';
 
@@ -44,6 +54,7 @@ export class PlainParquetWriter {
   private pages: ColumnBuffer[] = [];
   private pending = 0;
   private fallback?: ParquetWriter;
+  private closed = false;
   private readonly levels = new Scratch();
   private readonly values = new Scratch();
   private readonly thrift = new ThriftWriter();
@@ -57,6 +68,8 @@ export class PlainParquetWriter {
 
   /** Adds a batch's checked columns (after `input`'s columns when they are kept). */
   append(columns: OutputColumn[], rowCount: number, input?: arrow.Table): void {
+    // A batch answered after an abort (the main thread's scorer may still be out with one) must not reopen the file.
+    if (this.closed) throw new Error('PlainParquetWriter: append after the file was finished or abandoned');
     if (this.fallback) return this.fallback.append(columns, rowCount, input);
     const predicted = new Set(columns.map((c) => c.name.toLowerCase()));
     const kept = input ? input.schema.fields.filter((f) => !predicted.has(f.name.toLowerCase())) : [];
@@ -78,6 +91,7 @@ export class PlainParquetWriter {
     const stored = batch.map((c) => {
       // The reader gives every batch the same layout (one piece from offset 0); another would be a change there.
       if (!c.values) throw new Error(`PlainParquetWriter: input column "${c.name}" is not one contiguous Arrow array`);
+      checkRows(c.name, c.values, rowCount);
       return { name: c.name, storage: c.storage!, values: c.values };
     });
     this.schema = stored.map(({ name, storage }) => ({ name, storage }));
@@ -189,6 +203,7 @@ export class PlainParquetWriter {
 
   /** Writes the last row group and the footer, and closes the file; returns the row count. */
   async finish(): Promise<number> {
+    if (this.closed) throw new Error('PlainParquetWriter: finish after the file was finished or abandoned');
     if (this.fallback) return this.fallback.finish(this.file);
     if (this.fd === undefined) throw new Error('PlainParquetWriter.finish before any batch');
     try {
@@ -234,6 +249,7 @@ export class PlainParquetWriter {
   }
 
   private close(): void {
+    this.closed = true;
     for (const pages of this.pages) pages.release();
     this.pages = [];
     if (this.fd === undefined) return;
