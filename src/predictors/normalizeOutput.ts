@@ -212,11 +212,8 @@ function checkBuffers(predictor: string, column: OutputColumn, n: number): void 
     );
   if (column.validity && column.validity.byteLength < Math.ceil(n / 8))
     throw short('validity bitmap', column.validity.byteLength, Math.ceil(n / 8));
-  if (column.storage === 'LIST') {
-    const offsets = column.offsets!;
-    if (offsets.length < n + 1) throw short('list offsets', offsets.length, n + 1);
-    if ((column.values as Float64Array).length < offsets[n]) throw short('list values', (column.values as Float64Array).length, offsets[n]);
-  } else if (column.values.length < n) throw short('values', column.values.length, n);
+  // A list column's offsets and values are built here from its rows; only Arrow's own buffers can be short.
+  if (column.storage !== 'LIST' && column.values.length < n) throw short('values', column.values.length, n);
 }
 
 /**
@@ -243,15 +240,17 @@ export function normalizeOutput(
   if (entries.length === 0) throw new PredictorOutputError(predictor, 'returned no columns');
 
   const byName = new Map(entries.map(([name, values]) => [name.toLowerCase(), [name, values] as const]));
-  if (byName.size !== entries.length) {
-    const seen = new Map<string, string>();
-    const twin = entries.find(([name]) => seen.has(name.toLowerCase()) || !seen.set(name.toLowerCase(), name))!;
-    throw new PredictorOutputError(
-      predictor,
-      `returned columns "${seen.get(twin[0].toLowerCase())}" and "${twin[0]}", whose names differ only in case; a table's column names ignore case: rename one`,
-    );
-  }
   const wanted = required ?? entries.map(([name]) => name);
+  // A table's column names ignore case: two returned columns that would both be written as one name
+  // would be one column (both got the last one's values).
+  for (const name of wanted) {
+    const same = entries.filter(([returned]) => returned.toLowerCase() === name.toLowerCase()).map(([returned]) => `"${returned}"`);
+    if (same.length > 1)
+      throw new PredictorOutputError(
+        predictor,
+        `returned ${same.length} columns named ${same.join(' and ')} (ignoring case): a table has one; rename or drop the others`,
+      );
+  }
   const missing = wanted.filter((name) => !byName.has(name.toLowerCase()));
   if (missing.length) {
     throw new PredictorOutputError(

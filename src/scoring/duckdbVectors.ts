@@ -71,7 +71,7 @@ export function copyBits(src: Uint8Array, srcOffset: number, dst: Uint8Array, ds
   for (let i = 0; i < count; i++) setBit(dst, dstOffset + i, getBit(src, srcOffset + i));
 }
 
-function getBit(bytes: Uint8Array, bit: number): boolean {
+export function getBit(bytes: Uint8Array, bit: number): boolean {
   return (bytes[bit >> 3] & (1 << (bit & 7))) !== 0;
 }
 

@@ -448,6 +448,58 @@ describe("PlainParquetWriter (a local stage's chunk file) writes what OutputWrit
     expect(sums.getRows()[0].map(Number)).toEqual([3 * n - nulls, sum, 3 * n]);
   });
 
+  it('two files written at once in one thread keep their own buffers (the pool lends a buffer to one writer)', async () => {
+    const column = (n: number, k: number) => [
+      fixed(
+        'x',
+        'DOUBLE',
+        'float',
+        Float64Array.from({ length: n }, (_, i) => k * 1e6 + i),
+        3,
+      ),
+    ];
+    await plainOutput([column(50_000, 9)], [50_000], file('plain-first.parquet')); // its buffers go back to the pool
+    const writers = [1, 2].map(
+      (k) =>
+        new PlainParquetWriter('model', file(`plain-at-once-${k}.parquet`), () => {
+          throw new Error('not used');
+        }),
+    );
+    for (let b = 0; b < 3; b++) for (const [k, writer] of writers.entries()) writer.append(column(40_000, k + 1), 40_000);
+    for (const writer of writers) expect(await writer.finish()).toBe(120_000);
+    for (const k of [1, 2]) {
+      const sums = await reader.runAndReadAll(
+        `SELECT count(*), count(x), min(x), max(x) FROM read_parquet(${quoteLiteral(file(`plain-at-once-${k}.parquet`))})`,
+      );
+      expect(sums.getRows()[0].map(Number)).toEqual([120_000, 120_000 - 3 * 13_333, k * 1e6, k * 1e6 + 39_999]);
+    }
+  });
+
+  it('leaves a file whose input column is not one contiguous array to parquet-wasm', async () => {
+    const whole = arrow.makeVector(Float64Array.from({ length: 20 }, (_, i) => i));
+    const input = new arrow.Table({ kept: whole.slice(5, 15) }); // an Arrow slice: an offset into its buffer
+    const output = new PlainParquetWriter(
+      'model',
+      file('plain-sliced.parquet'),
+      () => new ParquetWriter('model', { statistics: false, compressed: false }),
+    );
+    output.append([fixed('p', 'DOUBLE', 'float', new Float64Array(10), 100)], 10, input);
+    expect(await output.finish()).toBe(10);
+    expect(await createdBy(file('plain-sliced.parquet'))).toMatch(/^parquet-rs/);
+    const kept = await reader.runAndReadAll(`SELECT list(kept) FROM read_parquet(${quoteLiteral(file('plain-sliced.parquet'))})`);
+    expect(String(kept.getRows()[0][0])).toBe('[5, 6, 7, 8, 9, 10, 11, 12, 13, 14]');
+  });
+
+  it("refuses a list column that appears only in a later batch (the file's writer is chosen at the first)", async () => {
+    const output = new PlainParquetWriter('model', file('plain-late-list.parquet'), () => {
+      throw new Error('not used');
+    });
+    const [first, second] = BATCHES.map(([f, n]) => predictions(f, n));
+    output.append(withoutLists(first), BATCHES[0][1]);
+    expect(() => output.append(second, BATCHES[1][1])).toThrow(/its columns or their types changed between batches/);
+    output.abort();
+  });
+
   it('leaves a file with a list column to parquet-wasm, uncompressed, the same rows', async () => {
     const batches = BATCHES.map(([first, n]) => predictions(first, n));
     const rows = BATCHES.map(([, n]) => n);
@@ -635,6 +687,56 @@ describe('openChunkIO with includeInputColumns: the parquet-wasm batch-by-batch 
     ]);
     // The join does not keep the rows' order.
     await expectSameFile(file('pass-wasm.parquet'), file('pass-duckdb.parquet'), false);
+  });
+
+  it('every input type the reader gives, with NULLs, kept beside the predictions by PlainParquetWriter as DuckDB keeps them', async () => {
+    const eligible = file('eligible-input.parquet');
+    await reader.run(`COPY (${ELIGIBLE(0, 5000)}) TO ${quoteLiteral(eligible)} (FORMAT parquet, ROW_GROUP_SIZE 1500)`);
+    const run = async (out: string, off: boolean) => {
+      wasm.off = off;
+      const options = {
+        parts: [{ path: eligible }],
+        scratch: out,
+        batchRows: 1024,
+        predictor: 'model',
+        includeInputColumns: true,
+        compressed: false,
+      };
+      const io = await openChunkIO({ reader, writer }, options);
+      for await (const batch of io.batches) {
+        const id = batch.features.getChild('id')!;
+        const n = batch.features.numRows;
+        const p = normalizeOutput('model', { p: Array.from({ length: n }, (_, i) => (id.isValid(i) ? Number(id.get(i)) / 2 : null)) }, n);
+        await io.append(p, n, batch);
+      }
+      expect(await io.finish()).toBe(5000);
+    };
+    await run(file('eligible-plain.parquet'), false);
+    await run(file('eligible-duckdb.parquet'), true);
+    expect(await createdBy(file('eligible-plain.parquet'))).toBe('batch-inference');
+    expect((await describeFile(file('eligible-plain.parquet'))).length).toBe(17);
+    await expectSameFile(file('eligible-plain.parquet'), file('eligible-duckdb.parquet'), false);
+  });
+
+  it('a chunk whose predictions hold a list is written by parquet-wasm, uncompressed, on a local stage', async () => {
+    const out = file('list-local.parquet');
+    const options = {
+      parts: [{ path: input }],
+      scratch: out,
+      batchRows: 4096,
+      predictor: 'model',
+      includeInputColumns: false,
+      compressed: false,
+    };
+    const io = await openChunkIO({ reader, writer }, options);
+    for await (const batch of io.batches) {
+      const n = batch.features.numRows;
+      await io.append(normalizeOutput('model', { v: Array.from({ length: n }, (_, i) => [i, i / 2]) }, n), n, batch);
+    }
+    expect(await io.finish()).toBe(10_000);
+    expect(await createdBy(out)).toMatch(/^parquet-rs/);
+    const codecs = await reader.runAndReadAll(`SELECT DISTINCT compression FROM parquet_metadata(${quoteLiteral(out)})`);
+    expect(codecs.getRows().map((r) => String(r[0]))).toEqual(['UNCOMPRESSED']);
   });
 
   it("a local stage's chunk file (uncompressed) by PlainParquetWriter: the same columns, types and rows", async () => {

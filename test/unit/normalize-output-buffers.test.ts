@@ -33,9 +33,26 @@ describe('normalizeOutput refuses a column whose buffers hold fewer rows than it
   });
 });
 
-describe('normalizeOutput refuses columns whose names differ only in case', () => {
-  it('names both: the table would have one column for the two', () => {
+describe('normalizeOutput refuses two returned columns that would be written as one', () => {
+  it('names both: a table has one column for names that differ only in case', () => {
     const answer = { p: Float64Array.of(1, 2), P: Float64Array.of(3, 4) };
-    expect(() => normalizeOutput('model', answer, 2)).toThrow(/returned columns "p" and "P", whose names differ only in case/);
+    expect(() => normalizeOutput('model', answer, 2)).toThrow(/returned 2 columns named "p" and "P" \(ignoring case\)/);
+  });
+
+  it('and two of exactly the same name (an Arrow table may have them)', () => {
+    const field = (name: string) => new arrow.Field(name, new arrow.Float64());
+    const schema = new arrow.Schema([field('p'), field('p')]);
+    const data = arrow.makeData({
+      type: new arrow.Struct(schema.fields),
+      length: 2,
+      children: [0, 1].map((k) => arrow.makeData({ type: new arrow.Float64(), length: 2, data: Float64Array.of(k, k) })),
+    });
+    const answer = new arrow.Table(schema, [new arrow.RecordBatch(schema, data)]);
+    expect(() => normalizeOutput('model', answer, 2)).toThrow(/returned 2 columns named "p" and "p" \(ignoring case\)/);
+  });
+
+  it('but not columns that outputTableDefinition leaves out', () => {
+    const answer = { score: Float64Array.of(1, 2), debug: Float64Array.of(3, 4), Debug: Float64Array.of(5, 6) };
+    expect(normalizeOutput('model', answer, 2, ['score']).map((c) => c.name)).toEqual(['score']);
   });
 });

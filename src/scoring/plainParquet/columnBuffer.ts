@@ -25,8 +25,8 @@ function give(buffer: Uint8Array): void {
 export class ColumnBuffer {
   private buffer: Uint8Array = new Uint8Array(0);
   length = 0;
-  /** Values (rows) in its pages. */
-  values = 0;
+  /** Rows in its pages (a page holds a value or a NULL per row). */
+  rows = 0;
 
   /** Copies a page (its pieces, in order) of `rows` rows. */
   add(pieces: Uint8Array[], rows: number): void {
@@ -41,7 +41,7 @@ export class ColumnBuffer {
       this.buffer.set(piece, this.length);
       this.length += piece.length;
     }
-    this.values += rows;
+    this.rows += rows;
   }
 
   /** The pages gathered (a view, valid until the next add or clear). */
@@ -51,7 +51,7 @@ export class ColumnBuffer {
 
   clear(): void {
     this.length = 0;
-    this.values = 0;
+    this.rows = 0;
   }
 
   /** Gives the buffer back for another chunk. */

@@ -4,6 +4,7 @@
 // 64-bit integers with no NULL); otherwise into a scratch buffer the writer reuses.
 import * as arrow from 'apache-arrow';
 import type { OutputColumn, StorageType } from '../../predictors/normalizeOutput.js';
+import { getBit } from '../duckdbVectors.js';
 import type { ThriftStruct } from './thrift.js';
 
 /** Parquet physical types (parquet.thrift's Type). */
@@ -141,8 +142,6 @@ export function checkRows(name: string, source: ColumnValues, n: number): void {
     throw new Error(`PlainParquetWriter: column "${name}" does not hold the batch's ${n} rows`);
 }
 
-const isSet = (bitmap: Uint8Array, i: number) => (bitmap[i >> 3] >> (i & 7)) & 1;
-
 /** Set bits among the first n of a bitmap. */
 export function countSet(bitmap: Uint8Array, n: number): number {
   let count = 0;
@@ -153,7 +152,7 @@ export function countSet(bitmap: Uint8Array, n: number): number {
     v = (v & 0x33) + ((v >> 2) & 0x33);
     count += (v + (v >> 4)) & 0x0f;
   }
-  for (let i = whole * 8; i < n; i++) count += isSet(bitmap, i);
+  for (let i = whole * 8; i < n; i++) if (getBit(bitmap, i)) count++;
   return count;
 }
 
@@ -195,7 +194,7 @@ export function plainValues(
         const to = new Int32Array(out.buffer, out.byteOffset, present * words);
         let j = 0;
         for (let i = 0; i < n; i++) {
-          if (!isSet(validity!, i)) continue;
+          if (!getBit(validity!, i)) continue;
           for (let w = 0; w < words; w++) to[j++] = from[i * words + w];
         }
         return out;
@@ -203,7 +202,7 @@ export function plainValues(
       // 8- and 16-bit integers widened to INT32.
       const to = new Int32Array(out.buffer, out.byteOffset, present);
       let j = 0;
-      for (let i = 0; i < n; i++) if (!validity || isSet(validity, i)) to[j++] = Number(values[i]);
+      for (let i = 0; i < n; i++) if (!validity || getBit(validity, i)) to[j++] = Number(values[i]);
       return out;
     }
     case 'epochMs': {
@@ -211,16 +210,16 @@ export function plainValues(
       const out = scratch.bytes(present * 8);
       const to = new BigInt64Array(out.buffer, out.byteOffset, present);
       let j = 0;
-      for (let i = 0; i < n; i++) if (!validity || isSet(validity, i)) to[j++] = BigInt(Math.round(source.values[i])) * 1000n;
+      for (let i = 0; i < n; i++) if (!validity || getBit(validity, i)) to[j++] = BigInt(Math.round(source.values[i])) * 1000n;
       return out;
     }
     case 'bits':
     case 'bytes': {
       const out = scratch.bytes(Math.ceil(present / 8)).fill(0);
-      const bit = source.form === 'bits' ? (i: number) => isSet(source.values, i) : (i: number) => (source.values[i] ? 1 : 0);
+      const bit = source.form === 'bits' ? (i: number) => getBit(source.values, i) : (i: number) => (source.values[i] ? 1 : 0);
       let j = 0;
       for (let i = 0; i < n; i++) {
-        if (validity && !isSet(validity, i)) continue;
+        if (validity && !getBit(validity, i)) continue;
         if (bit(i)) out[j >> 3] |= 1 << (j & 7);
         j++;
       }
@@ -233,7 +232,7 @@ export function plainValues(
       const view = new DataView(out.buffer, out.byteOffset, size);
       let at = 0;
       for (let i = 0; i < n; i++) {
-        if (validity && !isSet(validity, i)) continue;
+        if (validity && !getBit(validity, i)) continue;
         const length = offsets[i + 1] - offsets[i];
         view.setUint32(at, length, true);
         out.set(bytes.subarray(offsets[i], offsets[i + 1]), at + 4);

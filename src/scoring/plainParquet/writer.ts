@@ -55,7 +55,8 @@ export class PlainParquetWriter {
   private pending = 0;
   private fallback?: ParquetWriter;
   private closed = false;
-  private readonly levels = new Scratch();
+  /** A predictor's strings' validity bitmaps (presence()). */
+  private readonly bitmaps = new Scratch();
   private readonly values = new Scratch();
   private readonly thrift = new ThriftWriter();
 
@@ -109,7 +110,7 @@ export class PlainParquetWriter {
 
   /** One data page: header, definition levels (every column is OPTIONAL), PLAIN values. */
   private addPage(into: ColumnBuffer, column: { name: string; storage: Stored; values: ColumnValues }, n: number): void {
-    const { validity, present } = presence(column.values, n, this.levels);
+    const { validity, present } = presence(column.values, n, this.bitmaps);
     // Levels of bit width 1 in the RLE / bit-packing hybrid: one run of n ones, or the validity bitmap
     // itself as a bit-packed run (the same bit order), its last byte cut to n bits.
     const levels = new ThriftWriter();
@@ -168,7 +169,7 @@ export class PlainParquetWriter {
               [2, { list: { i32: [PLAIN, RLE] } }],
               [3, { list: { string: [this.schema[i].name] } }],
               [4, { i32: UNCOMPRESSED }],
-              [5, { i64: pages.values }],
+              [5, { i64: pages.rows }],
               [6, { i64: total }],
               [7, { i64: total }],
               [9, { i64: offset }],
