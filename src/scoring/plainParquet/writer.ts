@@ -1,12 +1,12 @@
-// Writes a chunk's checked predictions (and the input columns it keeps) as an uncompressed parquet
-// file: one PLAIN data page per column per batch, no statistics, each column's pages gathered in a
-// buffer (reused from chunk to chunk) until the row group is written. One row group per chunk up to
-// ROW_GROUP_ROWS: with a row group per batch, DuckDB's publish of the files left a table of
-// half-filled row groups that its checkpoint then took 3.5 s to rewrite (10M rows; 0.35 s otherwise). For a local stage's chunk file, which the publish step reads once from the same disk
-// (ChunkIOOptions.compressed): there parquet-wasm's encoding and the copies into and out of
-// WebAssembly memory took a third of a chunk thread's time in the ONNX bench (issue 12), where this
-// writes most columns from their own buffers. A batch whose columns it does not store (a list of
-// numbers) makes the whole file parquet-wasm's (fallback), decided at the first batch.
+// Writes a local stage's chunk file (ChunkIOOptions.compressed false): the checked predictions and
+// the input columns kept, uncompressed, without statistics, as the publish step reads it once from
+// the same disk. parquet-wasm's encoding and the copies into and out of WebAssembly memory took a
+// third of a chunk thread's time in the ONNX bench (issue 12); here most columns' PLAIN pages are
+// their own bytes. One data page per column per batch, gathered per column in buffers reused from
+// chunk to chunk, and one row group per chunk (up to ROW_GROUP_ROWS): with a row group per batch, the
+// publish left a table of half-filled row groups that DuckDB's checkpoint took 3.5 s to rewrite (10M
+// rows; 0.35 s otherwise). A first batch with a column this writer does not store (a list of
+// numbers) makes the whole file parquet-wasm's.
 // Format: https://parquet.apache.org/docs/file-format/ (parquet.thrift for the field ids below).
 import type * as arrow from 'apache-arrow';
 import fs from 'node:fs';
