@@ -156,7 +156,7 @@ export function countSet(bitmap: Uint8Array, n: number): number {
   return count;
 }
 
-/** A buffer grown as needed and reused from column to column (its bytes are written out before the next use). */
+/** A buffer grown as needed and reused from column to column (its bytes are copied into the column's pages before the next use). */
 export class Scratch {
   private buffer = new ArrayBuffer(1 << 16);
 
@@ -170,7 +170,7 @@ const bytesOf = (a: ArrayBufferView, length = a.byteLength) => new Uint8Array(a.
 
 /**
  * The PLAIN bytes of the first `n` rows' non-NULL values (`present` of them) of a column of
- * `storage`. A view of the source's own buffer, or of `scratch`: written out before `scratch` is used again.
+ * `storage`. A view of the source's own buffer, or of `scratch`: copied before `scratch` is used again.
  */
 export function plainValues(
   source: ColumnValues,
