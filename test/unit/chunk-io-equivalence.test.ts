@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { normalizeOutput, type OutputColumn, type StorageType } from '../../src/predictors/normalizeOutput.js';
 import type { ColumnKind } from '../../src/spec/columnTypes.js';
 import { quoteIdentifier, quoteLiteral } from '../../src/spec/identifiers.js';
-import { chunkSource, openChunkIO } from '../../src/scoring/chunkIO.js';
+import { chunkSource, openChunkIO, type ChunkIOOptions } from '../../src/scoring/chunkIO.js';
+import type { PredictorInput } from '../../src/scoring/predictorInput.js';
 import { encodedIpc, rememberIpc } from '../../src/scoring/encodedIpc.js';
 import { OutputWriter } from '../../src/scoring/outputWriter.js';
 import type * as ParquetReaderModule from '../../src/scoring/parquetReader.js';
@@ -619,6 +620,16 @@ describe('ParquetWriter writes what OutputWriter writes', () => {
   });
 });
 
+/** A chunk through openChunkIO as a chunk thread scores it: its rows, and whether a batch stays while the next is read. */
+async function scoreThrough(
+  options: ChunkIOOptions,
+  predict: (batch: PredictorInput) => OutputColumn[],
+): Promise<{ rows: number; keeps: boolean }> {
+  const io = await openChunkIO({ reader, writer }, options);
+  for await (const batch of io.batches) await io.append(predict(batch), batch.features.numRows, batch);
+  return { rows: await io.finish(), keeps: io.keepsBatchWhileNextIsRead };
+}
+
 describe('openChunkIO with includeInputColumns: the parquet-wasm batch-by-batch output equals the DuckDB join', () => {
   const input = file('input.parquet');
   beforeAll(async () => {
@@ -658,14 +669,13 @@ describe('openChunkIO with includeInputColumns: the parquet-wasm batch-by-batch 
       { path: input, rowStart: 9000, rowEnd: 10000 },
     ];
     const options = { parts, scratch: out, batchRows: 2048, predictor: 'model', includeInputColumns: true, compressed };
-    const io = await openChunkIO({ reader, writer }, options);
-    for await (const batch of io.batches) {
+    const { rows, keeps } = await scoreThrough(options, (batch) => {
       // The DuckDB reader puts the digit-named column first (see "a column named like a number" above).
       if (!off) expect(batch.inputColumns).toEqual(['id', 'x', 'name', 'score', 'day', 'ts', 'flag', 'u', '2']);
-      await io.append(predict(batch.features), batch.features.numRows, batch);
-    }
-    expect(await io.finish()).toBe(7543);
-    return io.keepsBatchWhileNextIsRead;
+      return predict(batch.features);
+    });
+    expect(rows).toBe(7543);
+    return keeps;
   }
 
   it('same columns in the same order, same types, same rows', async () => {
@@ -702,14 +712,12 @@ describe('openChunkIO with includeInputColumns: the parquet-wasm batch-by-batch 
         includeInputColumns: true,
         compressed: false,
       };
-      const io = await openChunkIO({ reader, writer }, options);
-      for await (const batch of io.batches) {
+      const { rows } = await scoreThrough(options, (batch) => {
         const id = batch.features.getChild('id')!;
         const n = batch.features.numRows;
-        const p = normalizeOutput('model', { p: Array.from({ length: n }, (_, i) => (id.isValid(i) ? Number(id.get(i)) / 2 : null)) }, n);
-        await io.append(p, n, batch);
-      }
-      expect(await io.finish()).toBe(5000);
+        return normalizeOutput('model', { p: Array.from({ length: n }, (_, i) => (id.isValid(i) ? Number(id.get(i)) / 2 : null)) }, n);
+      });
+      expect(rows).toBe(5000);
     };
     await run(file('eligible-plain.parquet'), false);
     await run(file('eligible-duckdb.parquet'), true);
@@ -728,12 +736,11 @@ describe('openChunkIO with includeInputColumns: the parquet-wasm batch-by-batch 
       includeInputColumns: false,
       compressed: false,
     };
-    const io = await openChunkIO({ reader, writer }, options);
-    for await (const batch of io.batches) {
+    const { rows } = await scoreThrough(options, (batch) => {
       const n = batch.features.numRows;
-      await io.append(normalizeOutput('model', { v: Array.from({ length: n }, (_, i) => [i, i / 2]) }, n), n, batch);
-    }
-    expect(await io.finish()).toBe(10_000);
+      return normalizeOutput('model', { v: Array.from({ length: n }, (_, i) => [i, i / 2]) }, n);
+    });
+    expect(rows).toBe(10_000);
     expect(await createdBy(out)).toMatch(/^parquet-rs/);
     const codecs = await reader.runAndReadAll(`SELECT DISTINCT compression FROM parquet_metadata(${quoteLiteral(out)})`);
     expect(codecs.getRows().map((r) => String(r[0]))).toEqual(['UNCOMPRESSED']);

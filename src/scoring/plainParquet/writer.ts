@@ -95,8 +95,8 @@ export class PlainParquetWriter {
       checkRows(c.name, c.values, rowCount);
       return { name: c.name, storage: c.storage!, values: c.values };
     });
-    this.schema = stored.map(({ name, storage }) => ({ name, storage }));
     if (this.fd === undefined) {
+      this.schema = stored.map(({ name, storage }) => ({ name, storage }));
       this.fd = fs.openSync(this.file, 'w');
       this.write([MAGIC]);
       this.pages = stored.map(() => new ColumnBuffer());
